@@ -1,0 +1,36 @@
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.exceptions import AuthenticationFailed
+
+from api.db import LIVE, SANDBOX, set_alias
+from users.services import api_key_authenticate, api_key_record_use
+
+
+def raw_key_from(request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.headers.get("X-API-Key") or None
+
+
+class ApiKeyAuthentication(BaseAuthentication):
+    """`Authorization: Bearer <key>` or `X-API-Key: <key>` (contract section 4).
+
+    A sandbox key switches the rest of the request to the sandbox database; a host whose name
+    starts with `sandbox.` accepts sandbox keys only.
+    """
+
+    def authenticate(self, request):
+        raw = raw_key_from(request)
+        if raw is None:
+            return None
+        key = api_key_authenticate(raw)
+        if key is None:
+            raise AuthenticationFailed()
+        if request.get_host().lower().startswith("sandbox.") and not key.is_sandbox:
+            raise AuthenticationFailed()
+        set_alias(SANDBOX if key.is_sandbox else LIVE)
+        api_key_record_use(api_key=key)
+        return key.user, key
+
+    def authenticate_header(self, request) -> str:
+        return "Bearer"

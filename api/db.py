@@ -1,0 +1,71 @@
+"""Which database a unit of work talks to: live (`default`) or `sandbox` (contract section 6).
+
+The alias lives in a context variable set once per request (from the API key) or per task
+(from the task's arguments), so every query, transaction and `on_commit` hook of that work
+goes to the same database. Services must open transactions with `atomic()` from here, never
+with a bare `transaction.atomic()`, which would always open on `default`.
+"""
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from django.db import transaction
+
+LIVE = "default"
+SANDBOX = "sandbox"
+
+# API keys and their usage are the one thing always read from the live database: the key
+# decides which database the rest of the request uses.
+ALWAYS_LIVE_MODELS = {("users", "apikey"), ("users", "apikeyusage")}
+
+_alias: ContextVar[str] = ContextVar("db_alias", default=LIVE)
+
+
+def current_alias() -> str:
+    return _alias.get()
+
+
+@contextmanager
+def using_alias(alias: str) -> Iterator[None]:
+    token = _alias.set(alias)
+    try:
+        yield
+    finally:
+        _alias.reset(token)
+
+
+def set_alias(alias: str):
+    return _alias.set(alias)
+
+
+def reset_alias(token) -> None:
+    _alias.reset(token)
+
+
+def atomic(savepoint: bool = True):
+    return transaction.atomic(using=current_alias(), savepoint=savepoint)
+
+
+def on_commit(func: Callable[[], None]) -> None:
+    transaction.on_commit(func, using=current_alias())
+
+
+class SandboxRouter:
+    def _alias_for(self, model) -> str:
+        meta = model._meta
+        if (meta.app_label, meta.model_name) in ALWAYS_LIVE_MODELS:
+            return LIVE
+        return current_alias()
+
+    def db_for_read(self, model, **hints):
+        return self._alias_for(model)
+
+    def db_for_write(self, model, **hints):
+        return self._alias_for(model)
+
+    def allow_relation(self, obj1, obj2, **hints):
+        return True
+
+    def allow_migrate(self, db, app_label, model_name=None, **hints):
+        return True

@@ -1,0 +1,108 @@
+"""Domain errors raised by services, and the one place every API error becomes the
+contract's envelope (contract section 3)."""
+
+import logging
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import IntegrityError
+from django.db.models import ProtectedError, RestrictedError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+from api.middleware import current_request_id
+
+logger = logging.getLogger("ledgerline.api")
+
+AUTH_MESSAGE = "Invalid API key or unauthorized access"
+VALIDATION_MESSAGE = "Validation failed"
+
+
+class DomainError(Exception):
+    """Base for errors a service raises on input or state it refuses."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class DomainValidationError(DomainError):
+    """Bad input, field by field: `{"field.path": "One human sentence."}`."""
+
+    def __init__(self, errors: dict[str, str], message: str = VALIDATION_MESSAGE):
+        super().__init__(message)
+        self.errors = errors
+
+
+class ConflictError(DomainError):
+    """The request is well formed but the record's state forbids it (HTTP 409)."""
+
+    status_code = status.HTTP_409_CONFLICT
+
+
+class UnprocessableError(DomainError):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+
+
+def flatten_errors(detail, prefix: str = "") -> dict[str, str]:
+    """DRF's nested error lists become one sentence per dotted path: `items.0.amount`."""
+    if isinstance(detail, dict):
+        flat: dict[str, str] = {}
+        for key, value in detail.items():
+            flat.update(flatten_errors(value, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    if isinstance(detail, list | tuple):
+        if not detail:
+            return {}
+        if all(not isinstance(item, dict | list | tuple) for item in detail):
+            return {prefix or "non_field_errors": str(detail[0])}
+        flat = {}
+        for index, item in enumerate(detail):
+            flat.update(flatten_errors(item, f"{prefix}.{index}" if prefix else str(index)))
+        return flat
+    return {prefix or "non_field_errors": str(detail)}
+
+
+def error_response(message: str, status_code: int, errors: dict | None = None, headers=None):
+    body: dict = {"success": False, "message": message}
+    if errors is not None:
+        body["errors"] = errors
+    return Response(body, status=status_code, headers=headers)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainValidationError):
+        return error_response(exc.message, exc.status_code, exc.errors)
+    if isinstance(exc, DomainError):
+        return error_response(exc.message, exc.status_code)
+    if isinstance(exc, exceptions.ValidationError):
+        return error_response(VALIDATION_MESSAGE, 400, flatten_errors(exc.detail))
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        return error_response(AUTH_MESSAGE, 401, headers={"WWW-Authenticate": "Bearer"})
+    if isinstance(exc, Http404 | ObjectDoesNotExist):
+        return error_response("Not found.", 404)
+    if isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if isinstance(exc, ProtectedError | RestrictedError):
+        return error_response(
+            "This record is still referenced by other records and cannot be deleted.", 409
+        )
+    if isinstance(exc, IntegrityError):
+        logger.warning("integrity error answered as 409: %s", exc)
+        return error_response("The request conflicts with existing data.", 409)
+    if isinstance(exc, exceptions.APIException):
+        headers = {}
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
+        if getattr(exc, "wait", None):
+            headers["Retry-After"] = str(int(exc.wait))
+        detail = exc.detail
+        message = str(detail) if not isinstance(detail, dict | list) else "Request failed"
+        return error_response(message, exc.status_code, headers=headers)
+    logger.exception("unhandled error in API request %s", current_request_id())
+    return error_response(
+        f"Internal server error. Quote request id {current_request_id()} to support.", 500
+    )

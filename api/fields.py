@@ -1,0 +1,57 @@
+"""Serializer fields with the contract's wording and money rules, shared by every app."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from rest_framework import serializers
+
+from api.money import CENT
+
+INVALID_EMAIL = "Invalid email format"
+AMOUNT_POSITIVE = "Amount must be greater than 0"
+
+
+class EmailField(serializers.EmailField):
+    default_error_messages = {"invalid": INVALID_EMAIL}
+
+
+class MoneyField(serializers.DecimalField):
+    """A money amount: JSON number or numeric string in, JSON number out, two decimals.
+
+    More than two decimals in the input is rounded half-up to the cent, like every other
+    money computation here.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 14)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("coerce_to_string", False)
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "invalid": "Enter a valid amount.",
+                "max_digits": "Amount is too large.",
+                "max_whole_digits": "Amount is too large.",
+                "min_value": AMOUNT_POSITIVE,
+            },
+        )
+        super().__init__(**kwargs)
+
+    def validate_precision(self, value: Decimal) -> Decimal:
+        return super().validate_precision(value.quantize(CENT, rounding=ROUND_HALF_UP))
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class PositiveMoneyField(MoneyField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", Decimal("0.01"))
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if value <= 0:
+            self.fail("min_value", min_value=self.min_value)
+        return value

@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    re_path(r"^api/v2/", include("api.urls")),
+    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+]
+
+handler404 = "api.views.handler404"
+handler500 = "api.views.handler500"

@@ -1,0 +1,32 @@
+from rest_framework import serializers
+
+from api.fields import EmailField
+from customers.models import Customer
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    email = EmailField(max_length=254)
+    account = serializers.CharField(max_length=200)
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id",
+            "account",
+            "email",
+            "phone",
+            "address",
+            "city",
+            "state",
+            "zip",
+            "country",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+        # Uniqueness is the service's rule (case-insensitive), not a serializer validator.
+        validators: list = []
+
+
+class CustomerBatchSerializer(serializers.Serializer):
+    customers = CustomerSerializer(many=True, allow_empty=False, max_length=1000)

@@ -1,0 +1,50 @@
+import os
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from tests.factories import make_api_key
+from tests.markers import uses_postgres, uses_redis
+from users.models import Role
+
+
+def pytest_configure(config):
+    # CI must exercise the real PostgreSQL and Redis: never let their tests skip silently there.
+    if os.environ.get("CI") == "true" and not (uses_postgres() and uses_redis()):
+        pytest.exit("CI=true but DATABASE_URL (PostgreSQL) or REDIS_URL is not set", returncode=3)
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # Rate-limit counters and idempotency records must not leak between tests.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _client_for(role: str = Role.ADMINISTRATOR, **key_kwargs) -> APIClient:
+    key, raw = make_api_key(role=role, **key_kwargs)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    client.api_key = key
+    client.raw_key = raw
+    client.user = key.user
+    return client
+
+
+@pytest.fixture
+def client_for(db):
+    """`client_for("staff")` → an APIClient authenticated with a new key of that role."""
+    return _client_for
+
+
+@pytest.fixture
+def api(db) -> APIClient:
+    """An APIClient with an administrator's key."""
+    return _client_for(Role.ADMINISTRATOR)
+
+
+@pytest.fixture
+def anon() -> APIClient:
+    return APIClient()

@@ -1,0 +1,6 @@
+from users.views import UserViewSet
+
+
+def api_routes(router):
+    router.register("users", UserViewSet, basename="user")
+    return []

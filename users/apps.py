@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class UsersConfig(AppConfig):
+    name = "users"
+    verbose_name = "Users and API keys"
+
+    def ready(self) -> None:
+        from users.roles import sync_role_groups
+
+        # Permission groups are infrastructure, not business data: rebuilt after every
+        # migrate so new models' permissions reach the staff and viewer roles.
+        post_migrate.connect(sync_role_groups, sender=self)

@@ -1,0 +1,41 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from api.db import LIVE, SANDBOX, using_alias
+from api.exceptions import DomainValidationError
+from users.models import Role, User
+from users.services import api_key_create, user_create
+
+
+class Command(BaseCommand):
+    help = (
+        "Create an API key for EMAIL (creating the user with ROLE if missing). The raw key is "
+        "printed alone on the last line and never stored."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--email", required=True)
+        parser.add_argument("--role", choices=Role.values, default=Role.ADMINISTRATOR)
+        parser.add_argument("--name", default="")
+        parser.add_argument("--sandbox", action="store_true", help="key for the sandbox only")
+
+    def handle(self, *args, email, role, name, sandbox, **options):
+        user = User.objects.filter(email__iexact=email).first()
+        try:
+            if user is None:
+                user = user_create(email=email, role=role)
+                self.stdout.write(f"Created user {user.email} with role {user.role}.")
+            if sandbox:
+                # The sandbox database has its own users table (its rows reference users);
+                # the same person is mirrored there so sandbox data can name them.
+                with using_alias(SANDBOX):
+                    if not User.objects.filter(email__iexact=user.email).exists():
+                        user_create(email=user.email, name=user.name, role=user.role)
+        except DomainValidationError as exc:
+            raise CommandError("; ".join(exc.errors.values())) from None
+        with using_alias(LIVE):
+            key, raw = api_key_create(
+                user=user, name=name or "created by create_api_key", is_sandbox=sandbox
+            )
+        kind = "sandbox" if sandbox else "live"
+        self.stdout.write(f"Created {kind} API key {key.prefix}… for {user.email} ({user.role}).")
+        self.stdout.write(raw)

@@ -1,0 +1,37 @@
+from rest_framework import serializers
+
+from api.fields import EmailField
+from users.models import Role, User
+
+
+class UserSerializer(serializers.ModelSerializer):
+    email = EmailField(max_length=254)
+    name = serializers.CharField(max_length=150)
+    password = serializers.CharField(
+        write_only=True,
+        required=False,
+        min_length=1,
+        max_length=128,
+        style={"input_type": "password"},
+    )
+    role = serializers.ChoiceField(choices=Role.choices, default=Role.STAFF)
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "name",
+            "email",
+            "password",
+            "role",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+        validators: list = []
+
+    def validate(self, attrs):
+        if self.instance is None and not attrs.get("password"):
+            raise serializers.ValidationError({"password": "This field is required."})
+        return attrs

@@ -1,0 +1,156 @@
+"""Writes for users and API keys. Every function is atomic and raises a domain error on input
+it refuses, so the API, the admin and the commands behave the same."""
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from django.contrib.auth import password_validation
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db.models import F
+from django.utils import timezone
+
+from api.db import atomic
+from api.exceptions import ConflictError, DomainValidationError
+from users.models import ApiKey, Role, User
+from users.roles import group_name_for
+
+KEY_PREFIX_LIVE = "ll_live_"
+KEY_PREFIX_SANDBOX = "ll_test_"
+
+
+def hash_key(raw_key: str) -> str:
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+def _apply_role(user: User) -> None:
+    user.is_staff = True
+    user.is_superuser = user.role == Role.ADMINISTRATOR
+
+
+def _sync_groups(user: User) -> None:
+    name = group_name_for(user.role)
+    groups = [Group.objects.get_or_create(name=name)[0]] if name else []
+    user.groups.set(groups)
+
+
+def _validate_password(password: str, user: User) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise DomainValidationError({"password": exc.messages[0]}) from None
+
+
+def _check_email_free(email: str, exclude_pk: int | None = None) -> None:
+    clash = User.objects.filter(email__iexact=email)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise DomainValidationError({"email": "A user with this email already exists."})
+
+
+def user_create(
+    *,
+    email: str,
+    name: str = "",
+    password: str | None = None,
+    role: str = Role.STAFF,
+    is_active: bool = True,
+) -> User:
+    """Creates a user whose admin rights follow `role`. A password, when given, must pass
+    Django's password validators; without one the user cannot log into the admin."""
+    email = User.objects.normalize_email(email).lower()
+    user = User(email=email, name=name or email.split("@")[0], role=role, is_active=is_active)
+    _apply_role(user)
+    with atomic():
+        _check_email_free(email)
+        if password:
+            _validate_password(password, user)
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save()
+        _sync_groups(user)
+    return user
+
+
+def user_update(*, user: User, **fields) -> User:
+    """Updates name, email, role, is_active and (re-validated) password."""
+    with atomic():
+        if "email" in fields:
+            fields["email"] = User.objects.normalize_email(fields["email"]).lower()
+            _check_email_free(fields["email"], exclude_pk=user.pk)
+        password = fields.pop("password", None)
+        for name, value in fields.items():
+            setattr(user, name, value)
+        _apply_role(user)
+        if password:
+            _validate_password(password, user)
+            user.set_password(password)
+        user.save()
+        _sync_groups(user)
+    return user
+
+
+def user_delete(*, user: User, acting_user: User | None = None) -> None:
+    """Deletes a user and their API keys. Nobody deletes themselves, and the last active
+    administrator stays, so the installation is never locked out."""
+    with atomic():
+        if acting_user is not None and acting_user.pk == user.pk:
+            raise ConflictError("You cannot delete your own user.")
+        if (
+            user.role == Role.ADMINISTRATOR
+            and not User.objects.filter(role=Role.ADMINISTRATOR, is_active=True)
+            .exclude(pk=user.pk)
+            .exists()
+        ):
+            raise ConflictError("The last administrator cannot be deleted.")
+        user.delete()
+
+
+def api_key_create(
+    *,
+    user: User,
+    name: str = "",
+    is_sandbox: bool = False,
+    expires_at: datetime | None = None,
+) -> tuple[ApiKey, str]:
+    """Creates a key and returns it with the raw key, which exists only in this return value."""
+    raw = (KEY_PREFIX_SANDBOX if is_sandbox else KEY_PREFIX_LIVE) + secrets.token_urlsafe(32)
+    key = ApiKey.objects.create(
+        user=user,
+        name=name,
+        prefix=raw[:12],
+        key_hash=hash_key(raw),
+        is_sandbox=is_sandbox,
+        expires_at=expires_at,
+    )
+    return key, raw
+
+
+def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at"])
+    return api_key
+
+
+def api_key_record_use(*, api_key: ApiKey) -> None:
+    # One UPDATE with F(): concurrent requests never lose a count.
+    ApiKey.objects.filter(pk=api_key.pk).update(
+        last_used_at=timezone.now(), request_count=F("request_count") + 1
+    )
+
+
+def api_key_authenticate(raw_key: str) -> ApiKey | None:
+    """The usable key for `raw_key`, or None (unknown, revoked or expired)."""
+    if not raw_key or len(raw_key) > 200:
+        return None
+    try:
+        key = ApiKey.objects.select_related("user").get(key_hash=hash_key(raw_key))
+    except ApiKey.DoesNotExist:
+        return None
+    if not key.is_usable() or not key.user.is_active:
+        return None
+    return key
