@@ -16,6 +16,18 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
+def _eager_celery(request):
+    # Tasks run in-process (after commit) in every test but those that start a real worker,
+    # even when REDIS_URL points at a broker.
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = "worker" not in request.keywords
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     # Rate-limit counters and idempotency records must not leak between tests.
     cache.clear()

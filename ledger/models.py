@@ -1,0 +1,89 @@
+from django.db import models
+from django.db.models import Q
+
+
+class Account(models.Model):
+    """A money account (bank, cash, card). Its balance is derived from its transactions."""
+
+    name = models.CharField(max_length=100)
+    currency = models.CharField(max_length=3, default="USD")
+    opening_balance = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.currency})"
+
+
+class CategoryType(models.TextChoices):
+    INCOME = "Income", "Income"
+    EXPENSE = "Expense", "Expense"
+
+
+class Category(models.Model):
+    name = models.CharField(max_length=100)
+    type = models.CharField(max_length=10, choices=CategoryType.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "categories"
+        constraints = [
+            models.UniqueConstraint(fields=["name", "type"], name="category_name_type_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.type})"
+
+
+class TransactionType(models.TextChoices):
+    INCOME = "Income", "Income"
+    EXPENSE = "Expense", "Expense"
+    TRANSFER = "Transfer", "Transfer"
+
+
+class TransactionQuerySet(models.QuerySet):
+    def active(self):
+        """Transactions that count: voided ones (a voided payment's) are kept for audit only."""
+        return self.filter(voided_at__isnull=True)
+
+
+class Transaction(models.Model):
+    """One movement of money on one account. A transfer is two rows sharing `transfer_group`
+    (one `out`, one `in`), excluded from income and expenses. A payment's transaction is
+    linked from `billing.Payment.transaction` and changes only through the payment."""
+
+    type = models.CharField(max_length=10, choices=TransactionType.choices)
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="transactions")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="transactions"
+    )
+    description = models.CharField(max_length=255, blank=True)
+    date = models.DateField()
+    transfer_group = models.UUIDField(null=True, blank=True, db_index=True)
+    transfer_direction = models.CharField(
+        max_length=3, blank=True, choices=[("out", "Out"), ("in", "In")]
+    )
+    voided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = TransactionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        indexes = [
+            models.Index(fields=["date", "type"], name="txn_date_type_idx"),
+            models.Index(fields=["account", "date"], name="txn_account_date_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="txn_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.amount} on {self.date}"
