@@ -5,6 +5,7 @@ import logging
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import SuspiciousOperation
 from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
@@ -52,7 +53,11 @@ def flatten_errors(detail, prefix: str = "") -> dict[str, str]:
     if isinstance(detail, dict):
         flat: dict[str, str] = {}
         for key, value in detail.items():
-            flat.update(flatten_errors(value, f"{prefix}.{key}" if prefix else str(key)))
+            # A nested serializer's own errors (`non_field_errors`) belong to its path.
+            path = prefix if (key == "non_field_errors" and prefix) else (
+                f"{prefix}.{key}" if prefix else str(key)
+            )
+            flat.update(flatten_errors(value, path))
         return flat
     if isinstance(detail, list | tuple):
         if not detail:
@@ -84,6 +89,8 @@ def exception_handler(exc, context):
         return error_response(AUTH_MESSAGE, 401, headers={"WWW-Authenticate": "Bearer"})
     if isinstance(exc, Http404 | ObjectDoesNotExist):
         return error_response("Not found.", 404)
+    if isinstance(exc, SuspiciousOperation):
+        return error_response("Bad request.", 400)
     if isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     if isinstance(exc, ProtectedError | RestrictedError):

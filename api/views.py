@@ -2,7 +2,7 @@ import logging
 
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.defaults import page_not_found, server_error
+from django.views.defaults import bad_request, page_not_found, server_error
 
 from api.middleware import current_request_id
 
@@ -22,6 +22,12 @@ def handler404(request, exception=None):
     if _is_api(request):
         return api_not_found(request)
     return page_not_found(request, exception)
+
+
+def handler400(request, exception=None):
+    if _is_api(request):
+        return JsonResponse({"success": False, "message": "Bad request."}, status=400)
+    return bad_request(request, exception)
 
 
 def handler500(request):

@@ -8,5 +8,6 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]
 
+handler400 = "api.views.handler400"
 handler404 = "api.views.handler404"
 handler500 = "api.views.handler500"

@@ -29,4 +29,12 @@ class CustomerSerializer(serializers.ModelSerializer):
 
 
 class CustomerBatchSerializer(serializers.Serializer):
-    customers = CustomerSerializer(many=True, allow_empty=False, max_length=1000)
+    customers = CustomerSerializer(
+        many=True,
+        allow_empty=False,
+        max_length=1000,
+        error_messages={
+            "max_length": "At most 1000 customers per request.",
+            "empty": "Send at least one customer.",
+        },
+    )

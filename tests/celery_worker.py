@@ -20,7 +20,7 @@ from django.db import connections
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _url(alias: str) -> str:
+def database_url(alias: str) -> str:
     s = connections[alias].settings_dict
     user = s.get("USER") or "postgres"
     password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
@@ -36,8 +36,8 @@ def celery_worker(
     """Starts `celery -A config worker` against this test run's databases and broker, waits
     until it is ready, yields the process, and stops it."""
     env = os.environ.copy()
-    env["DATABASE_URL"] = _url("default")
-    env["SANDBOX_DATABASE_URL"] = _url("sandbox") if "sandbox" in connections else ""
+    env["DATABASE_URL"] = database_url("default")
+    env["SANDBOX_DATABASE_URL"] = database_url("sandbox") if "sandbox" in connections else ""
     env.update(extra_env or {})
     cmd = [
         sys.executable,

@@ -11,13 +11,14 @@ from users.services import api_key_create
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
+        skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"user{n}@example.com")
     name = factory.Faker("name")
     role = Role.ADMINISTRATOR
     is_staff = True
     is_superuser = factory.LazyAttribute(lambda o: o.role == Role.ADMINISTRATOR)
-    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery-9")
+    password = factory.django.Password("correct-horse-battery-9")
 
 
 def make_api_key(

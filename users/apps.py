@@ -9,6 +9,7 @@ class UsersConfig(AppConfig):
     def ready(self) -> None:
         from users.roles import sync_role_groups
 
-        # Permission groups are infrastructure, not business data: rebuilt after every
-        # migrate so new models' permissions reach the staff and viewer roles.
-        post_migrate.connect(sync_role_groups, sender=self)
+        # Permission groups are infrastructure, not business data: rebuilt after every app's
+        # migrate (permissions of apps listed after `users` only exist by then), so new
+        # models' permissions reach the staff and viewer roles.
+        post_migrate.connect(sync_role_groups, dispatch_uid="users.sync_role_groups")

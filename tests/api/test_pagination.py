@@ -1,0 +1,66 @@
+"""Contract section 4: page/limit pagination."""
+
+import pytest
+
+from tests.factories import CustomerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def twenty_five(db):
+    return CustomerFactory.create_batch(25)
+
+
+def test_default_limit_is_20(api, twenty_five):
+    body = api.get("/api/v2/customers").json()
+
+    assert len(body["data"]) == 20
+    assert body["meta"] == {"current_page": 1, "total_pages": 2, "total_records": 25}
+
+
+def test_second_page(api, twenty_five):
+    body = api.get("/api/v2/customers?page=2").json()
+
+    assert [c["id"] for c in body["data"]] == [c.pk for c in twenty_five[20:]]
+    assert body["meta"]["current_page"] == 2
+
+
+def test_limit_parameter(api, twenty_five):
+    body = api.get("/api/v2/customers?limit=10").json()
+
+    assert len(body["data"]) == 10
+    assert body["meta"]["total_pages"] == 3
+
+
+def test_limit_is_capped_at_100(api):
+    CustomerFactory.create_batch(101)
+
+    body = api.get("/api/v2/customers?limit=500").json()
+
+    assert len(body["data"]) == 100
+    assert body["meta"]["total_pages"] == 2
+
+
+def test_page_past_the_end_is_empty_with_correct_meta(api, twenty_five):
+    response = api.get("/api/v2/customers?page=9")
+
+    assert response.status_code == 200
+    assert response.json()["data"] == []
+    assert response.json()["meta"] == {"current_page": 9, "total_pages": 2, "total_records": 25}
+
+
+@pytest.mark.parametrize("query", ["page=abc", "limit=ten", "page=0", "limit=-1", "page=1.5"])
+def test_non_numeric_or_non_positive_page_or_limit_is_400(api, query):
+    response = api.get(f"/api/v2/customers?{query}")
+
+    assert response.status_code == 400
+    name = query.split("=")[0]
+    assert name in response.json()["errors"]
+
+
+def test_empty_list(api):
+    body = api.get("/api/v2/customers").json()
+
+    assert body["data"] == []
+    assert body["meta"] == {"current_page": 1, "total_pages": 0, "total_records": 0}
