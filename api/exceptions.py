@@ -3,9 +3,8 @@ contract's envelope (contract section 3)."""
 
 import logging
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import SuspiciousOperation
 from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
@@ -54,8 +53,10 @@ def flatten_errors(detail, prefix: str = "") -> dict[str, str]:
         flat: dict[str, str] = {}
         for key, value in detail.items():
             # A nested serializer's own errors (`non_field_errors`) belong to its path.
-            path = prefix if (key == "non_field_errors" and prefix) else (
-                f"{prefix}.{key}" if prefix else str(key)
+            path = (
+                prefix
+                if (key == "non_field_errors" and prefix)
+                else (f"{prefix}.{key}" if prefix else str(key))
             )
             flat.update(flatten_errors(value, path))
         return flat

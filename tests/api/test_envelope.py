@@ -51,7 +51,9 @@ def test_delete_answers_200_with_null_data(api):
 
 
 def test_validation_error_has_one_sentence_per_field(api):
-    response = api.post("/api/v2/customers", {"account": "", "email": "not-an-email"}, format="json")
+    response = api.post(
+        "/api/v2/customers", {"account": "", "email": "not-an-email"}, format="json"
+    )
 
     assert response.status_code == 400
     assert response.json() == {
@@ -128,7 +130,9 @@ def test_client_asking_for_html_still_gets_json(api):
 
 @pytest.mark.parametrize("path", ["/api/v2/customers", "/api/v2/customers/"])
 def test_paths_work_with_and_without_trailing_slash_without_redirect(api, path):
-    response = api.post(path, {"account": "Slash Co", "email": f"s{len(path)}@x.com"}, format="json")
+    response = api.post(
+        path, {"account": "Slash Co", "email": f"s{len(path)}@x.com"}, format="json"
+    )
 
     assert response.status_code == 201
 

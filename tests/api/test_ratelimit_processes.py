@@ -27,7 +27,7 @@ def _free_port() -> int:
 
 def _get(url: str, raw_key: str) -> tuple[int, int]:
     request = urllib.request.Request(url, headers={"X-API-Key": raw_key})
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
+    with urllib.request.urlopen(request, timeout=10) as response:
         return response.status, int(response.headers["X-RateLimit-Remaining"])
 
 

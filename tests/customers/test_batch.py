@@ -9,14 +9,21 @@ pytestmark = pytest.mark.django_db
 
 
 def _records(n, start=0):
-    return [{"account": f"Customer {i}", "email": f"customer{i}@example.com"} for i in range(start, start + n)]
+    return [
+        {"account": f"Customer {i}", "email": f"customer{i}@example.com"}
+        for i in range(start, start + n)
+    ]
 
 
 def test_batch_creates_all(api):
     response = api.post("/api/v2/batch/customers", {"customers": _records(3)}, format="json")
 
     assert response.status_code == 201
-    assert [c["account"] for c in response.json()["data"]] == ["Customer 0", "Customer 1", "Customer 2"]
+    assert [c["account"] for c in response.json()["data"]] == [
+        "Customer 0",
+        "Customer 1",
+        "Customer 2",
+    ]
     assert all(isinstance(c["id"], int) for c in response.json()["data"])
     assert Customer.objects.count() == 3
     assert Event.objects.filter(type="customer.created").count() == 3
@@ -89,6 +96,8 @@ def test_batch_without_customers_key_is_refused(api):
 
 
 def test_viewer_cannot_batch(client_for):
-    response = client_for("viewer").post("/api/v2/batch/customers", {"customers": _records(1)}, format="json")
+    response = client_for("viewer").post(
+        "/api/v2/batch/customers", {"customers": _records(1)}, format="json"
+    )
 
     assert response.status_code == 403

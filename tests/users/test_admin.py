@@ -67,9 +67,7 @@ def test_adding_a_key_in_admin_shows_the_raw_key_once(admin_client):
 def test_revoke_action(admin_client):
     key, _ = make_api_key()
 
-    admin_client.post(
-        "/admin/users/apikey/", {"action": "revoke", "_selected_action": [key.pk]}
-    )
+    admin_client.post("/admin/users/apikey/", {"action": "revoke", "_selected_action": [key.pk]})
 
     key.refresh_from_db()
     assert key.revoked_at is not None
