@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(databases=["default", "sandbox"])
 def test_models_and_migrations_agree():
     out = StringIO()
 
