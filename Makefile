@@ -19,6 +19,7 @@ $(STAMP): requirements/base.txt requirements/dev.txt
 
 # Local try-out: SQLite, no Redis, tasks run in-process. DEBUG allows the development key.
 run: export DEBUG ?= true
+run: export LOG_FORMAT ?= plain
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py migrate --noinput --database sandbox
