@@ -24,3 +24,46 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return self.account
+
+
+class LeadStatus(models.TextChoices):
+    NEW = "New", "New"
+    CONTACTED = "Contacted", "Contacted"
+    QUALIFIED = "Qualified", "Qualified"
+    LOST = "Lost", "Lost"
+    # Set only by `lead_convert`, never by an edit.
+    CONVERTED = "Converted", "Converted"
+
+
+class Lead(models.Model):
+    """A prospect who may become a customer. Conversion (`customers.lead_services.lead_convert`)
+    links the lead to the customer it became; a lead whose customer is later deleted stays
+    Converted with no link, as a record of what happened."""
+
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    email = models.EmailField(max_length=254)
+    company = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    source = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=20, choices=LeadStatus.choices, default=LeadStatus.NEW)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="leads"
+    )
+    converted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["status"], name="lead_status_idx"),
+            models.Index(Lower("email"), name="lead_email_ci_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()

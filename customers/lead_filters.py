@@ -1,0 +1,17 @@
+import django_filters
+
+from customers.models import Lead, LeadStatus
+
+
+class LeadFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=LeadStatus.choices)
+    source = django_filters.CharFilter(field_name="source", lookup_expr="iexact")
+    email = django_filters.CharFilter(field_name="email", lookup_expr="iexact")
+    customer_id = django_filters.NumberFilter(field_name="customer_id")
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    created_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
+    created_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
+
+    class Meta:
+        model = Lead
+        fields = ["status", "source", "email", "customer_id"]
