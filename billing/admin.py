@@ -1,0 +1,477 @@
+"""Staff screens for products, invoices, payments and quotes.
+
+The admin never writes billing rows itself: the invoice and quote pages collect the main form
+and the item (and payment) inlines, then hand them to the same services as the API in
+`save_related`, so numbering, totals, statuses and payments follow exactly the same rules.
+A rule a service refuses (a 400 or 409 in the API) rolls the whole save back and comes back
+to the page as an error message.
+"""
+
+import io
+import zipfile
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpResponse, HttpResponseRedirect
+from django.utils.html import format_html
+
+from api.exceptions import DomainError, DomainValidationError
+from billing import selectors, services
+from billing.models import (
+    Invoice,
+    InvoiceItem,
+    InvoiceStatus,
+    Payment,
+    Product,
+    Quote,
+    QuoteItem,
+    QuoteStatus,
+)
+from billing.pdf import invoice_pdf, invoice_pdf_filename
+
+ITEM_FIELDS = ["product", "description", "qty", "amount", "tax_rate"]
+INVOICE_FORM_FIELDS = ["customer", "date", "due_date", "status", "discount", "notes"]
+QUOTE_FORM_FIELDS = ["customer", "date", "valid_until", "status", "discount", "notes"]
+PAYMENT_FORM_FIELDS = ["amount", "date", "account", "method", "note"]
+
+
+def _error_text(exc: DomainError) -> str:
+    if isinstance(exc, DomainValidationError):
+        return "; ".join(f"{field}: {message}" for field, message in exc.errors.items())
+    return exc.message
+
+
+class ServiceErrorsMixin:
+    """Turns a service's refusal during a save or delete into an error message on the page
+    instead of a server error. The admin view's own transaction has rolled back by then."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as exc:
+            self.message_user(request, _error_text(exc), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except DomainError as exc:
+            self.message_user(request, _error_text(exc), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path().rsplit("delete/", 1)[0])
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        # The inlines are saved by the services, not by formset.save(), so the formsets have
+        # no new/changed/deleted object lists to describe; the history names the form fields.
+        return super().construct_change_message(request, form, [], add)
+
+    def get_actions(self, request):
+        # Bulk delete would bypass the services' rules (paid invoices, converted quotes).
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+
+def _formset_items(formset) -> list[dict]:
+    """The lines the item inline describes after this save, in form order."""
+    items = []
+    for form in formset.forms:
+        data = getattr(form, "cleaned_data", None)
+        if not data or (formset.can_delete and formset._should_delete_form(form)):
+            continue
+        items.append({name: data.get(name) for name in ITEM_FIELDS})
+    return items
+
+
+def _formset_of(formsets, model):
+    return next((fs for fs in formsets if fs.model is model), None)
+
+
+# --- products ------------------------------------------------------------------------------
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["name", "type", "price", "tax_rate", "updated_at"]
+    list_filter = ["type"]
+    search_fields = ["name", "description"]
+    readonly_fields = ["created_at", "updated_at"]
+    fields = ["name", "type", "price", "tax_rate", "description", "created_at", "updated_at"]
+
+    def save_model(self, request, obj, form, change):
+        data = {f: form.cleaned_data[f] for f in services.PRODUCT_FIELDS if f in form.cleaned_data}
+        if change:
+            services.product_update(product=obj, data=data)
+        else:
+            obj.pk = services.product_create(data=data).pk
+
+    def delete_model(self, request, obj):
+        services.product_delete(product=obj)
+
+
+# --- invoices ------------------------------------------------------------------------------
+
+
+class LineItemForm(forms.ModelForm):
+    """Description, unit price and tax rate may be left blank when a product is chosen: the
+    service fills them in from the product, as the API does."""
+
+    class Meta:
+        fields = ITEM_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("description", "amount", "tax_rate"):
+            self.fields[name].required = False
+        self.fields["tax_rate"].initial = None
+
+
+class InvoiceItemForm(LineItemForm):
+    class Meta(LineItemForm.Meta):
+        model = InvoiceItem
+
+
+class QuoteItemForm(LineItemForm):
+    class Meta(LineItemForm.Meta):
+        model = QuoteItem
+
+
+class InvoiceItemInline(admin.TabularInline):
+    model = InvoiceItem
+    form = InvoiceItemForm
+    fields = [*ITEM_FIELDS, "line_subtotal", "line_tax"]
+    readonly_fields = ["line_subtotal", "line_tax"]
+    autocomplete_fields = ["product"]
+    extra = 1
+    min_num = 1
+    validate_min = True
+
+    def _locked(self, obj) -> bool:
+        return obj is not None and obj.status == InvoiceStatus.PAID
+
+    def has_change_permission(self, request, obj=None):
+        return not self._locked(obj) and super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return not self._locked(obj) and super().has_add_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._locked(obj) and super().has_delete_permission(request, obj)
+
+
+class PaymentInlineForm(forms.ModelForm):
+    class Meta:
+        model = Payment
+        fields = PAYMENT_FORM_FIELDS
+
+    def clean_amount(self):
+        amount = self.cleaned_data["amount"]
+        if amount is not None and amount <= 0:
+            raise forms.ValidationError("Amount must be greater than 0")
+        return amount
+
+
+class PaymentInline(admin.TabularInline):
+    """Recorded payments are read-only here (void them from the Payments page); a new row is
+    recorded through `payment_record` when the invoice is saved."""
+
+    model = Payment
+    form = PaymentInlineForm
+    fields = [*PAYMENT_FORM_FIELDS, "voided_at"]
+    readonly_fields = ["voided_at"]
+    extra = 0
+    can_delete = False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request, obj=None):
+        if obj is not None and obj.status in (
+            InvoiceStatus.DRAFT,
+            InvoiceStatus.CANCELLED,
+            InvoiceStatus.PAID,
+        ):
+            return False
+        return super().has_add_permission(request, obj)
+
+
+class InvoiceAdminForm(forms.ModelForm):
+    class Meta:
+        model = Invoice
+        fields = INVOICE_FORM_FIELDS
+
+    def clean(self):
+        data = super().clean()
+        issued, due = data.get("date"), data.get("due_date")
+        if issued and due and due < issued:
+            self.add_error("due_date", services.DUE_BEFORE_DATE)
+        return data
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ServiceErrorsMixin, admin.ModelAdmin):
+    form = InvoiceAdminForm
+    inlines = [InvoiceItemInline, PaymentInline]
+    list_display = [
+        "invoice_number",
+        "customer",
+        "date",
+        "due_date",
+        "status",
+        "total",
+        "amount_paid",
+        "balance_due",
+        "overdue",
+    ]
+    list_filter = ["status", "date", "due_date"]
+    search_fields = ["invoice_number", "customer__account", "customer__email"]
+    date_hierarchy = "date"
+    list_select_related = ["customer"]
+    autocomplete_fields = ["customer"]
+    readonly_fields = [
+        "invoice_number",
+        "subtotal",
+        "tax",
+        "total",
+        "amount_paid",
+        "balance_due",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["invoice_number", "customer", "status", ("date", "due_date")]}),
+        (
+            "Totals (computed from items and payments)",
+            {"fields": ["discount", "subtotal", "tax", "total", "amount_paid", "balance_due"]},
+        ),
+        (None, {"fields": ["notes", "created_at", "updated_at"]}),
+    ]
+    actions = ["download_pdfs"]
+    list_per_page = 50
+
+    @admin.display(boolean=True, description="Overdue")
+    def overdue(self, obj: Invoice) -> bool:
+        return obj.is_overdue
+
+    def has_delete_permission(self, request, obj=None):
+        # Same rule as services.invoice_delete: paid invoices and invoices with payments stay.
+        if obj is not None and (obj.status == InvoiceStatus.PAID or obj.payments.exists()):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        # Written in save_related, together with its items and payments, by the services.
+        return None
+
+    def save_related(self, request, form, formsets, change):
+        data = {name: form.cleaned_data.get(name) for name in INVOICE_FORM_FIELDS}
+        items_formset = _formset_of(formsets, InvoiceItem)
+        items = _formset_items(items_formset) if items_formset is not None else None
+        if change:
+            update = dict(data)
+            if items is not None and items_formset.has_changed():
+                update["items"] = items
+            invoice = services.invoice_update(invoice=form.instance, data=update)
+        else:
+            invoice = services.invoice_create(items=items or [], **data)
+        payments_formset = _formset_of(formsets, Payment)
+        for payment_form in payments_formset.extra_forms if payments_formset else []:
+            if payment_form.has_changed() and payment_form.cleaned_data:
+                fields = {k: payment_form.cleaned_data.get(k) for k in PAYMENT_FORM_FIELDS}
+                services.payment_record(invoice=invoice, **fields)
+        form.instance.pk = invoice.pk
+        form.instance.invoice_number = invoice.invoice_number
+
+    def delete_model(self, request, obj):
+        services.invoice_delete(invoice=obj)
+
+    @admin.action(description="Download PDF (a zip for several invoices)")
+    def download_pdfs(self, request, queryset: QuerySet[Invoice]):
+        ids = list(queryset.values_list("pk", flat=True))
+        if len(ids) == 1:
+            invoice = selectors.invoice_for_document(invoice_id=ids[0])
+            response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
+            response["Content-Disposition"] = (
+                f'attachment; filename="{invoice_pdf_filename(invoice)}"'
+            )
+            return response
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for pk in ids:
+                invoice = selectors.invoice_for_document(invoice_id=pk)
+                archive.writestr(invoice_pdf_filename(invoice), invoice_pdf(invoice))
+        response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+        response["Content-Disposition"] = 'attachment; filename="invoices.zip"'
+        return response
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    """The payment log. Payments are recorded from their invoice's page and voided here."""
+
+    list_display = ["id", "invoice_link", "date", "amount", "method", "account", "voided_at"]
+    list_filter = ["method", "date", ("voided_at", admin.EmptyFieldListFilter)]
+    search_fields = ["invoice__invoice_number", "invoice__customer__account", "note"]
+    list_select_related = ["invoice", "account"]
+    readonly_fields = [
+        "invoice",
+        "amount",
+        "date",
+        "account",
+        "method",
+        "note",
+        "transaction",
+        "voided_at",
+        "created_at",
+    ]
+    actions = ["void_payments"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Invoice", ordering="invoice__invoice_number")
+    def invoice_link(self, obj: Payment):
+        return format_html(
+            '<a href="../invoice/{}/change/">{}</a>', obj.invoice_id, obj.invoice.invoice_number
+        )
+
+    @admin.action(description="Void selected payments")
+    def void_payments(self, request, queryset: QuerySet[Payment]):
+        voided = 0
+        for payment in queryset.filter(voided_at__isnull=True).order_by("invoice_id", "id"):
+            try:
+                services.payment_void(payment=payment)
+                voided += 1
+            except DomainError as exc:
+                self.message_user(request, f"Payment {payment.pk}: {_error_text(exc)}", "error")
+        self.message_user(request, f"{voided} payment(s) voided.", messages.SUCCESS)
+
+
+# --- quotes --------------------------------------------------------------------------------
+
+
+class QuoteItemInline(admin.TabularInline):
+    model = QuoteItem
+    form = QuoteItemForm
+    fields = [*ITEM_FIELDS, "line_subtotal", "line_tax"]
+    readonly_fields = ["line_subtotal", "line_tax"]
+    autocomplete_fields = ["product"]
+    extra = 1
+    min_num = 1
+    validate_min = True
+
+    def _locked(self, obj) -> bool:
+        return obj is not None and obj.status == QuoteStatus.CONVERTED
+
+    def has_change_permission(self, request, obj=None):
+        return not self._locked(obj) and super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return not self._locked(obj) and super().has_add_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._locked(obj) and super().has_delete_permission(request, obj)
+
+
+class QuoteAdminForm(forms.ModelForm):
+    status = forms.ChoiceField(
+        choices=[(s, s) for s in services.SETTABLE_QUOTE_STATUSES], initial=QuoteStatus.DRAFT
+    )
+
+    class Meta:
+        model = Quote
+        fields = QUOTE_FORM_FIELDS
+
+    def clean(self):
+        data = super().clean()
+        issued, valid = data.get("date"), data.get("valid_until")
+        if issued and valid and valid < issued:
+            self.add_error("valid_until", services.VALID_UNTIL_BEFORE_DATE)
+        return data
+
+
+@admin.register(Quote)
+class QuoteAdmin(ServiceErrorsMixin, admin.ModelAdmin):
+    form = QuoteAdminForm
+    inlines = [QuoteItemInline]
+    list_display = [
+        "quote_number",
+        "customer",
+        "date",
+        "valid_until",
+        "shown_status",
+        "total",
+        "invoice",
+    ]
+    list_filter = ["status", "date", "valid_until"]
+    search_fields = ["quote_number", "customer__account", "customer__email"]
+    date_hierarchy = "date"
+    list_select_related = ["customer", "invoice"]
+    autocomplete_fields = ["customer"]
+    readonly_fields = [
+        "quote_number",
+        "subtotal",
+        "tax",
+        "total",
+        "invoice",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["quote_number", "customer", "status", ("date", "valid_until")]}),
+        ("Totals (computed from items)", {"fields": ["discount", "subtotal", "tax", "total"]}),
+        (None, {"fields": ["notes", "invoice", "created_at", "updated_at"]}),
+    ]
+    actions = ["convert_to_invoice"]
+    list_per_page = 50
+
+    @admin.display(description="Status", ordering="status")
+    def shown_status(self, obj: Quote) -> str:
+        return obj.effective_status()
+
+    def has_change_permission(self, request, obj=None):
+        # A converted quote is the record of where its invoice came from: view only.
+        if obj is not None and obj.status == QuoteStatus.CONVERTED:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.status == QuoteStatus.CONVERTED:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        return None
+
+    def save_related(self, request, form, formsets, change):
+        data = {n: form.cleaned_data.get(n) for n in QUOTE_FORM_FIELDS if n in form.cleaned_data}
+        items_formset = _formset_of(formsets, QuoteItem)
+        items = _formset_items(items_formset) if items_formset is not None else None
+        if change:
+            if items is not None and items_formset.has_changed():
+                data["items"] = items
+            quote = services.quote_update(quote=form.instance, data=data)
+        else:
+            quote = services.quote_create(items=items or [], **data)
+        form.instance.pk = quote.pk
+        form.instance.quote_number = quote.quote_number
+
+    def delete_model(self, request, obj):
+        services.quote_delete(quote=obj)
+
+    @admin.action(description="Convert to invoice")
+    def convert_to_invoice(self, request, queryset: QuerySet[Quote]):
+        for quote in queryset.order_by("id"):
+            try:
+                invoice = services.quote_convert(quote=quote)
+            except DomainError as exc:
+                self.message_user(request, f"{quote.quote_number}: {_error_text(exc)}", "error")
+                continue
+            self.message_user(
+                request,
+                f"{quote.quote_number} converted to {invoice.invoice_number}.",
+                messages.SUCCESS,
+            )

@@ -1,0 +1,8 @@
+from billing.views import InvoiceViewSet, ProductViewSet, QuoteViewSet
+
+
+def api_routes(router):
+    router.register("products", ProductViewSet, basename="product")
+    router.register("invoices", InvoiceViewSet, basename="invoice")
+    router.register("quotes", QuoteViewSet, basename="quote")
+    return []

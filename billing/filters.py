@@ -1,0 +1,67 @@
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+
+from billing.models import (
+    OPEN_QUOTE_STATUSES,
+    Invoice,
+    InvoiceStatus,
+    Product,
+    ProductType,
+    Quote,
+    QuoteStatus,
+)
+
+
+class ProductFilter(django_filters.FilterSet):
+    type = django_filters.ChoiceFilter(choices=ProductType.choices)
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+    class Meta:
+        model = Product
+        fields = ["type"]
+
+
+class InvoiceFilter(django_filters.FilterSet):
+    """`date_from`/`date_to` are inclusive and filter on the invoice date."""
+
+    status = django_filters.ChoiceFilter(choices=InvoiceStatus.choices)
+    customer_id = django_filters.NumberFilter(field_name="customer_id")
+    date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte")
+    date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte")
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    overdue = django_filters.BooleanFilter(method="filter_overdue")
+
+    class Meta:
+        model = Invoice
+        fields = ["status", "customer_id"]
+
+    def filter_overdue(self, queryset, name, value):
+        overdue = Q(
+            status__in=[InvoiceStatus.UNPAID, InvoiceStatus.PARTIALLY_PAID],
+            due_date__lt=timezone.localdate(),
+        )
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+
+class QuoteFilter(django_filters.FilterSet):
+    """`status` matches the effective status: `Expired` finds open quotes past valid_until,
+    and `Draft`/`Sent`/`Accepted` only those still valid."""
+
+    status = django_filters.ChoiceFilter(choices=QuoteStatus.choices, method="filter_status")
+    customer_id = django_filters.NumberFilter(field_name="customer_id")
+    date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte")
+    date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte")
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+    class Meta:
+        model = Quote
+        fields = ["status", "customer_id"]
+
+    def filter_status(self, queryset, name, value):
+        today = timezone.localdate()
+        if value == QuoteStatus.EXPIRED:
+            return queryset.filter(status__in=OPEN_QUOTE_STATUSES, valid_until__lt=today)
+        if value in OPEN_QUOTE_STATUSES:
+            return queryset.filter(status=value, valid_until__gte=today)
+        return queryset.filter(status=value)

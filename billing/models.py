@@ -1,0 +1,261 @@
+"""Products, invoices, payments and quotes.
+
+Every money column is `DecimalField(14, 2)` and every derived one (line amounts, subtotal, tax,
+total, amount paid, balance due, invoice status) is written only by `billing.services`, which
+recompute them from their stored parts. Models hold no business rules beyond constraints.
+"""
+
+import datetime
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class ProductType(models.TextChoices):
+    PRODUCT = "product", "Product"
+    SERVICE = "service", "Service"
+
+
+class Product(models.Model):
+    name = models.CharField(max_length=200)
+    price = models.DecimalField(**MONEY, default=0)
+    description = models.TextField(blank=True)
+    type = models.CharField(max_length=10, choices=ProductType.choices, default="service")
+    # A percentage: 10 means 10 %.
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["name"], name="product_name_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gte=0), name="product_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(tax_rate__gte=0, tax_rate__lte=100), name="product_tax_rate_percent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DocumentCounter(models.Model):
+    """The last number handed out per document kind (`INV`, `QUO`) and year. The row is locked
+    with `select_for_update` by the transaction that creates the document, so numbers are
+    gapless and unique (billing.numbering)."""
+
+    kind = models.CharField(max_length=3)
+    year = models.PositiveIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "year"], name="document_counter_kind_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}-{self.year}: {self.last_number}"
+
+
+class InvoiceStatus(models.TextChoices):
+    DRAFT = "Draft", "Draft"
+    UNPAID = "Unpaid", "Unpaid"
+    PARTIALLY_PAID = "Partially Paid", "Partially Paid"
+    PAID = "Paid", "Paid"
+    CANCELLED = "Cancelled", "Cancelled"
+
+
+class Invoice(models.Model):
+    invoice_number = models.CharField(max_length=20, unique=True, editable=False)
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="invoices"
+    )
+    date = models.DateField(db_index=True)
+    due_date = models.DateField()
+    status = models.CharField(
+        max_length=20, choices=InvoiceStatus.choices, default=InvoiceStatus.UNPAID
+    )
+    subtotal = models.DecimalField(**MONEY, default=0)
+    discount = models.DecimalField(**MONEY, default=0)
+    tax = models.DecimalField(**MONEY, default=0)
+    total = models.DecimalField(**MONEY, default=0)
+    amount_paid = models.DecimalField(**MONEY, default=0)
+    balance_due = models.DecimalField(**MONEY, default=0)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        indexes = [
+            models.Index(fields=["status", "due_date"], name="invoice_status_due_idx"),
+            models.Index(fields=["customer", "date"], name="invoice_customer_date_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(due_date__gte=models.F("date")),
+                name="invoice_due_after_date",
+                violation_error_message="Due date cannot be before the invoice date.",
+            ),
+            models.CheckConstraint(condition=Q(discount__gte=0), name="invoice_discount_positive"),
+            models.CheckConstraint(
+                condition=Q(amount_paid__lte=models.F("total")), name="invoice_not_overpaid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.invoice_number or f"Invoice #{self.pk}"
+
+    @property
+    def is_overdue(self) -> bool:
+        open_statuses = {InvoiceStatus.UNPAID, InvoiceStatus.PARTIALLY_PAID}
+        return self.status in open_statuses and self.due_date < timezone.localdate()
+
+
+class LineItem(models.Model):
+    """One line of an invoice or a quote. `amount` is the unit price; `line_subtotal`
+    (qty × amount) and `line_tax` are each rounded half-up to the cent and stored, and the
+    document's totals are sums of these stored parts."""
+
+    product = models.ForeignKey(
+        Product, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    description = models.CharField(max_length=500)
+    amount = models.DecimalField(**MONEY)
+    qty = models.DecimalField(max_digits=12, decimal_places=2, default=1)
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=0)
+    line_subtotal = models.DecimalField(**MONEY, default=0)
+    line_tax = models.DecimalField(**MONEY, default=0)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.description
+
+    @property
+    def line_total(self):
+        return self.line_subtotal + self.line_tax
+
+
+class InvoiceItem(LineItem):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="items")
+
+    class Meta(LineItem.Meta):
+        constraints = [
+            models.CheckConstraint(condition=Q(qty__gt=0), name="invoice_item_qty_positive"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="invoice_item_amount_positive"),
+        ]
+
+
+class PaymentMethod(models.TextChoices):
+    BANK_TRANSFER = "bank_transfer", "Bank transfer"
+    CARD = "card", "Card"
+    CASH = "cash", "Cash"
+    CHECK = "check", "Check"
+    OTHER = "other", "Other"
+
+
+class PaymentQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(voided_at__isnull=True)
+
+
+class Payment(models.Model):
+    """Money received against an invoice, backed by one Income transaction in the ledger.
+    A voided payment is kept (with its voided transaction) for the audit trail."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(**MONEY)
+    date = models.DateField()
+    account = models.ForeignKey("ledger.Account", on_delete=models.PROTECT, related_name="payments")
+    method = models.CharField(
+        max_length=20, choices=PaymentMethod.choices, default=PaymentMethod.BANK_TRANSFER
+    )
+    note = models.CharField(max_length=255, blank=True)
+    transaction = models.OneToOneField(
+        "ledger.Transaction", on_delete=models.PROTECT, related_name="payment"
+    )
+    voided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PaymentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["date", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} on {self.date} for {self.invoice_id}"
+
+
+class QuoteStatus(models.TextChoices):
+    DRAFT = "Draft", "Draft"
+    SENT = "Sent", "Sent"
+    ACCEPTED = "Accepted", "Accepted"
+    DECLINED = "Declined", "Declined"
+    EXPIRED = "Expired", "Expired"
+    CONVERTED = "Converted", "Converted"
+
+
+# A quote still open on its `valid_until` day is valid through that day; the day after, it
+# counts as Expired whatever its stored status says.
+OPEN_QUOTE_STATUSES = (QuoteStatus.DRAFT, QuoteStatus.SENT, QuoteStatus.ACCEPTED)
+
+
+class Quote(models.Model):
+    quote_number = models.CharField(max_length=20, unique=True, editable=False)
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="quotes"
+    )
+    date = models.DateField()
+    valid_until = models.DateField()
+    status = models.CharField(max_length=20, choices=QuoteStatus.choices, default=QuoteStatus.DRAFT)
+    subtotal = models.DecimalField(**MONEY, default=0)
+    discount = models.DecimalField(**MONEY, default=0)
+    tax = models.DecimalField(**MONEY, default=0)
+    total = models.DecimalField(**MONEY, default=0)
+    notes = models.TextField(blank=True)
+    invoice = models.OneToOneField(
+        Invoice, on_delete=models.SET_NULL, null=True, blank=True, related_name="quote"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__gte=models.F("date")),
+                name="quote_valid_after_date",
+                violation_error_message="Valid until cannot be before the quote date.",
+            ),
+            models.CheckConstraint(condition=Q(discount__gte=0), name="quote_discount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.quote_number or f"Quote #{self.pk}"
+
+    def effective_status(self, today: datetime.date | None = None) -> str:
+        today = today or timezone.localdate()
+        if self.status in OPEN_QUOTE_STATUSES and self.valid_until < today:
+            return QuoteStatus.EXPIRED
+        return self.status
+
+
+class QuoteItem(LineItem):
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="items")
+
+    class Meta(LineItem.Meta):
+        constraints = [
+            models.CheckConstraint(condition=Q(qty__gt=0), name="quote_item_qty_positive"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="quote_item_amount_positive"),
+        ]

@@ -1,0 +1,303 @@
+"""The printable invoice: an A4 PDF drawn with reportlab's platypus (flowing layout, so long
+item lists break across pages with the table header repeated)."""
+
+from collections import defaultdict
+from decimal import Decimal
+from io import BytesIO
+from xml.sax.saxutils import escape
+
+from django.conf import settings
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from billing.models import Invoice, InvoiceStatus
+from billing.serializers import NumberField
+
+INK = colors.HexColor("#1f2933")
+MUTED = colors.HexColor("#616e7c")
+RULE = colors.HexColor("#cbd2d9")
+BAND = colors.HexColor("#f0f4f8")
+ACCENT = colors.HexColor("#243b53")
+STATUS_COLORS = {
+    InvoiceStatus.PAID: colors.HexColor("#2f8132"),
+    InvoiceStatus.PARTIALLY_PAID: colors.HexColor("#b26b00"),
+    InvoiceStatus.UNPAID: colors.HexColor("#ba2525"),
+    InvoiceStatus.DRAFT: MUTED,
+    InvoiceStatus.CANCELLED: MUTED,
+}
+PAGE_WIDTH, PAGE_HEIGHT = A4
+MARGIN = 18 * mm
+CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN
+
+
+def money(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+def number(value: Decimal) -> str:
+    return str(NumberField(max_digits=14, decimal_places=2).to_representation(value))
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    base = getSampleStyleSheet()["Normal"]
+
+    def style(name, **kw):
+        defaults = {"fontName": "Helvetica", "textColor": INK}
+        return ParagraphStyle(name, parent=base, **{**defaults, **kw})
+
+    return {
+        "company": style("company", fontName="Helvetica-Bold", fontSize=16, leading=20),
+        "small": style("small", fontSize=9, leading=12, textColor=MUTED),
+        "title": style(
+            "title", fontName="Helvetica-Bold", fontSize=22, leading=26, alignment=TA_RIGHT
+        ),
+        "right": style("right", fontSize=9.5, leading=13, alignment=TA_RIGHT),
+        "label": style("label", fontName="Helvetica-Bold", fontSize=8, leading=11, textColor=MUTED),
+        "body": style("body", fontSize=9.5, leading=13),
+        "cell": style("cell", fontSize=9, leading=11.5),
+        "cell_right": style("cell_right", fontSize=9, leading=11.5, alignment=TA_RIGHT),
+        "head": style("head", fontName="Helvetica-Bold", fontSize=8.5, leading=11, textColor=INK),
+        "head_right": style(
+            "head_right",
+            fontName="Helvetica-Bold",
+            fontSize=8.5,
+            leading=11,
+            textColor=INK,
+            alignment=TA_RIGHT,
+        ),
+    }
+
+
+def _lines(*values: str) -> str:
+    return "<br/>".join(escape(v) for v in values if v)
+
+
+def _header(invoice: Invoice, s) -> Table:
+    color = STATUS_COLORS.get(invoice.status, MUTED).hexval().replace("0x", "#")
+    status_label = invoice.status.upper() + (" · OVERDUE" if invoice.is_overdue else "")
+    company = [
+        Paragraph(escape(settings.COMPANY_NAME), s["company"]),
+        Paragraph(_lines(*settings.COMPANY_ADDRESS.split("\n")), s["small"]),
+    ]
+    meta = [
+        Paragraph("INVOICE", s["title"]),
+        Spacer(1, 2 * mm),
+        Paragraph(
+            f"<b>{escape(invoice.invoice_number)}</b><br/>"
+            f"Issued {invoice.date:%d %b %Y}<br/>"
+            f"Due {invoice.due_date:%d %b %Y}<br/>"
+            f'<font color="{color}"><b>{escape(status_label)}</b></font>',
+            s["right"],
+        ),
+    ]
+    table = Table([[company, meta]], colWidths=[CONTENT_WIDTH * 0.6, CONTENT_WIDTH * 0.4])
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("LINEBELOW", (0, 0), (-1, 0), 1.2, ACCENT),
+                ("BOTTOMPADDING", (0, 0), (-1, 0), 5 * mm),
+            ]
+        )
+    )
+    return table
+
+
+def _due_line(invoice: Invoice) -> str:
+    if invoice.status == InvoiceStatus.PAID:
+        return "Paid in full. Thank you."
+    if invoice.status == InvoiceStatus.CANCELLED:
+        return "This invoice was cancelled."
+    if invoice.is_overdue:
+        return f"Overdue since {invoice.due_date:%d %b %Y}"
+    return f"Payment due by {invoice.due_date:%d %b %Y}"
+
+
+def _parties(invoice: Invoice, s) -> Table:
+    c = invoice.customer
+    place = " ".join(v for v in [c.city, c.state, c.zip] if v)
+    bill_to = [
+        Paragraph("BILL TO", s["label"]),
+        Paragraph(f"<b>{escape(c.account)}</b>", s["body"]),
+        Paragraph(_lines(c.address, place, c.country, c.email, c.phone), s["body"]),
+    ]
+    summary = [
+        Paragraph("BALANCE DUE", s["label"]),
+        Paragraph(
+            f'<font size="16"><b>{money(invoice.balance_due)}</b></font>',
+            ParagraphStyle("due", parent=s["body"], leading=20),
+        ),
+        Paragraph(_due_line(invoice), s["small"]),
+    ]
+    table = Table([[bill_to, summary]], colWidths=[CONTENT_WIDTH * 0.6, CONTENT_WIDTH * 0.4])
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("BACKGROUND", (1, 0), (1, 0), BAND),
+                ("LEFTPADDING", (1, 0), (1, 0), 4 * mm),
+                ("TOPPADDING", (1, 0), (1, 0), 3 * mm),
+                ("BOTTOMPADDING", (1, 0), (1, 0), 3 * mm),
+            ]
+        )
+    )
+    return table
+
+
+def _items(invoice: Invoice, s) -> Table:
+    head = ["Description", "Qty", "Unit price", "Tax", "Tax amount", "Amount"]
+    rows = [[Paragraph(h, s["head"] if i == 0 else s["head_right"]) for i, h in enumerate(head)]]
+    for item in invoice.items.all():
+        rows.append(
+            [
+                Paragraph(escape(item.description), s["cell"]),
+                Paragraph(number(item.qty), s["cell_right"]),
+                Paragraph(money(item.amount), s["cell_right"]),
+                Paragraph(f"{number(item.tax_rate)}%", s["cell_right"]),
+                Paragraph(money(item.line_tax), s["cell_right"]),
+                Paragraph(money(item.line_subtotal), s["cell_right"]),
+            ]
+        )
+    widths = [0.40, 0.09, 0.14, 0.09, 0.13, 0.15]
+    table = Table(rows, colWidths=[CONTENT_WIDTH * w for w in widths], repeatRows=1)
+    style = [
+        ("BACKGROUND", (0, 0), (-1, 0), BAND),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.8, ACCENT),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+        ("LINEBELOW", (0, 1), (-1, -1), 0.4, RULE),
+    ]
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def _totals(invoice: Invoice, s) -> Table:
+    tax_by_rate: dict[Decimal, Decimal] = defaultdict(Decimal)
+    for item in invoice.items.all():
+        if item.line_tax:
+            tax_by_rate[item.tax_rate] += item.line_tax
+    rows: list[tuple[str, str]] = [("Subtotal", money(invoice.subtotal))]
+    if invoice.discount:
+        rows.append(("Discount", f"-{money(invoice.discount)}"))
+    if tax_by_rate:
+        for rate, amount in sorted(tax_by_rate.items()):
+            rows.append((f"Tax {number(rate)}%", money(amount)))
+    else:
+        rows.append(("Tax", money(invoice.tax)))
+    total_row = len(rows)
+    rows.append(("Total", money(invoice.total)))
+    rows.append(("Amount paid", money(invoice.amount_paid)))
+    rows.append(("Balance due", money(invoice.balance_due)))
+    table = Table(
+        [["", label, value] for label, value in rows],
+        colWidths=[CONTENT_WIDTH * 0.55, CONTENT_WIDTH * 0.25, CONTENT_WIDTH * 0.20],
+    )
+    last = len(rows) - 1
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (1, 0), (-1, -1), "Helvetica", 9.5),
+                ("TEXTCOLOR", (1, 0), (-1, -1), INK),
+                ("ALIGN", (2, 0), (2, -1), "RIGHT"),
+                ("RIGHTPADDING", (2, 0), (2, -1), 6),
+                ("FONT", (1, total_row), (-1, total_row), "Helvetica-Bold", 10.5),
+                ("LINEABOVE", (1, total_row), (-1, total_row), 0.8, ACCENT),
+                ("FONT", (1, last), (-1, last), "Helvetica-Bold", 11),
+                ("BACKGROUND", (1, last), (-1, last), BAND),
+                ("TOPPADDING", (1, last), (-1, last), 6),
+                ("BOTTOMPADDING", (1, last), (-1, last), 6),
+            ]
+        )
+    )
+    return table
+
+
+def _payments(invoice: Invoice, s) -> list:
+    payments = list(invoice.payments.all())
+    if not payments:
+        return []
+    rows = [
+        [Paragraph(h, s["head"]) for h in ("Payment date", "Method", "Note")]
+        + [Paragraph("Amount", s["head_right"])]
+    ]
+    for p in payments:
+        rows.append(
+            [
+                Paragraph(f"{p.date:%d %b %Y}", s["cell"]),
+                Paragraph(escape(p.get_method_display()), s["cell"]),
+                Paragraph(escape(p.note), s["cell"]),
+                Paragraph(money(p.amount), s["cell_right"]),
+            ]
+        )
+    table = Table(rows, colWidths=[CONTENT_WIDTH * w for w in (0.2, 0.2, 0.45, 0.15)])
+    table.setStyle(
+        TableStyle(
+            [
+                ("LINEBELOW", (0, 0), (-1, 0), 0.8, ACCENT),
+                ("LINEBELOW", (0, 1), (-1, -1), 0.4, RULE),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    return [Spacer(1, 8 * mm), Paragraph("PAYMENTS RECEIVED", s["label"]), Spacer(1, 2 * mm), table]
+
+
+def _footer(canvas, doc) -> None:
+    canvas.saveState()
+    canvas.setStrokeColor(RULE)
+    canvas.line(MARGIN, 14 * mm, PAGE_WIDTH - MARGIN, 14 * mm)
+    canvas.setFont("Helvetica", 8)
+    canvas.setFillColor(MUTED)
+    canvas.drawString(MARGIN, 10 * mm, f"{settings.COMPANY_NAME} · {doc.title}")
+    canvas.drawRightString(PAGE_WIDTH - MARGIN, 10 * mm, f"Page {doc.page}")
+    canvas.restoreState()
+
+
+def invoice_pdf(invoice: Invoice) -> bytes:
+    """The invoice as PDF bytes. Expects items and active payments prefetched
+    (billing.selectors.invoice_for_document)."""
+    s = _styles()
+    buffer = BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=22 * mm,
+        title=f"Invoice {invoice.invoice_number}",
+        author=settings.COMPANY_NAME,
+        subject=f"Invoice {invoice.invoice_number} for {invoice.customer.account}",
+    )
+    story: list = [
+        _header(invoice, s),
+        Spacer(1, 7 * mm),
+        _parties(invoice, s),
+        Spacer(1, 8 * mm),
+        _items(invoice, s),
+        Spacer(1, 4 * mm),
+        _totals(invoice, s),
+        *_payments(invoice, s),
+    ]
+    if invoice.notes:
+        story += [
+            Spacer(1, 8 * mm),
+            Paragraph("NOTES", s["label"]),
+            Spacer(1, 1.5 * mm),
+            Paragraph(escape(invoice.notes).replace("\n", "<br/>"), s["body"]),
+        ]
+    doc.build(story, onFirstPage=_footer, onLaterPages=_footer)
+    return buffer.getvalue()
+
+
+def invoice_pdf_filename(invoice: Invoice) -> str:
+    return f"{invoice.invoice_number}.pdf"

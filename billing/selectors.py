@@ -1,0 +1,34 @@
+"""Reads shared by the API, the admin and the PDF: querysets joined so that a page of results
+costs the same few queries whatever its size."""
+
+from django.db.models import Prefetch, QuerySet
+
+from billing.models import Invoice, InvoiceItem, Payment, Quote, QuoteItem
+
+
+def invoice_list() -> QuerySet[Invoice]:
+    return Invoice.objects.select_related("customer").prefetch_related(
+        Prefetch("items", queryset=InvoiceItem.objects.order_by("position", "id"))
+    )
+
+
+def invoice_payments(*, invoice: Invoice) -> QuerySet[Payment]:
+    return invoice.payments.select_related("invoice").order_by("date", "id")
+
+
+def quote_list() -> QuerySet[Quote]:
+    return Quote.objects.select_related("customer").prefetch_related(
+        Prefetch("items", queryset=QuoteItem.objects.order_by("position", "id"))
+    )
+
+
+def invoice_for_document(*, invoice_id: int) -> Invoice:
+    """Everything the PDF prints, in three queries."""
+    return (
+        Invoice.objects.select_related("customer")
+        .prefetch_related(
+            Prefetch("items", queryset=InvoiceItem.objects.order_by("position", "id")),
+            Prefetch("payments", queryset=Payment.objects.active().order_by("date", "id")),
+        )
+        .get(pk=invoice_id)
+    )

@@ -1,0 +1,292 @@
+"""Input and output shapes of products, invoices, payments and quotes.
+
+Input serializers only validate and resolve ids (`customer_id`, `product_id`, `account_id`) to
+objects; the services in billing.services compute and write everything else.
+"""
+
+from decimal import Decimal
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from api.fields import MoneyField, PositiveMoneyField
+from billing.models import (
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentMethod,
+    Product,
+    ProductType,
+    Quote,
+    QuoteStatus,
+)
+from customers.models import Customer
+from ledger.models import Account
+
+MAX_ITEMS = 500
+
+
+class NumberField(serializers.DecimalField):
+    """A quantity or a percentage: a JSON number, an integer when it is whole (`"qty": 1`,
+    `"tax_rate": 10`), a decimal otherwise (`"qty": 1.5`)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("coerce_to_string", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+    def to_representation(self, value):
+        value = Decimal(value)
+        return int(value) if value == value.to_integral_value() else value.normalize()
+
+
+def percent_field(**kwargs) -> NumberField:
+    return NumberField(
+        max_digits=5,
+        decimal_places=2,
+        min_value=Decimal(0),
+        max_value=Decimal(100),
+        error_messages={
+            "min_value": "Tax rate must be between 0 and 100.",
+            "max_value": "Tax rate must be between 0 and 100.",
+        },
+        **kwargs,
+    )
+
+
+def non_negative_money(label: str, **kwargs) -> MoneyField:
+    return MoneyField(
+        min_value=Decimal(0),
+        error_messages={
+            "invalid": "Enter a valid amount.",
+            "max_digits": "Amount is too large.",
+            "max_whole_digits": "Amount is too large.",
+            "min_value": f"{label} cannot be negative.",
+        },
+        **kwargs,
+    )
+
+
+def related_id(model, label: str, **kwargs) -> serializers.PrimaryKeyRelatedField:
+    return serializers.PrimaryKeyRelatedField(
+        queryset=model.objects.all(),
+        error_messages={
+            "does_not_exist": label + " {pk_value} does not exist.",
+            "incorrect_type": f"{label} id must be a whole number.",
+            "required": "This field is required.",
+            "null": "This field is required.",
+        },
+        **kwargs,
+    )
+
+
+# --- products ------------------------------------------------------------------------------
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    price = non_negative_money("Price")
+    type = serializers.ChoiceField(choices=ProductType.choices, default=ProductType.SERVICE)
+    tax_rate = percent_field(default=Decimal(0))
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "name",
+            "price",
+            "description",
+            "type",
+            "tax_rate",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+
+# --- line items ----------------------------------------------------------------------------
+
+
+class LineItemInputSerializer(serializers.Serializer):
+    """`description`, `amount` (unit price) and `tax_rate` may be left out when `product_id`
+    is given: the product's name, price and tax rate fill them in."""
+
+    product_id = related_id(Product, "Product", source="product", required=False, allow_null=True)
+    description = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    amount = PositiveMoneyField(required=False)
+    qty = NumberField(
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        min_value=Decimal("0.01"),
+        error_messages={"min_value": "Quantity must be greater than 0."},
+    )
+    tax_rate = percent_field(required=False, allow_null=True)
+
+
+class LineItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    product_id = serializers.IntegerField(read_only=True, allow_null=True)
+    description = serializers.CharField(read_only=True)
+    amount = MoneyField(read_only=True)
+    qty = NumberField(max_digits=12, decimal_places=2, read_only=True)
+    tax_rate = NumberField(max_digits=5, decimal_places=2, read_only=True)
+    subtotal = MoneyField(source="line_subtotal", read_only=True)
+    tax = MoneyField(source="line_tax", read_only=True)
+    total = MoneyField(source="line_total", read_only=True)
+
+
+# --- invoices ------------------------------------------------------------------------------
+
+
+class InvoiceSerializer(serializers.ModelSerializer):
+    """The invoice as the API shows it; `amount` is the total."""
+
+    customer_id = serializers.IntegerField(read_only=True)
+    items = LineItemSerializer(many=True, read_only=True)
+    subtotal = MoneyField(read_only=True)
+    discount = MoneyField(read_only=True)
+    tax = MoneyField(read_only=True)
+    amount = MoneyField(source="total", read_only=True)
+    amount_paid = MoneyField(read_only=True)
+    balance_due = MoneyField(read_only=True)
+
+    class Meta:
+        model = Invoice
+        fields = [
+            "id",
+            "invoice_number",
+            "customer_id",
+            "date",
+            "due_date",
+            "status",
+            "items",
+            "subtotal",
+            "discount",
+            "tax",
+            "amount",
+            "amount_paid",
+            "balance_due",
+            "notes",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class InvoiceInputSerializer(serializers.Serializer):
+    customer_id = related_id(Customer, "Customer", source="customer")
+    date = serializers.DateField(required=False)
+    due_date = serializers.DateField(required=False)
+    items = LineItemInputSerializer(many=True, allow_empty=False, max_length=MAX_ITEMS)
+    discount = non_negative_money("Discount", required=False)
+    notes = serializers.CharField(required=False, allow_blank=True)
+    status = serializers.ChoiceField(choices=InvoiceStatus.choices, required=False)
+
+
+# --- payments ------------------------------------------------------------------------------
+
+
+class InvoiceStateSerializer(serializers.ModelSerializer):
+    amount = MoneyField(source="total", read_only=True)
+    amount_paid = MoneyField(read_only=True)
+    balance_due = MoneyField(read_only=True)
+
+    class Meta:
+        model = Invoice
+        fields = ["id", "invoice_number", "status", "amount", "amount_paid", "balance_due"]
+        read_only_fields = fields
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    invoice_id = serializers.IntegerField(read_only=True)
+    account_id = serializers.IntegerField(read_only=True)
+    transaction_id = serializers.IntegerField(read_only=True)
+    amount = MoneyField(read_only=True)
+    invoice = InvoiceStateSerializer(read_only=True)
+
+    class Meta:
+        model = Payment
+        fields = [
+            "id",
+            "invoice_id",
+            "amount",
+            "date",
+            "account_id",
+            "method",
+            "note",
+            "transaction_id",
+            "voided_at",
+            "created_at",
+            "invoice",
+        ]
+        read_only_fields = fields
+
+
+class PaymentInputSerializer(serializers.Serializer):
+    amount = PositiveMoneyField()
+    date = serializers.DateField(required=False, default=timezone.localdate)
+    account_id = related_id(Account, "Account", source="account")
+    method = serializers.ChoiceField(
+        choices=PaymentMethod.choices, required=False, default=PaymentMethod.BANK_TRANSFER
+    )
+    note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
+# --- quotes --------------------------------------------------------------------------------
+
+
+class QuoteSerializer(serializers.ModelSerializer):
+    """`status` is the effective one: an open quote past `valid_until` shows `Expired`."""
+
+    customer_id = serializers.IntegerField(read_only=True)
+    invoice_id = serializers.IntegerField(read_only=True, allow_null=True)
+    status = serializers.SerializerMethodField()
+    items = LineItemSerializer(many=True, read_only=True)
+    subtotal = MoneyField(read_only=True)
+    discount = MoneyField(read_only=True)
+    tax = MoneyField(read_only=True)
+    amount = MoneyField(source="total", read_only=True)
+
+    class Meta:
+        model = Quote
+        fields = [
+            "id",
+            "quote_number",
+            "customer_id",
+            "date",
+            "valid_until",
+            "status",
+            "items",
+            "subtotal",
+            "discount",
+            "tax",
+            "amount",
+            "notes",
+            "invoice_id",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_status(self, quote: Quote) -> str:
+        return quote.effective_status()
+
+
+class QuoteInputSerializer(serializers.Serializer):
+    customer_id = related_id(Customer, "Customer", source="customer")
+    date = serializers.DateField(required=False)
+    valid_until = serializers.DateField(required=False)
+    items = LineItemInputSerializer(many=True, allow_empty=False, max_length=MAX_ITEMS)
+    discount = non_negative_money("Discount", required=False)
+    notes = serializers.CharField(required=False, allow_blank=True)
+    status = serializers.ChoiceField(choices=QuoteStatus.choices, required=False)
+
+
+class QuoteConvertSerializer(serializers.Serializer):
+    date = serializers.DateField(required=False)
+    due_date = serializers.DateField(required=False)

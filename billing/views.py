@@ -1,0 +1,147 @@
+"""Thin viewsets: validate with a serializer, call a service or selector, render."""
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from api.viewsets import ServiceViewSet
+from billing import selectors, services
+from billing.filters import InvoiceFilter, ProductFilter, QuoteFilter
+from billing.models import Product
+from billing.pdf import invoice_pdf, invoice_pdf_filename
+from billing.serializers import (
+    InvoiceInputSerializer,
+    InvoiceSerializer,
+    PaymentInputSerializer,
+    PaymentSerializer,
+    ProductSerializer,
+    QuoteConvertSerializer,
+    QuoteInputSerializer,
+    QuoteSerializer,
+)
+
+
+class ProductViewSet(ServiceViewSet):
+    queryset = Product.objects.all()
+    serializer_class = ProductSerializer
+    filterset_class = ProductFilter
+    search_fields = ["name", "description"]
+    ordering_fields = ["id", "name", "price", "created_at", "updated_at"]
+
+    def create_object(self, data):
+        return services.product_create(data=data)
+
+    def update_object(self, instance, data):
+        return services.product_update(product=instance, data=data)
+
+    def destroy_object(self, instance):
+        services.product_delete(product=instance)
+
+
+class InvoiceViewSet(ServiceViewSet):
+    serializer_class = InvoiceSerializer
+    input_serializer_class = InvoiceInputSerializer
+    filterset_class = InvoiceFilter
+    search_fields = ["invoice_number", "customer__account"]
+    ordering_fields = ["id", "date", "due_date", "total", "balance_due", "created_at", "updated_at"]
+
+    def get_queryset(self):
+        return selectors.invoice_list()
+
+    def create_object(self, data):
+        return services.invoice_create(**data)
+
+    def update_object(self, instance, data):
+        return services.invoice_update(invoice=instance, data=data)
+
+    def destroy_object(self, instance):
+        services.invoice_delete(invoice=instance)
+
+    @extend_schema(
+        methods=["GET"], responses=PaymentSerializer(many=True), filters=False, request=None
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=PaymentInputSerializer,
+        responses={201: PaymentSerializer},
+        filters=False,
+    )
+    @action(detail=True, methods=["get", "post"], url_path="payments", filter_backends=[])
+    def payments(self, request, pk=None):
+        """GET: the invoice's payments (voided ones included, with `voided_at`). POST: record
+        a payment."""
+        invoice = self.get_object()
+        if request.method == "GET":
+            page = self.paginate_queryset(selectors.invoice_payments(invoice=invoice))
+            return self.get_paginated_response(PaymentSerializer(page, many=True).data)
+        serializer = PaymentInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        payment = services.payment_record(invoice=invoice, **serializer.validated_data)
+        return Response(PaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=PaymentSerializer, filters=False)
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"payments/(?P<payment_id>[0-9]+)/void",
+        filter_backends=[],
+    )
+    def void_payment(self, request, pk=None, payment_id=None):
+        """Voids a payment: the invoice goes back to Unpaid or Partially Paid."""
+        invoice = self.get_object()
+        payment = get_object_or_404(invoice.payments.all(), pk=payment_id)
+        payment = services.payment_void(payment=payment)
+        return Response(PaymentSerializer(payment).data)
+
+    @extend_schema(
+        request=None,
+        filters=False,
+        responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY)},
+    )
+    @action(detail=True, methods=["get"], url_path="pdf", filter_backends=[])
+    def pdf(self, request, pk=None):
+        """The invoice as a printable PDF (not JSON: returned as a plain HttpResponse, so the
+        envelope renderer never sees it)."""
+        self.get_object()  # 404 and permission checks, in the API's JSON
+        invoice = selectors.invoice_for_document(invoice_id=pk)
+        response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{invoice_pdf_filename(invoice)}"'
+        return response
+
+
+class QuoteViewSet(ServiceViewSet):
+    serializer_class = QuoteSerializer
+    input_serializer_class = QuoteInputSerializer
+    filterset_class = QuoteFilter
+    search_fields = ["quote_number", "customer__account"]
+    ordering_fields = ["id", "date", "valid_until", "total", "created_at", "updated_at"]
+
+    def get_queryset(self):
+        return selectors.quote_list()
+
+    def create_object(self, data):
+        return services.quote_create(**data)
+
+    def update_object(self, instance, data):
+        return services.quote_update(quote=instance, data=data)
+
+    def destroy_object(self, instance):
+        services.quote_delete(quote=instance)
+
+    @extend_schema(
+        request=QuoteConvertSerializer, responses={201: InvoiceSerializer}, filters=False
+    )
+    @action(detail=True, methods=["post"], url_path="convert", filter_backends=[])
+    def convert(self, request, pk=None):
+        """Turns the quote into an invoice (201, the invoice), once. Optional body:
+        `date` (default today) and `due_date` (default 30 days later)."""
+        quote = self.get_object()
+        serializer = QuoteConvertSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        invoice = services.quote_convert(quote=quote, **serializer.validated_data)
+        fresh = selectors.invoice_list().get(pk=invoice.pk)
+        return Response(InvoiceSerializer(fresh).data, status=status.HTTP_201_CREATED)
