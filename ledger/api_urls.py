@@ -1,0 +1,10 @@
+from django.urls import re_path
+
+from ledger.views import AccountViewSet, CategoryViewSet, TransactionViewSet, TransferView
+
+
+def api_routes(router):
+    router.register("accounts", AccountViewSet, basename="account")
+    router.register("categories", CategoryViewSet, basename="category")
+    router.register("transactions", TransactionViewSet, basename="transaction")
+    return [re_path(r"^transfers/?$", TransferView.as_view(), name="transfer-create")]

@@ -1,0 +1,35 @@
+import django_filters
+
+from ledger.models import Account, Category, Transaction, TransactionType
+
+
+class TransactionFilter(django_filters.FilterSet):
+    type = django_filters.ChoiceFilter(choices=TransactionType.choices)
+    account_id = django_filters.NumberFilter(field_name="account_id")
+    category_id = django_filters.NumberFilter(field_name="category_id")
+    # Inclusive on both ends (contract section 3).
+    date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte")
+    date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte")
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+    class Meta:
+        model = Transaction
+        fields = ["type", "account_id", "category_id"]
+
+
+class AccountFilter(django_filters.FilterSet):
+    currency = django_filters.CharFilter(field_name="currency", lookup_expr="iexact")
+
+    class Meta:
+        model = Account
+        fields = ["currency"]
+
+
+class CategoryFilter(django_filters.FilterSet):
+    type = django_filters.ChoiceFilter(
+        choices=[(TransactionType.INCOME, "Income"), (TransactionType.EXPENSE, "Expense")]
+    )
+
+    class Meta:
+        model = Category
+        fields = ["type"]

@@ -1,0 +1,144 @@
+"""Input and output shapes of accounts, categories, transactions and transfers. Serializers
+only validate shape; the ledger's rules (matching category type, payment-owned rows, ...)
+live in `ledger.services`."""
+
+from django.core.exceptions import ObjectDoesNotExist
+from rest_framework import serializers
+
+from api.fields import MoneyField, PositiveMoneyField
+from ledger.models import Account, Category, CategoryType, Transaction, TransactionType
+
+
+def _related(queryset, label: str) -> serializers.PrimaryKeyRelatedField:
+    return serializers.PrimaryKeyRelatedField(
+        queryset=queryset,
+        error_messages={
+            "does_not_exist": f"{label} not found.",
+            "incorrect_type": f"{label} id must be a number.",
+            "required": "This field is required.",
+            "null": "This field is required.",
+        },
+    )
+
+
+class AccountSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(max_length=100)
+    currency = serializers.RegexField(
+        r"^[A-Za-z]{3}$",
+        required=False,
+        error_messages={"invalid": "Currency must be a 3-letter ISO 4217 code."},
+    )
+    opening_balance = MoneyField(required=False)
+    # Annotated by ledger.selectors.account_list().
+    balance = MoneyField(read_only=True)
+
+    class Meta:
+        model = Account
+        fields = [
+            "id",
+            "name",
+            "currency",
+            "opening_balance",
+            "balance",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "balance", "created_at", "updated_at"]
+
+    def validate_currency(self, value: str) -> str:
+        return value.upper()
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    name = serializers.CharField(max_length=100)
+    type = serializers.ChoiceField(
+        choices=CategoryType.choices,
+        error_messages={"invalid_choice": "Type must be Income or Expense."},
+    )
+
+    class Meta:
+        model = Category
+        fields = ["id", "name", "type", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+        # (name, type) uniqueness is the service's rule, with the contract's wording.
+        validators: list = []
+
+
+class TransactionSerializer(serializers.ModelSerializer):
+    """A transaction as the API shows it (and as `transaction.*` events carry it)."""
+
+    account_id = serializers.IntegerField(read_only=True)
+    category_id = serializers.IntegerField(read_only=True, allow_null=True)
+    amount = MoneyField(read_only=True)
+    invoice_id = serializers.SerializerMethodField()
+    transfer_direction = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Transaction
+        fields = [
+            "id",
+            "type",
+            "account_id",
+            "amount",
+            "category_id",
+            "description",
+            "date",
+            "invoice_id",
+            "transfer_group",
+            "transfer_direction",
+            "voided_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_invoice_id(self, obj: Transaction) -> int | None:
+        # Lists annotate it (ledger.selectors.transaction_list); a bare instance asks its
+        # payment, which only exists once billing is installed.
+        if hasattr(obj, "invoice_id"):
+            return obj.invoice_id
+        try:
+            return obj.payment.invoice_id
+        except (AttributeError, ObjectDoesNotExist):
+            return None
+
+    def get_transfer_direction(self, obj: Transaction) -> str | None:
+        return obj.transfer_direction or None
+
+
+class TransactionInputSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(
+        choices=[TransactionType.INCOME, TransactionType.EXPENSE],
+        error_messages={"invalid_choice": "Type must be Income or Expense."},
+    )
+    account_id = _related(Account.objects.all(), "Account")
+    amount = PositiveMoneyField()
+    category_id = _related(Category.objects.all(), "Category")
+    description = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    date = serializers.DateField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A transaction may be uncategorised (a payment's usually is); omitted means none.
+        self.fields["category_id"].required = False
+        self.fields["category_id"].allow_null = True
+
+
+class TransferInputSerializer(serializers.Serializer):
+    from_account_id = _related(Account.objects.all(), "Account")
+    to_account_id = _related(Account.objects.all(), "Account")
+    amount = PositiveMoneyField()
+    date = serializers.DateField()
+    description = serializers.CharField(max_length=255, required=False, allow_blank=True)
+
+
+class TransferSerializer(serializers.Serializer):
+    """A transfer as the API shows it: the pair's shared fields and both legs."""
+
+    transfer_group = serializers.UUIDField()
+    from_account_id = serializers.IntegerField()
+    to_account_id = serializers.IntegerField()
+    amount = MoneyField()
+    date = serializers.DateField()
+    description = serializers.CharField()
+    transactions = TransactionSerializer(many=True)

@@ -1,0 +1,209 @@
+"""The reports. `financial_report` and `category_report` read the monthly roll-ups (a few
+rows whatever the size of the ledger); `financial_report_live` is the same figure straight
+from source, used to verify the roll-ups and by the benchmark. Aging is "as of today" by
+nature, so it reads open invoices directly (one grouped query)."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Case, DecimalField, F, Q, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from api.money import ZERO, to_cents
+from ledger.models import Category, TransactionType
+from reporting.models import RollupCategoryLine, RollupMonth
+from reporting.services import next_month
+from reporting.sources import owed_invoices, reported_transactions
+
+SUM_FIELD = DecimalField(max_digits=20, decimal_places=2)
+AGING_BUCKETS = ("current", "days_1_30", "days_31_60", "days_61_90", "days_90_plus")
+
+
+@dataclass(frozen=True)
+class Period:
+    """A calendar year, one month of it, or everything (both None)."""
+
+    year: int | None = None
+    month: int | None = None
+
+    @property
+    def start(self) -> date | None:
+        if self.year is None:
+            return None
+        return date(self.year, self.month or 1, 1)
+
+    @property
+    def end(self) -> date | None:
+        """Exclusive end."""
+        if self.year is None:
+            return None
+        if self.month is None:
+            return date(self.year + 1, 1, 1) if self.year < 9999 else date.max
+        return next_month(self.start) if self.start < date(9999, 12, 1) else date.max
+
+    def as_dict(self) -> dict:
+        return {"year": self.year, "month": self.month}
+
+
+def _report(income: Decimal, expenses: Decimal, outstanding: Decimal) -> dict:
+    income, expenses = to_cents(income), to_cents(expenses)
+    return {
+        "income": income,
+        "expenses": expenses,
+        "profit": income - expenses,
+        "outstanding_invoices": to_cents(outstanding),
+    }
+
+
+def _rollup_months(period: Period):
+    query = RollupMonth.objects.all()
+    if period.start is not None:
+        query = query.filter(month__gte=period.start, month__lt=period.end)
+    return query
+
+
+def financial_report(*, period: Period) -> dict:
+    """Income, expenses, profit and outstanding invoices for the period, from the roll-ups:
+    one query over at most twelve rows a year. The few rows are summed here rather than with
+    `aggregate()`, whose query compilation costs more than the query itself on this path."""
+    rows = _rollup_months(period).order_by().values_list("income", "expenses", "outstanding")
+    income = expenses = outstanding = ZERO
+    for row_income, row_expenses, row_outstanding in rows:
+        income += row_income
+        expenses += row_expenses
+        outstanding += row_outstanding
+    return _report(income, expenses, outstanding)
+
+
+def financial_report_live(*, period: Period) -> dict:
+    """The same figures aggregated from the transaction and invoice tables."""
+    totals = (
+        reported_transactions(period.start, period.end)
+        .order_by()
+        .aggregate(
+            income=Sum("amount", filter=Q(type=TransactionType.INCOME)),
+            expenses=Sum("amount", filter=Q(type=TransactionType.EXPENSE)),
+        )
+    )
+    invoices = owed_invoices(period.start, period.end)
+    outstanding = ZERO
+    if invoices is not None:
+        outstanding = invoices.order_by().aggregate(total=Sum("balance_due"))["total"] or ZERO
+    return _report(totals["income"] or ZERO, totals["expenses"] or ZERO, outstanding)
+
+
+def monthly_income_expenses(*, year: int) -> list[dict]:
+    """Twelve rows {month, income, expenses, profit} for the year's chart (one query)."""
+    rows = {
+        row.month.month: row
+        for row in _rollup_months(Period(year=year)).only("month", "income", "expenses")
+    }
+    series = []
+    for number in range(1, 13):
+        row = rows.get(number)
+        income = to_cents(row.income) if row else ZERO
+        expenses = to_cents(row.expenses) if row else ZERO
+        series.append(
+            {
+                "month": number,
+                "label": date(year, number, 1).strftime("%b"),
+                "income": income,
+                "expenses": expenses,
+                "profit": income - expenses,
+            }
+        )
+    return series
+
+
+def category_report(*, period: Period) -> dict:
+    """Income and expenses per category for the period, from the roll-up lines. Uncategorised
+    transactions are one line with `category_id` null."""
+    query = RollupCategoryLine.objects.all()
+    if period.start is not None:
+        query = query.filter(period__month__gte=period.start, period__month__lt=period.end)
+    rows = (
+        query.order_by()
+        .values("type", "category_id")
+        .annotate(total=Sum("total"), count=Sum("count"))
+    )
+    names = dict(Category.objects.values_list("id", "name"))
+    report: dict = {"income": [], "expenses": []}
+    for row in rows:
+        key = "income" if row["type"] == TransactionType.INCOME else "expenses"
+        report[key].append(
+            {
+                "category_id": row["category_id"],
+                "name": names.get(row["category_id"], "Uncategorized"),
+                "total": to_cents(row["total"]),
+                "count": row["count"],
+            }
+        )
+    for key in ("income", "expenses"):
+        report[key].sort(key=lambda line: (-line["total"], line["name"]))
+    report["income_total"] = _sum(line["total"] for line in report["income"])
+    report["expenses_total"] = _sum(line["total"] for line in report["expenses"])
+    return report
+
+
+def _sum(values) -> Decimal:
+    return sum(values, ZERO)
+
+
+def aging_report(*, today: date | None = None) -> dict:
+    """Receivables aging as of today: each owed invoice's balance due, in the bucket of its
+    days past due (0 or not yet due: current; 1–30; 31–60; 61–90; over 90), totalled and per
+    customer. Paid invoices have nothing due and do not appear."""
+    today = today or timezone.localdate()
+    invoices = owed_invoices()
+    empty = {name: ZERO for name in (*AGING_BUCKETS, "total")}
+    if invoices is None:
+        return {"as_of": today, "totals": empty, "customers": []}
+
+    def bucket(lower: int | None, upper: int | None) -> Sum:
+        # days overdue = today − due_date, so "d days overdue" ⇔ due_date = today − d.
+        condition = Q()
+        if lower is not None:
+            condition &= Q(due_date__lte=today - _days(lower))
+        if upper is not None:
+            condition &= Q(due_date__gte=today - _days(upper))
+        return Coalesce(
+            Sum(
+                Case(When(condition, then=F("balance_due")), default=Value(ZERO)),
+                output_field=SUM_FIELD,
+            ),
+            Value(ZERO),
+            output_field=SUM_FIELD,
+        )
+
+    rows = (
+        invoices.filter(balance_due__gt=0)
+        .order_by()
+        .values("customer_id", "customer__account")
+        .annotate(
+            current=bucket(None, 0),
+            days_1_30=bucket(1, 30),
+            days_31_60=bucket(31, 60),
+            days_61_90=bucket(61, 90),
+            days_90_plus=bucket(91, None),
+            total=Coalesce(Sum("balance_due"), Value(ZERO), output_field=SUM_FIELD),
+        )
+        .order_by("-total", "customer__account", "customer_id")
+    )
+    customers = [
+        {
+            "customer_id": row["customer_id"],
+            "account": row["customer__account"],
+            **{name: to_cents(row[name]) for name in (*AGING_BUCKETS, "total")},
+        }
+        for row in rows
+    ]
+    totals = {
+        name: _sum(customer[name] for customer in customers) for name in (*AGING_BUCKETS, "total")
+    }
+    return {"as_of": today, "totals": totals, "customers": customers}
+
+
+def _days(count: int) -> timedelta:
+    return timedelta(days=count)

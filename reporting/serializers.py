@@ -1,0 +1,80 @@
+from rest_framework import serializers
+
+from api.fields import MoneyField
+from reporting.selectors import Period
+
+YEAR_RANGE = "Year must be a whole number between 1 and 9999."
+MONTH_RANGE = "Month must be a whole number between 1 and 12."
+
+
+class PeriodQuerySerializer(serializers.Serializer):
+    """`?year=&month=`: a year, a month of a year, or neither (everything)."""
+
+    year = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=9999,
+        error_messages={"invalid": YEAR_RANGE, "min_value": YEAR_RANGE, "max_value": YEAR_RANGE},
+    )
+    month = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=12,
+        error_messages={
+            "invalid": MONTH_RANGE,
+            "min_value": MONTH_RANGE,
+            "max_value": MONTH_RANGE,
+        },
+    )
+
+    def validate(self, attrs):
+        if "month" in attrs and "year" not in attrs:
+            raise serializers.ValidationError({"month": "Give a year with the month."})
+        return attrs
+
+    @property
+    def period(self) -> Period:
+        return Period(year=self.validated_data.get("year"), month=self.validated_data.get("month"))
+
+
+class FinancialReportSerializer(serializers.Serializer):
+    income = MoneyField()
+    expenses = MoneyField()
+    profit = MoneyField()
+    outstanding_invoices = MoneyField()
+
+
+class CategoryLineSerializer(serializers.Serializer):
+    category_id = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField()
+    total = MoneyField()
+    count = serializers.IntegerField()
+
+
+class CategoryReportSerializer(serializers.Serializer):
+    year = serializers.IntegerField(allow_null=True)
+    month = serializers.IntegerField(allow_null=True)
+    income = CategoryLineSerializer(many=True)
+    expenses = CategoryLineSerializer(many=True)
+    income_total = MoneyField()
+    expenses_total = MoneyField()
+
+
+class AgingBucketsSerializer(serializers.Serializer):
+    current = MoneyField()
+    days_1_30 = MoneyField()
+    days_31_60 = MoneyField()
+    days_61_90 = MoneyField()
+    days_90_plus = MoneyField()
+    total = MoneyField()
+
+
+class AgingCustomerSerializer(AgingBucketsSerializer):
+    customer_id = serializers.IntegerField()
+    account = serializers.CharField()
+
+
+class AgingReportSerializer(serializers.Serializer):
+    as_of = serializers.DateField()
+    totals = AgingBucketsSerializer()
+    customers = AgingCustomerSerializer(many=True)

@@ -1,0 +1,44 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+
+from api.viewsets import ApiView
+from reporting import selectors
+from reporting.serializers import (
+    AgingReportSerializer,
+    CategoryReportSerializer,
+    FinancialReportSerializer,
+    PeriodQuerySerializer,
+)
+
+
+def _period(request) -> selectors.Period:
+    query = PeriodQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query.period
+
+
+class FinancialReportView(ApiView):
+    """GET /reports/financial?year=&month=: income, expenses, profit, outstanding invoices."""
+
+    @extend_schema(parameters=[PeriodQuerySerializer], responses=FinancialReportSerializer)
+    def get(self, request):
+        report = selectors.financial_report(period=_period(request))
+        return Response(FinancialReportSerializer(report).data)
+
+
+class CategoryReportView(ApiView):
+    """GET /reports/categories?year=&month=: income and expenses per category."""
+
+    @extend_schema(parameters=[PeriodQuerySerializer], responses=CategoryReportSerializer)
+    def get(self, request):
+        period = _period(request)
+        report = {**period.as_dict(), **selectors.category_report(period=period)}
+        return Response(CategoryReportSerializer(report).data)
+
+
+class AgingReportView(ApiView):
+    """GET /reports/aging: receivables by days overdue, totals and per customer."""
+
+    @extend_schema(responses=AgingReportSerializer)
+    def get(self, request):
+        return Response(AgingReportSerializer(selectors.aging_report()).data)

@@ -1,0 +1,1 @@
+from tests.ledger.helpers import committed  # noqa: F401

@@ -1,0 +1,124 @@
+"""How roll-ups are kept: the on-commit hook, the Celery tasks, `aggregate_reports`."""
+
+from datetime import date
+from decimal import Decimal
+from io import StringIO
+from unittest import mock
+
+import pytest
+from django.core.management import call_command
+from kombu.exceptions import OperationalError
+
+from api.db import atomic
+from reporting import tasks
+from reporting.hooks import rollups_refresh_on_commit
+from reporting.models import RollupCategoryLine, RollupMonth
+from tests.ledger.factories import CategoryFactory, TransactionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot():
+    return sorted(
+        RollupMonth.objects.values_list(
+            "month", "income", "expenses", "outstanding", "transaction_count"
+        )
+    ), sorted(
+        RollupCategoryLine.objects.values_list(
+            "period__month", "type", "category_id", "total", "count"
+        )
+    )
+
+
+def test_refresh_is_queued_only_after_commit(django_capture_on_commit_callbacks):
+    TransactionFactory(amount=Decimal("7.00"), date=date(2024, 4, 9))
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        rollups_refresh_on_commit(dates=[date(2024, 4, 9), date(2024, 4, 30)])
+    assert RollupMonth.objects.count() == 0  # nothing before commit
+    for callback in callbacks:
+        callback()
+
+    assert len(callbacks) == 1  # one task for both dates of the month
+    assert RollupMonth.objects.get(month=date(2024, 4, 1)).income == Decimal("7.00")
+
+
+def test_rolled_back_write_queues_nothing(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError), atomic():
+            rollups_refresh_on_commit(dates=[date(2024, 4, 9)])
+            raise RuntimeError("rolled back")
+
+    assert callbacks == []
+    assert RollupMonth.objects.count() == 0
+
+
+def test_broker_outage_does_not_fail_the_committed_write(django_capture_on_commit_callbacks):
+    with mock.patch.object(tasks.refresh_rollups, "delay", side_effect=OperationalError("down")):
+        with django_capture_on_commit_callbacks(execute=True):
+            rollups_refresh_on_commit(dates=[date(2024, 4, 9)])
+
+    assert RollupMonth.objects.count() == 0  # repaired later by the rebuild
+
+
+def test_refresh_task_is_idempotent():
+    category = CategoryFactory(type="Expense")
+    TransactionFactory(
+        type="Expense", category=category, amount=Decimal("3.10"), date=date(2024, 5, 1)
+    )
+
+    tasks.refresh_rollups.delay(months=["2024-05-01"])
+    first = snapshot()
+    tasks.refresh_rollups.delay(months=["2024-05-01"])
+
+    assert snapshot() == first
+    assert first[0][0][2] == Decimal("3.10")
+
+
+def test_beat_task_rebuilds_everything():
+    TransactionFactory(amount=Decimal("1.00"), date=date(2022, 1, 1))
+    TransactionFactory(amount=Decimal("2.00"), date=date(2022, 3, 31))
+
+    months = tasks.rebuild_rollups.delay().get()
+
+    assert months == 3  # January to March, February being empty
+    assert list(RollupMonth.objects.order_by("month").values_list("income", flat=True)) == [
+        Decimal("1.00"),
+        Decimal("0.00"),
+        Decimal("2.00"),
+    ]
+
+
+def test_aggregate_reports_prints_progress_and_a_summary():
+    TransactionFactory(amount=Decimal("10.00"), date=date(2024, 1, 5))
+    TransactionFactory(type="Expense", amount=Decimal("2.50"), date=date(2024, 2, 5))
+    out = StringIO()
+
+    call_command("aggregate_reports", stdout=out)
+
+    assert out.getvalue().splitlines() == [
+        "Rebuilding roll-ups in 'default'...",
+        "  [2/2] 2024-02",
+        "Rebuilt 2 months: 2 transactions, income 10.00, expenses 2.50, outstanding invoices 0.00.",
+    ]
+
+
+def test_aggregate_reports_is_safe_to_re_run():
+    TransactionFactory(amount=Decimal("10.00"), date=date(2024, 1, 5))
+    call_command("aggregate_reports", verbosity=0)
+    first = snapshot()
+
+    call_command("aggregate_reports", verbosity=0)
+
+    assert snapshot() == first
+
+
+def test_rebuild_zeroes_a_month_whose_data_disappeared():
+    txn = TransactionFactory(amount=Decimal("10.00"), date=date(2024, 1, 5))
+    call_command("aggregate_reports", verbosity=0)
+    txn.delete()  # behind the services' back
+
+    call_command("aggregate_reports", verbosity=0)
+
+    assert RollupMonth.objects.get(month=date(2024, 1, 1)).income == Decimal("0.00")
+    assert RollupCategoryLine.objects.count() == 0
