@@ -1,17 +1,202 @@
-"""Publishing events into the outbox. Call these inside the service's own `atomic()` block so
-the event commits, or rolls back, with the change it announces."""
+"""Webhook writes: publishing events into the outbox, and managing endpoints.
 
+Publishing: call `event_publish` / `events_publish_many` inside the service's own `atomic()`
+block, so the event commits, or rolls back, with the change it announces. After the commit a
+Celery task is queued to deliver it; if queueing fails (broker down) nothing is lost, because
+the beat sweep (`webhooks.tasks.sweep_due_deliveries`) fans out every event still waiting.
+
+Sending lives in `webhooks.delivery`.
+"""
+
+import logging
+from functools import partial
+
+from django.utils import timezone
+
+from api.db import atomic, current_alias, on_commit
+from api.exceptions import ConflictError, DomainValidationError
 from api.serialization import to_json_data
-from webhooks.models import Event
+from webhooks import catalog
+from webhooks.models import Delivery, Endpoint, Event
+from webhooks.signing import secret_new
+from webhooks.target_guard import url_target_problem
+
+logger = logging.getLogger("ledgerline.webhooks")
+
+ENDPOINT_DISABLED = "The endpoint is disabled: re-enable it (PATCH active=true) first."
+
+
+def _queue_dispatch(event_ids: list[int], db_alias: str) -> None:
+    """Runs after the commit. A failure here is logged, never raised: the change is already
+    committed and its events are in the outbox, where the sweep will find them."""
+    from webhooks.tasks import dispatch_events
+
+    try:
+        # retry=False: with the broker down, fail at once rather than hold the request for
+        # kombu's publish retries; the sweep is the retry.
+        dispatch_events.apply_async(args=(event_ids,), kwargs={"db_alias": db_alias}, retry=False)
+    except Exception:
+        logger.warning(
+            "could not queue delivery of events %s; the sweep will deliver them",
+            event_ids,
+            exc_info=True,
+        )
+
+
+def _checked_type(event_type: str) -> str:
+    if not catalog.is_known(event_type):
+        # A programming error in the caller, not bad input: fail loudly in its tests.
+        raise ValueError(f"{event_type!r} is not in webhooks.catalog.EVENT_TYPES")
+    return event_type
 
 
 def event_publish(*, event_type: str, data: dict) -> Event:
-    """Writes one event; `data` is the resource as the API shows it."""
-    return Event.objects.create(type=event_type, data=to_json_data(data))
+    """Writes one event; `data` is the resource as the API shows it.
+
+    Guarantees: the event is stored in the caller's transaction (so it exists exactly when the
+    change does), and after the commit its delivery is queued, or left to the sweep if the
+    broker is unreachable.
+    """
+    event = Event.objects.create(type=_checked_type(event_type), data=to_json_data(data))
+    on_commit(partial(_queue_dispatch, [event.pk], current_alias()))
+    return event
 
 
 def events_publish_many(*, event_type: str, items: list[dict]) -> list[Event]:
-    """One INSERT for many events of a type (batch endpoints)."""
-    return Event.objects.bulk_create(
+    """One INSERT for many events of a type (batch endpoints), and one task for all of them."""
+    _checked_type(event_type)
+    events = Event.objects.bulk_create(
         [Event(type=event_type, data=to_json_data(item)) for item in items]
     )
+    event_ids = [event.pk for event in events if event.pk is not None]
+    if event_ids:
+        on_commit(partial(_queue_dispatch, event_ids, current_alias()))
+    return events
+
+
+def _clean_events(events: list[str]) -> list[str]:
+    if not events:
+        raise DomainValidationError({"events": 'Choose at least one event type, or "*".'})
+    for name in events:
+        if name != catalog.WILDCARD and not catalog.is_known(name):
+            raise DomainValidationError(
+                {"events": f"Unknown event type: {name}. See GET /api/v2/events."}
+            )
+    # Keep the caller's order, drop repeats.
+    return list(dict.fromkeys(events))
+
+
+def _clean_url(url: str) -> str:
+    problem = url_target_problem(url)
+    if problem:
+        raise DomainValidationError({"url": problem})
+    return url
+
+
+def webhook_endpoint_create(*, url: str, events: list[str], owner=None) -> Endpoint:
+    """Registers an endpoint with a new `whsec_` secret. The URL must be http(s) and resolve
+    only to public addresses (unless private targets are allowed); events must be in the
+    catalog or `*`."""
+    events = _clean_events(events)
+    url = _clean_url(url)
+    with atomic():
+        return Endpoint.objects.create(
+            url=url,
+            events=events,
+            secret=secret_new(),
+            owner_id=getattr(owner, "pk", None),
+        )
+
+
+def webhook_endpoint_update(*, endpoint: Endpoint, data: dict) -> Endpoint:
+    """Changes `url`, `events` and/or `active`. Re-enabling clears the disabled reason and the
+    failure streak; disabling fails the endpoint's pending deliveries (they can be re-sent)."""
+    fields: list[str] = []
+    if "events" in data:
+        endpoint.events = _clean_events(data["events"])
+        fields.append("events")
+    if "url" in data and data["url"] != endpoint.url:
+        endpoint.url = _clean_url(data["url"])
+        fields.append("url")
+    with atomic():
+        if "active" in data and data["active"] != endpoint.active:
+            if data["active"]:
+                _endpoint_enable(endpoint)
+                fields += ["active", "disabled_reason", "disabled_at", "failing_since"]
+            else:
+                endpoint_disable(endpoint=endpoint, reason="Disabled by an administrator.")
+        if fields:
+            endpoint.save(update_fields=[*fields, "updated_at"])
+    return endpoint
+
+
+def _endpoint_enable(endpoint: Endpoint) -> None:
+    endpoint.active = True
+    endpoint.disabled_reason = ""
+    endpoint.disabled_at = None
+    endpoint.failing_since = None
+
+
+def endpoint_disable(*, endpoint: Endpoint, reason: str) -> bool:
+    """Turns the endpoint off with a reason its owner can see, and fails its pending
+    deliveries. Returns False when it was already disabled (nothing changed)."""
+    now = timezone.now()
+    with atomic():
+        changed = Endpoint.objects.filter(pk=endpoint.pk, active=True).update(
+            active=False, disabled_reason=reason, disabled_at=now, updated_at=now
+        )
+        if changed:
+            Delivery.objects.filter(endpoint=endpoint, status=Delivery.Status.PENDING).update(
+                status=Delivery.Status.FAILED,
+                next_attempt_at=None,
+                completed_at=now,
+                last_error=f"Not sent: the endpoint was disabled ({reason})",
+            )
+    endpoint.active, endpoint.disabled_reason, endpoint.disabled_at = False, reason, now
+    return bool(changed)
+
+
+def webhook_endpoint_delete(*, endpoint: Endpoint) -> None:
+    """Deletes the endpoint with its deliveries and their attempts (events stay)."""
+    with atomic():
+        endpoint.delete()
+
+
+def _queue_attempt(delivery_id: int, db_alias: str) -> None:
+    from webhooks.delivery import deliveries_queue
+
+    deliveries_queue(delivery_ids=[delivery_id], db_alias=db_alias)
+
+
+def webhook_endpoint_test(*, endpoint: Endpoint) -> Delivery:
+    """Sends a `ping` event to this endpoint only (other endpoints never see it)."""
+    if not endpoint.active:
+        raise ConflictError(ENDPOINT_DISABLED)
+    now = timezone.now()
+    with atomic():
+        event = Event.objects.create(
+            type=catalog.PING,
+            data={"endpoint_id": endpoint.pk, "message": "Test event from Ledgerline."},
+            fanned_out_at=now,
+        )
+        delivery = Delivery.objects.create(event=event, endpoint=endpoint, next_attempt_at=now)
+        on_commit(partial(_queue_attempt, delivery.pk, current_alias()))
+    return delivery
+
+
+def delivery_retry(*, delivery: Delivery) -> Delivery:
+    """Makes a delivery due now and queues it, whatever its status: a re-send of a delivered
+    message carries the same `webhook-id`, so a receiver that deduplicates ignores it. A
+    delivery that has used all its retries gets this one attempt."""
+    with atomic():
+        delivery = (
+            Delivery.objects.select_for_update().select_related("endpoint").get(pk=delivery.pk)
+        )
+        if not delivery.endpoint.active:
+            raise ConflictError(ENDPOINT_DISABLED)
+        delivery.status = Delivery.Status.PENDING
+        delivery.next_attempt_at = timezone.now()
+        delivery.completed_at = None
+        delivery.save(update_fields=["status", "next_attempt_at", "completed_at"])
+        on_commit(partial(_queue_attempt, delivery.pk, current_alias()))
+    return delivery

@@ -1,0 +1,186 @@
+"""End to end with a real Celery worker process, Redis and PostgreSQL, and a local receiver that
+checks signatures itself. These are the issue's "done when" tests."""
+
+import json
+import time
+from contextlib import contextmanager
+
+import pytest
+
+from tests.celery_worker import celery_worker
+from tests.markers import requires_postgres, requires_redis
+from tests.webhooks.receiver import Receiver, Reply
+from webhooks.models import Delivery, Event
+
+pytestmark = [
+    pytest.mark.worker,
+    requires_postgres,
+    requires_redis,
+    pytest.mark.django_db(transaction=True),
+]
+
+# The worker is another process: it reads these from its environment.
+WORKER_ENV = {
+    "WEBHOOK_ALLOW_PRIVATE_TARGETS": "true",
+    "WEBHOOK_RETRY_DELAYS": "1,1,1",
+    "WEBHOOK_TIMEOUT": "5",
+}
+
+
+@pytest.fixture(autouse=True)
+def _clean_broker(settings):
+    from config.celery import app
+
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True  # registration of the local receiver
+    app.control.purge()  # no message left over from another test
+    yield
+    app.control.purge()
+
+
+def _register(api, receiver: Receiver, events: list[str]) -> int:
+    response = api.post("/api/v2/webhooks", {"url": receiver.url, "events": events}, format="json")
+    assert response.status_code == 201
+    receiver.secret = response.json()["data"]["secret"]
+    return response.json()["data"]["id"]
+
+
+def _create_customer(api, n: int) -> dict:
+    response = api.post(
+        "/api/v2/customers",
+        {"account": f"Customer {n}", "email": f"c{n}@example.com"},
+        format="json",
+    )
+    assert response.status_code == 201
+    return response.json()["data"]
+
+
+def _wait(predicate, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+@contextmanager
+def broker_unreachable():
+    """Points this process's Celery app at a closed port, as if Redis were down."""
+    from config.celery import app
+
+    def reset_pools():
+        app._pool = None
+        app.amqp.__dict__.pop("_producer_pool", None)
+
+    original = app.conf.broker_url
+    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    reset_pools()
+    try:
+        yield
+    finally:
+        app.conf.broker_url = original
+        reset_pools()
+
+
+def test_a_committed_change_is_delivered_signed(api):
+    with Receiver() as receiver, celery_worker(extra_env=WORKER_ENV):
+        _register(api, receiver, ["customer.created"])
+
+        customer = _create_customer(api, 1)
+        [received] = receiver.wait_for(1)
+
+    assert received.verified is True, received.verify_error
+    body = json.loads(received.body)
+    event = Event.objects.get()
+    assert body == {
+        "id": event.public_id,
+        "type": "customer.created",
+        "created_at": event.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "data": customer,
+    }
+    assert received.headers["webhook-id"] == event.public_id
+    assert received.headers["content-type"] == "application/json"
+
+
+def test_retries_after_500s_carry_the_same_webhook_id_and_are_logged(api):
+    with Receiver(replies=[Reply(500, b"first"), Reply(500, b"second")]) as receiver:
+        with celery_worker(beat=True, extra_env=WORKER_ENV):
+            endpoint_id = _register(api, receiver, ["*"])
+            _create_customer(api, 1)
+
+            requests = receiver.wait_for(3, timeout=60)
+            delivery = _wait(
+                lambda: Delivery.objects.filter(status=Delivery.Status.SUCCEEDED).first()
+            )
+
+    event = Event.objects.get()
+    assert [r.headers["webhook-id"] for r in requests] == [event.public_id] * 3
+    assert all(r.verified for r in requests)
+    response = api.get(f"/api/v2/webhooks/{endpoint_id}/deliveries")
+    [shown] = response.json()["data"]
+    assert (shown["id"], shown["status"], shown["attempt_count"]) == (delivery.pk, "succeeded", 3)
+    assert [(a["number"], a["status_code"], a["response_excerpt"]) for a in shown["attempts"]] == [
+        (1, 500, "first"),
+        (2, 500, "second"),
+        (3, 200, "ok"),
+    ]
+
+
+def test_changes_committed_while_the_worker_is_stopped_are_all_delivered(api):
+    with Receiver() as receiver:
+        _register(api, receiver, ["customer.created"])
+        # No worker: the changes commit, their tasks wait in Redis.
+        for n in range(5):
+            _create_customer(api, n)
+        time.sleep(0.5)
+        assert receiver.requests == []
+        assert Event.objects.filter(fanned_out_at__isnull=True).count() == 5
+
+        with celery_worker(extra_env=WORKER_ENV):
+            received = receiver.wait_for(5)
+            _wait(lambda: Delivery.objects.filter(status="succeeded").count() == 5)
+
+    assert {r.headers["webhook-id"] for r in received} == set(
+        Event.objects.values_list("public_id", flat=True)
+    )
+    assert all(r.verified for r in received)
+
+
+def test_events_whose_messages_were_lost_are_delivered_by_the_sweep(api):
+    with Receiver() as receiver:
+        _register(api, receiver, ["customer.created"])
+        for n in range(3):
+            _create_customer(api, n)
+        from config.celery import app
+
+        app.control.purge()  # the broker lost every message (say, Redis restarted empty)
+
+        with celery_worker(beat=True, extra_env=WORKER_ENV):
+            received = receiver.wait_for(3, timeout=40)
+
+    assert len({r.headers["webhook-id"] for r in received}) == 3
+    assert Event.objects.filter(fanned_out_at__isnull=True).count() == 0
+
+
+def test_a_change_committed_while_the_broker_is_unreachable_goes_out_via_the_sweep(api):
+    with Receiver() as receiver:
+        _register(api, receiver, ["customer.created"])
+
+        started = time.monotonic()
+        with broker_unreachable():
+            customer = _create_customer(api, 1)
+        elapsed = time.monotonic() - started
+
+        # The change and its event are committed; nothing was queued.
+        assert elapsed < 3
+        event = Event.objects.get(type="customer.created")
+        assert event.fanned_out_at is None
+        assert event.data == customer
+
+        # Redis is back: the beat sweep finds the event and delivers it.
+        with celery_worker(beat=True, extra_env=WORKER_ENV):
+            [received] = receiver.wait_for(1, timeout=40)
+
+    assert received.verified is True
+    assert received.headers["webhook-id"] == event.public_id

@@ -1,0 +1,35 @@
+"""The event catalog: every event type an endpoint can subscribe to (contract section 7).
+
+It is the single list that `GET /api/v2/events` shows, that endpoint subscriptions are
+validated against, and that `event_publish` checks, so a misspelt type fails in the caller's
+tests instead of being published to nobody.
+"""
+
+WILDCARD = "*"
+# Sent only by "send test" to one endpoint; never subscribed to, so not in the catalog.
+PING = "ping"
+
+EVENT_TYPES: dict[str, str] = {
+    "customer.created": "A customer was created (one event per customer, batches included).",
+    "customer.updated": "A customer's details changed.",
+    "customer.deleted": "A customer was deleted; `data` is the customer as it was.",
+    "invoice.created": "An invoice was created.",
+    "invoice.updated": "An invoice changed: its items, dates, notes, status or amounts.",
+    "invoice.paid": "An invoice's balance due reached zero.",
+    "payment.received": "A payment was recorded against an invoice.",
+    "quote.created": "A quote was created.",
+    "quote.converted": "A quote was turned into an invoice.",
+    "transaction.created": "A ledger transaction (income or expense) was recorded.",
+    "ticket.created": "A support ticket was opened.",
+    "ticket.replied": "Staff or the customer replied on a ticket.",
+    "lead.created": "A lead was created.",
+    "lead.converted": "A lead was converted into a customer.",
+}
+
+
+def is_known(event_type: str) -> bool:
+    return event_type in EVENT_TYPES
+
+
+def subscribes_to(subscribed: list[str], event_type: str) -> bool:
+    return WILDCARD in subscribed or event_type in subscribed

@@ -1,0 +1,171 @@
+"""Keeps webhooks from being used to reach internal hosts (SSRF).
+
+A webhook URL is chosen by an API user, so without a guard it is a way to make the server
+POST to `127.0.0.1`, a database on the private network, or a cloud metadata service. The
+guard runs twice: when an endpoint is registered (a friendly 400) and inside every delivery's
+connection, which is the check that counts:
+
+- the host is resolved once, and every address it resolves to must be public
+  (`is_global`, and not loopback, private, link-local, multicast, reserved or unspecified;
+  IPv4-mapped, 6to4, Teredo and NAT64 IPv6 addresses are judged by the IPv4 address inside);
+- the socket then connects to one of those checked addresses, never to a name resolved a
+  second time, so DNS rebinding between check and connect is impossible;
+- the URL, `Host` header and TLS server name (SNI and certificate check) stay the original
+  host name, because only the TCP connect is redirected to the pinned address;
+- redirects are never followed, and environment proxies are ignored.
+
+`settings.WEBHOOK_ALLOW_PRIVATE_TARGETS` turns the address check off (development, tests).
+"""
+
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+import httpcore
+import httpx
+from django.conf import settings
+
+NAT64_PREFIX = ipaddress.IPv6Network("64:ff9b::/96")
+
+
+class TargetNotAllowed(Exception):
+    """The URL's host is, or resolves to, an address webhooks may not reach."""
+
+
+def resolve_host(host: str, port: int) -> list[str]:
+    """Every address `host` resolves to, in resolver order, without duplicates. Tests replace
+    this function to simulate DNS answers."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+    return list(dict.fromkeys(info[4][0] for info in infos))
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]
+    if address in NAT64_PREFIX:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
+def address_refusal(raw: str) -> str | None:
+    """Why webhooks may not connect to the address `raw`, or None when it is public."""
+    try:
+        address = ipaddress.ip_address(raw.split("%", 1)[0])
+    except ValueError:
+        return f"{raw} is not an IP address"
+    if isinstance(address, ipaddress.IPv6Address):
+        inner = _embedded_ipv4(address)
+        if inner is not None:
+            reason = address_refusal(str(inner))
+            return f"{raw} embeds {reason}" if reason else None
+    for flag, word in (
+        ("is_loopback", "a loopback"),
+        ("is_link_local", "a link-local"),
+        ("is_multicast", "a multicast"),
+        ("is_unspecified", "an unspecified"),
+        ("is_reserved", "a reserved"),
+        ("is_private", "a private"),
+    ):
+        if getattr(address, flag):
+            return f"{address} is {word} address"
+    if not address.is_global:
+        return f"{address} is not a public internet address"
+    return None
+
+
+def checked_addresses(host: str, port: int) -> list[str]:
+    """Resolves `host` once and returns its addresses, all checked (unless private targets are
+    allowed). Raises TargetNotAllowed if any one is refused: a name with one public and one
+    private address is refused, since the client cannot be trusted to pick the public one."""
+    try:
+        addresses = resolve_host(host, port)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise httpcore.ConnectError(f"Could not resolve host {host}: {exc}") from exc
+    if not addresses:
+        raise httpcore.ConnectError(f"Host {host} resolved to no address")
+    if not settings.WEBHOOK_ALLOW_PRIVATE_TARGETS:
+        for address in addresses:
+            reason = address_refusal(address)
+            if reason:
+                raise TargetNotAllowed(f"Refused to connect to {host}: {reason}.")
+    return addresses
+
+
+class PinnedBackend(httpcore.SyncBackend):
+    """httpcore's network backend with the check between resolving and connecting: the socket
+    connects to a checked address literal, so nothing resolves the name again."""
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options=None,
+    ) -> httpcore.NetworkStream:
+        last_error: Exception | None = None
+        for address in checked_addresses(host, port):
+            try:
+                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                last_error = exc
+        assert last_error is not None  # noqa: S101 - checked_addresses never returns []
+        raise last_error
+
+
+class PinnedTransport(httpx.HTTPTransport):
+    """httpx's own transport (request mapping, TLS, pooling) over `PinnedBackend`."""
+
+    def __init__(self, *, limits: httpx.Limits | None = None) -> None:
+        limits = limits or httpx.Limits(max_connections=20, max_keepalive_connections=10)
+        super().__init__(trust_env=False, limits=limits)
+        # httpx has no argument for the network backend, so the pool it built is replaced by
+        # the same pool over ours (httpx is pinned in requirements/base.txt).
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=PinnedBackend(),
+        )
+
+
+def pinned_client(timeout: float) -> httpx.Client:
+    """An HTTP client that only reaches checked addresses and never follows redirects."""
+    return httpx.Client(
+        transport=PinnedTransport(),
+        timeout=httpx.Timeout(timeout),
+        follow_redirects=False,
+        trust_env=False,
+        headers={"user-agent": "Ledgerline-Webhooks/1.0"},
+    )
+
+
+def url_target_problem(url: str) -> str | None:
+    """The registration-time check: one sentence saying why `url` cannot be a webhook target,
+    or None. Delivery checks again at connect time, because DNS answers change."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "Enter a valid URL."
+    if parts.scheme not in ("http", "https"):
+        return "URL must start with http:// or https://."
+    if not parts.hostname:
+        return "Enter a valid URL."
+    try:
+        host = httpx.URL(url).raw_host.decode("ascii")
+    except (httpx.InvalidURL, UnicodeError):
+        return "Enter a valid URL."
+    port = port or (443 if parts.scheme == "https" else 80)
+    try:
+        checked_addresses(host, port)
+    except TargetNotAllowed as exc:
+        return f"URL must point to a public internet address: {exc}"
+    except httpcore.ConnectError:
+        return f"The host {parts.hostname} could not be resolved."
+    return None
