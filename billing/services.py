@@ -448,7 +448,7 @@ def payment_void(*, payment: Payment) -> Payment:
     """Voids a payment: its ledger transaction is voided (kept, excluded from balances and
     reports) and the invoice's amount paid, balance due and status are recomputed under a lock
     on the invoice row (locks: invoice, then payment). A second void is a 409. Announces
-    `invoice.updated`."""
+    `payment.voided` and `invoice.updated`."""
     with atomic():
         invoice = Invoice.objects.select_for_update().get(pk=payment.invoice_id)
         payment = (
@@ -462,6 +462,7 @@ def payment_void(*, payment: Payment) -> Payment:
         _apply_payments(invoice)
         invoice.save(update_fields=["amount_paid", "balance_due", "status", "updated_at"])
         payment.invoice = invoice
+        event_publish(event_type="payment.voided", data=payment_payload(payment))
         event_publish(event_type="invoice.updated", data=invoice_payload(invoice))
         rollups_refresh_on_commit(dates=sorted({invoice.date, payment.date}))
     return payment
@@ -528,8 +529,8 @@ def _quote_lock(quote: Quote) -> Quote:
 
 def quote_update(*, quote: Quote, data: dict) -> Quote:
     """Applies the given fields (`customer`, `date`, `valid_until`, `discount`, `notes`,
-    `status`, `items` replacing all lines). A converted quote is frozen (409). No event: the
-    webhook catalog has no `quote.updated` (quotes announce creation and conversion)."""
+    `status`, `items` replacing all lines). A converted quote is frozen (409). Announces
+    `quote.updated`."""
     _quote_status_check(data.get("status"))
     lines = _lines_build(items=data["items"]) if "items" in data else None
     with atomic():
@@ -554,6 +555,7 @@ def quote_update(*, quote: Quote, data: dict) -> Quote:
         if lines is not None:
             quote.items.all().delete()
             QuoteItem.objects.bulk_create([QuoteItem(quote=quote, **line) for line in lines])
+        event_publish(event_type="quote.updated", data=quote_payload(quote))
     return quote
 
 

@@ -74,6 +74,7 @@ def lead_update(*, lead: Lead, data: dict[str, Any]) -> Lead:
         for name, value in fields.items():
             setattr(locked, name, value)
         locked.save()
+        event_publish(event_type="lead.updated", data=lead_payload(locked))
     _copy_state(source=locked, target=lead)
     return lead
 

@@ -178,7 +178,7 @@ def _lock_changeable(txn: Transaction) -> Transaction:
 def transaction_update(*, txn: Transaction, data: dict) -> Transaction:
     """Changes an Income/Expense transaction (not a payment's, not a transfer leg: 409),
     keeping the category type rule and refreshing the roll-ups of both the old and the new
-    month. (The event catalog has `transaction.created` only: contract section 7.)"""
+    month. Announces `transaction.updated`."""
     with atomic():
         txn = _lock_changeable(txn)
         if txn.type == TransactionType.TRANSFER:
@@ -195,13 +195,15 @@ def transaction_update(*, txn: Transaction, data: dict) -> Transaction:
             if name in data:
                 setattr(txn, name, data[name])
         txn.save()
+        event_publish(event_type="transaction.updated", data=transaction_payload(txn))
         rollups_refresh_on_commit(dates=[old_date, txn.date])
     return txn
 
 
 def transaction_delete(*, txn: Transaction) -> None:
     """Deletes a transaction (a transfer leg deletes the whole transfer). A payment's
-    transaction is removed only by voiding the payment (409)."""
+    transaction is removed only by voiding the payment (409). Announces `transaction.deleted`
+    for each row removed."""
     with atomic():
         txn = _lock_changeable(txn)
         if txn.type == TransactionType.TRANSFER and txn.transfer_group:
@@ -212,8 +214,11 @@ def transaction_delete(*, txn: Transaction) -> None:
             )
         else:
             legs = [txn]
+        payloads = [transaction_payload(leg) for leg in legs]
         for leg in legs:
             leg.delete()
+        for payload in payloads:
+            event_publish(event_type="transaction.deleted", data=payload)
         rollups_refresh_on_commit(dates=[leg.date for leg in legs])
 
 

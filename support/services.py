@@ -157,6 +157,7 @@ def ticket_update(*, ticket: Ticket, data: dict[str, Any]) -> Ticket:
                 changed.append(name)
         if changed:
             locked.save(update_fields=[*changed, "updated_at"])
+            event_publish(event_type="ticket.updated", data=ticket_payload(locked))
     _copy_state(source=locked, target=ticket)
     return ticket
 

@@ -24,6 +24,13 @@ EVENT_TYPES: dict[str, str] = {
     "ticket.replied": "Staff or the customer replied on a ticket.",
     "lead.created": "A lead was created.",
     "lead.converted": "A lead was converted into a customer.",
+    # Beyond the contract's minimum: integrations that mirror data need every change.
+    "quote.updated": "A quote's items, dates, notes or status changed.",
+    "payment.voided": "A payment was voided; the invoice's balance went back up.",
+    "transaction.updated": "A ledger transaction was changed.",
+    "transaction.deleted": "A ledger transaction was deleted; `data` is it as it was.",
+    "ticket.updated": "A ticket's status, priority, department or assignee changed.",
+    "lead.updated": "A lead's details or pipeline status changed.",
 }
 
 
