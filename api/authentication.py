@@ -2,7 +2,8 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
 from api.db import LIVE, SANDBOX, set_alias
-from users.services import api_key_authenticate, api_key_record_use
+from api.request_signing import signature_is_valid
+from users.services import api_key_authenticate, api_key_record_use, user_sandbox_mirror
 
 
 def raw_key_from(request) -> str | None:
@@ -16,7 +17,8 @@ class ApiKeyAuthentication(BaseAuthentication):
     """`Authorization: Bearer <key>` or `X-API-Key: <key>` (contract section 4).
 
     A sandbox key switches the rest of the request to the sandbox database; a host whose name
-    starts with `sandbox.` accepts sandbox keys only.
+    starts with `sandbox.` accepts sandbox keys only. A key that requires signatures must come
+    with a fresh, valid `X-Signature` (docs/request-signing.md).
     """
 
     def authenticate(self, request):
@@ -28,9 +30,14 @@ class ApiKeyAuthentication(BaseAuthentication):
             raise AuthenticationFailed()
         if request.get_host().lower().startswith("sandbox.") and not key.is_sandbox:
             raise AuthenticationFailed()
+        if key.require_signature and not signature_is_valid(request._request, key.signing_secret):
+            raise AuthenticationFailed()
         set_alias(SANDBOX if key.is_sandbox else LIVE)
         api_key_record_use(api_key=key)
-        return key.user, key
+        # A sandbox request acts as the sandbox's own row for the key's owner, so anything it
+        # stores with a user foreign key points at a row of the sandbox database.
+        user = user_sandbox_mirror(user=key.user) if key.is_sandbox else key.user
+        return user, key
 
     def authenticate_header(self, request) -> str:
         return "Bearer"

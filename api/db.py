@@ -52,17 +52,25 @@ def on_commit(func: Callable[[], None]) -> None:
 
 
 class SandboxRouter:
-    def _alias_for(self, model) -> str:
+    def _alias_for(self, model, hints: dict) -> str:
         meta = model._meta
         if (meta.app_label, meta.model_name) in ALWAYS_LIVE_MODELS:
             return LIVE
+        # A related manager or save() of a row already read from one database stays on that
+        # database (Django's default routing does the same), whatever the current alias: e.g.
+        # `group.permissions.set(...)` on a sandbox group from code running outside a sandbox
+        # request (a flush's post_migrate handlers) must write the sandbox's join rows.
+        instance = hints.get("instance")
+        state = getattr(instance, "_state", None)
+        if state is not None and state.db:
+            return state.db
         return current_alias()
 
     def db_for_read(self, model, **hints):
-        return self._alias_for(model)
+        return self._alias_for(model, hints)
 
     def db_for_write(self, model, **hints):
-        return self._alias_for(model)
+        return self._alias_for(model, hints)
 
     def allow_relation(self, obj1, obj2, **hints):
         return True

@@ -5,7 +5,7 @@ import logging
 
 from django.core.exceptions import ObjectDoesNotExist, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -98,6 +98,12 @@ def exception_handler(exc, context):
         return error_response(
             "This record is still referenced by other records and cannot be deleted.", 409
         )
+    if isinstance(exc, DataError | OverflowError):
+        # A value the validators let through but the database cannot store or compare (a
+        # timezone offset PostgreSQL refuses, an id too large for SQLite's integers): the
+        # client's input, not a server fault.
+        logger.warning("database refused a value, answered as 400: %s", exc)
+        return error_response("A value in the request is out of the range this API accepts.", 400)
     if isinstance(exc, IntegrityError):
         logger.warning("integrity error answered as 409: %s", exc)
         return error_response("The request conflicts with existing data.", 409)

@@ -1,6 +1,6 @@
 """Serializer fields with the contract's wording and money rules, shared by every app."""
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from rest_framework import serializers
 
@@ -37,7 +37,12 @@ class MoneyField(serializers.DecimalField):
         super().__init__(**kwargs)
 
     def validate_precision(self, value: Decimal) -> Decimal:
-        return super().validate_precision(value.quantize(CENT, rounding=ROUND_HALF_UP))
+        try:
+            rounded = value.quantize(CENT, rounding=ROUND_HALF_UP)
+        except InvalidOperation:
+            # Too many digits for the decimal context (e.g. 1e308): far past max_digits.
+            self.fail("max_digits", max_digits=self.max_digits)
+        return super().validate_precision(rounded)
 
     def to_internal_value(self, data):
         if isinstance(data, bool):

@@ -5,7 +5,8 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api import ratelimit
+from api import etags, idempotency, ratelimit
+from api import usage as api_usage
 
 
 class ApiViewMixin:
@@ -18,12 +19,26 @@ class ApiViewMixin:
     def check_throttles(self, request):
         return None
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # After authentication, role and rate limit: only requests the endpoint would run
+        # claim an Idempotency-Key (api/idempotency.py).
+        idempotency.begin(request)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, idempotency.IdempotentReplay):
+            return exc.response
+        return super().handle_exception(exc)
+
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         usage = getattr(request, "rate_usage", None)
         if usage is not None:
             for name, value in usage.headers().items():
                 response[name] = value
+        response = idempotency.finish(request, response)
+        response = etags.apply(request, response)
+        api_usage.record(request, response)
         return response
 
 

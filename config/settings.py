@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "api",
     "users",
     "customers",
@@ -145,7 +146,11 @@ CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# max_retries 0: publishing (on_commit hooks in web requests) fails at once when the broker is
+# down instead of blocking the request ~6 s in kombu's reconnect loop; the webhook sweep and
+# idempotent tasks cover the lost message (docs/webhooks.md). Workers reconnect on their own
+# settings (broker_connection_retry), not this one.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "max_retries": 0}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "webhooks-sweep": {
@@ -203,6 +208,22 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v2",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Docs work offline: Swagger UI's assets come from drf-spectacular-sidecar.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Several resources have a `status` field with different choices: name each enum.
+    "ENUM_NAME_OVERRIDES": {
+        "InvoiceStatusEnum": "billing.models.InvoiceStatus",
+        "QuoteStatusEnum": "billing.models.QuoteStatus",
+        "LeadStatusEnum": "customers.models.LeadStatus",
+        "TicketStatusEnum": "support.models.TicketStatus",
+        "DeliveryStatusEnum": "webhooks.models.Delivery.Status",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.postprocess_envelope",
+    ],
 }
 
 # --- Security (production: DEBUG false) -------------------------------------------------------
@@ -214,6 +235,10 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Load balancers probe /health over plain HTTP on the private network: never redirect it.
+SECURE_REDIRECT_EXEMPT = [r"^health$"]
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
 
 # --- Logging -----------------------------------------------------------------------------------
 LOGGING = {

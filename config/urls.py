@@ -2,9 +2,19 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
+from api.health import health
+
+admin.site.site_header = "Ledgerline back office"
+admin.site.site_title = "Ledgerline"
+admin.site.index_title = "Billing, CRM and support"
+# Clerks work in wide change lists (invoices have nine columns): the collapsible app sidebar
+# would take a third of a laptop screen on every page.
+admin.site.enable_nav_sidebar = False
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     re_path(r"^api/v2/", include("api.urls")),
+    path("health", health, name="health"),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]
 

@@ -18,6 +18,14 @@ def customer_payload(customer: Customer) -> dict:
     return CustomerSerializer(customer).data
 
 
+def customer_payloads(customers: list[Customer]) -> list[dict]:
+    # One list serializer builds the fields once; a serializer per customer rebuilt them for
+    # every row, which was most of a 1000-customer batch's time (docs/performance.md).
+    from customers.serializers import CustomerSerializer
+
+    return CustomerSerializer(customers, many=True).data
+
+
 def _normalize(data: dict) -> dict:
     clean = {k: v for k, v in data.items() if k in CUSTOMER_FIELDS}
     if "email" in clean:
@@ -92,9 +100,7 @@ def customer_batch_create(*, records: list[dict]) -> list[Customer]:
     try:
         with atomic():
             created = Customer.objects.bulk_create([Customer(**row) for row in rows])
-            events_publish_many(
-                event_type="customer.created", items=[customer_payload(c) for c in created]
-            )
+            events_publish_many(event_type="customer.created", items=customer_payloads(created))
     except IntegrityError:
         raise DomainValidationError(
             {"customers": "Some emails were taken by a concurrent request; nothing was saved."}

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -28,6 +29,7 @@ class CustomerViewSet(ServiceViewSet):
 class CustomerBatchView(ApiView):
     serializer_class = CustomerBatchSerializer
 
+    @extend_schema(responses={201: CustomerSerializer(many=True)})
     def post(self, request):
         serializer = CustomerBatchSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -110,4 +110,5 @@ class TicketReply(models.Model):
         verbose_name_plural = "replies"
 
     def __str__(self) -> str:
-        return f"{self.get_author_display()} reply on {self.ticket_id}"
+        # Inline formsets hand each reply its parent ticket, so this costs no query there.
+        return f"{self.get_author_display()} reply on {self.ticket.ticket_number}"

@@ -1,11 +1,14 @@
+from datetime import timedelta
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import password_validation
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.utils import timezone
 
 from users import services
-from users.models import ApiKey, User
+from users.models import ApiKey, ApiKeyUsage, User
 
 
 class UserCreationForm(forms.ModelForm):
@@ -59,6 +62,56 @@ class UserAdmin(BaseUserAdmin):
             obj.pk = created.pk
 
 
+class ReadOnlyAdminMixin:
+    """Usage rows are written by the API only: staff read them, nobody edits them by hand."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ApiKeyUsageInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = ApiKeyUsage
+    fields = ["day", "count_2xx", "count_3xx", "count_4xx", "count_5xx", "total"]
+    readonly_fields = fields
+    ordering = ["-day"]
+    extra = 0
+    max_num = 0
+    verbose_name_plural = "Usage per day (UTC)"
+
+    def get_queryset(self, request):
+        # The last 90 days: the page stays small for a key used for years.
+        cutoff = timezone.now().date() - timedelta(days=90)
+        return super().get_queryset(request).filter(day__gte=cutoff)
+
+
+@admin.register(ApiKeyUsage)
+class ApiKeyUsageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "day",
+        "api_key",
+        "owner",
+        "count_2xx",
+        "count_3xx",
+        "count_4xx",
+        "count_5xx",
+        "total",
+    ]
+    list_filter = [("day", admin.DateFieldListFilter), "api_key__is_sandbox"]
+    search_fields = ["api_key__prefix", "api_key__name", "api_key__user__email"]
+    list_select_related = ["api_key__user"]
+    date_hierarchy = "day"
+
+    @admin.display(description="Owner", ordering="api_key__user__email")
+    def owner(self, obj):
+        return obj.api_key.user.email
+
+
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
     list_display = [
@@ -67,12 +120,18 @@ class ApiKeyAdmin(admin.ModelAdmin):
         "user",
         "role",
         "is_sandbox",
+        "require_signature",
         "last_used_at",
         "request_count",
         "expires_at",
         "revoked_at",
     ]
-    list_filter = ["is_sandbox", "user__role", ("revoked_at", admin.EmptyFieldListFilter)]
+    list_filter = [
+        "is_sandbox",
+        "require_signature",
+        "user__role",
+        ("revoked_at", admin.EmptyFieldListFilter),
+    ]
     search_fields = ["prefix", "name", "user__email"]
     list_select_related = ["user"]
     readonly_fields = [
@@ -82,9 +141,15 @@ class ApiKeyAdmin(admin.ModelAdmin):
         "last_used_at",
         "request_count",
         "revoked_at",
+        "require_signature",
     ]
     fields = ["user", "name", "is_sandbox", "expires_at", *readonly_fields]
-    actions = ["revoke"]
+    actions = ["revoke", "require_signature_action", "drop_signature_action"]
+
+    def get_inlines(self, request, obj):
+        # Usage exists only for a saved key; on the add form the (read-only) inline would
+        # only demand management-form data that a plain "add key" post does not send.
+        return [ApiKeyUsageInline] if obj is not None else []
 
     @admin.display(description="Role", ordering="user__role")
     def role(self, obj):
@@ -99,6 +164,21 @@ class ApiKeyAdmin(admin.ModelAdmin):
         )
         obj.pk = key.pk
         messages.warning(request, f"New API key (shown once, copy it now): {raw}")
+
+    @admin.action(description="Require signed requests (new signing secret)")
+    def require_signature_action(self, request, queryset):
+        for key in queryset:
+            services.api_key_require_signature(api_key=key)
+            messages.warning(
+                request,
+                f"Signing secret for {key.prefix}… (shown once, copy it now): {key.signing_secret}",
+            )
+
+    @admin.action(description="Stop requiring signed requests")
+    def drop_signature_action(self, request, queryset):
+        for key in queryset:
+            services.api_key_drop_signature(api_key=key)
+        self.message_user(request, f"Signing turned off for {queryset.count()} key(s).")
 
     @admin.action(description="Revoke selected keys")
     def revoke(self, request, queryset):

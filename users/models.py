@@ -73,6 +73,12 @@ class ApiKey(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     request_count = models.BigIntegerField(default=0)
+    # Request signing (docs/request-signing.md). The secret is an HMAC key, so it is stored
+    # as is (like a webhook secret): a hash could not verify a signature.
+    require_signature = models.BooleanField(
+        default=False, help_text="Every request with this key must carry a valid X-Signature."
+    )
+    signing_secret = models.CharField(max_length=80, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -86,3 +92,30 @@ class ApiKey(models.Model):
         if self.revoked_at is not None:
             return False
         return self.expires_at is None or self.expires_at > now
+
+
+class ApiKeyUsage(models.Model):
+    """Requests made with one key on one UTC day, by status class. One row per key and day,
+    incremented with an UPSERT per request (`users.services.api_key_usage_count`)."""
+
+    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="usage")
+    day = models.DateField()
+    count_2xx = models.BigIntegerField("2xx", default=0)
+    count_3xx = models.BigIntegerField("3xx", default=0)
+    count_4xx = models.BigIntegerField("4xx", default=0)
+    count_5xx = models.BigIntegerField("5xx", default=0)
+
+    class Meta:
+        ordering = ["-day", "api_key_id"]
+        verbose_name = "API key usage"
+        verbose_name_plural = "API key usage"
+        constraints = [
+            models.UniqueConstraint(fields=["api_key", "day"], name="apikeyusage_key_day_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Usage on {self.day}"
+
+    @property
+    def total(self) -> int:
+        return self.count_2xx + self.count_3xx + self.count_4xx + self.count_5xx

@@ -3,21 +3,24 @@ it refuses, so the API, the admin and the commands behave the same."""
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 
 from django.contrib.auth import password_validation
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connections
 from django.db.models import F
 from django.utils import timezone
 
-from api.db import atomic
+from api.db import LIVE, SANDBOX, atomic, using_alias
 from api.exceptions import ConflictError, DomainValidationError
-from users.models import ApiKey, Role, User
+from users.models import ApiKey, ApiKeyUsage, Role, User
 from users.roles import group_name_for
 
 KEY_PREFIX_LIVE = "ll_live_"
 KEY_PREFIX_SANDBOX = "ll_test_"
+SIGNING_SECRET_PREFIX = "llsig_"  # noqa: S105 - a prefix, not a secret
+USAGE_COLUMNS = {2: "count_2xx", 3: "count_3xx", 4: "count_4xx", 5: "count_5xx"}
 
 
 def hash_key(raw_key: str) -> str:
@@ -115,8 +118,11 @@ def api_key_create(
     name: str = "",
     is_sandbox: bool = False,
     expires_at: datetime | None = None,
+    require_signature: bool = False,
 ) -> tuple[ApiKey, str]:
-    """Creates a key and returns it with the raw key, which exists only in this return value."""
+    """Creates a key and returns it with the raw key, which exists only in this return value.
+    With `require_signature`, the key also gets a signing secret (`key.signing_secret`) and
+    every request made with it must be signed (docs/request-signing.md)."""
     raw = (KEY_PREFIX_SANDBOX if is_sandbox else KEY_PREFIX_LIVE) + secrets.token_urlsafe(32)
     key = ApiKey.objects.create(
         user=user,
@@ -125,8 +131,51 @@ def api_key_create(
         key_hash=hash_key(raw),
         is_sandbox=is_sandbox,
         expires_at=expires_at,
+        require_signature=require_signature,
+        signing_secret=new_signing_secret() if require_signature else "",
     )
     return key, raw
+
+
+def new_signing_secret() -> str:
+    return SIGNING_SECRET_PREFIX + secrets.token_urlsafe(32)
+
+
+def api_key_require_signature(*, api_key: ApiKey) -> ApiKey:
+    """Turns request signing on for a key with a fresh secret (any previous secret stops
+    working at once) and returns the key, whose `signing_secret` the caller shows once."""
+    api_key.require_signature = True
+    api_key.signing_secret = new_signing_secret()
+    api_key.save(update_fields=["require_signature", "signing_secret"])
+    return api_key
+
+
+def api_key_drop_signature(*, api_key: ApiKey) -> ApiKey:
+    """Turns request signing off for a key and forgets its secret."""
+    api_key.require_signature = False
+    api_key.signing_secret = ""
+    api_key.save(update_fields=["require_signature", "signing_secret"])
+    return api_key
+
+
+def api_key_usage_count(*, api_key_id: int, status_code: int, day: date | None = None) -> None:
+    """Adds one request to the key's counter for `day` (UTC today by default) in the column of
+    the status class. One INSERT ... ON CONFLICT DO UPDATE (PostgreSQL and SQLite >= 3.24):
+    concurrent requests never lose a count, and a request costs one statement."""
+    column = USAGE_COLUMNS.get(status_code // 100)
+    if column is None:
+        return
+    day = day or timezone.now().date()
+    table = ApiKeyUsage._meta.db_table
+    counters = ", ".join(USAGE_COLUMNS.values())
+    values = ", ".join("1" if c == column else "0" for c in USAGE_COLUMNS.values())
+    # Table and column names are our own constants; only the values are parameters.
+    sql = (
+        f"INSERT INTO {table} (api_key_id, day, {counters}) VALUES (%s, %s, {values}) "  # noqa: S608
+        f"ON CONFLICT (api_key_id, day) DO UPDATE SET {column} = {table}.{column} + 1"
+    )
+    with connections[LIVE].cursor() as cursor:
+        cursor.execute(sql, [api_key_id, day])
 
 
 def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
@@ -154,3 +203,31 @@ def api_key_authenticate(raw_key: str) -> ApiKey | None:
     if not key.is_usable() or not key.user.is_active:
         return None
     return key
+
+
+def user_sandbox_mirror(*, user: User) -> User:
+    """The sandbox database's own row for a live `user` (matched by email), created or brought
+    in line (name, role, active) when needed.
+
+    A sandbox request authenticates against the live database (keys live there), but every row
+    it writes goes to the sandbox, whose foreign keys must point at the sandbox's users table:
+    so the request acts as this mirror, never as the live row (whose id means nothing there).
+    """
+    with using_alias(SANDBOX):
+        mirror = User.objects.filter(email__iexact=user.email).first()
+        if mirror is None:
+            try:
+                return user_create(
+                    email=user.email, name=user.name, role=user.role, is_active=user.is_active
+                )
+            except (DomainValidationError, IntegrityError):
+                # A concurrent request created it between our read and our insert.
+                return User.objects.get(email__iexact=user.email)
+        changed = [
+            field
+            for field in ("name", "role", "is_active")
+            if getattr(mirror, field) != getattr(user, field)
+        ]
+        if changed:
+            mirror = user_update(user=mirror, **{f: getattr(user, f) for f in changed})
+        return mirror

@@ -93,10 +93,12 @@ def _clean_url(url: str) -> str:
     return url
 
 
-def webhook_endpoint_create(*, url: str, events: list[str], owner=None) -> Endpoint:
+def webhook_endpoint_create(
+    *, url: str, events: list[str], owner=None, active: bool = True
+) -> Endpoint:
     """Registers an endpoint with a new `whsec_` secret. The URL must be http(s) and resolve
     only to public addresses (unless private targets are allowed); events must be in the
-    catalog or `*`."""
+    catalog or `*`. An endpoint registered inactive receives nothing until activated."""
     events = _clean_events(events)
     url = _clean_url(url)
     with atomic():
@@ -105,6 +107,7 @@ def webhook_endpoint_create(*, url: str, events: list[str], owner=None) -> Endpo
             events=events,
             secret=secret_new(),
             owner_id=getattr(owner, "pk", None),
+            active=active,
         )
 
 

@@ -1,5 +1,6 @@
 from django.db.models import Prefetch
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -76,11 +77,26 @@ class DeliveryViewSet(
         return Response(DeliverySerializer(fresh).data, status=status.HTTP_202_ACCEPTED)
 
 
+class EventTypeSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    description = serializers.CharField()
+
+
 class EventCatalogView(ApiView):
     """`GET /api/v2/events`: every event type an endpoint can subscribe to."""
 
     administrators_only = True
+    serializer_class = EventTypeSerializer
 
+    @extend_schema(
+        responses=EventTypeSerializer(many=True),
+        parameters=[
+            OpenApiParameter("page", int, description="Page number, from 1."),
+            OpenApiParameter(
+                "limit", int, description="Results per page (default 20, at most 100)."
+            ),
+        ],
+    )
     def get(self, request):
         entries = [
             {"type": name, "description": description}

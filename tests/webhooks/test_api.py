@@ -334,3 +334,14 @@ def test_the_deliveries_list_uses_a_fixed_number_of_queries(api, django_assert_m
     assert len(response.json()["data"]) == 15
     with django_assert_max_num_queries(12):
         assert len(api.get("/api/v2/deliveries?limit=100").json()["data"]) == 15
+
+
+def test_an_endpoint_can_be_registered_inactive(api, private_targets):
+    response = api.post(
+        "/api/v2/webhooks",
+        {"url": "http://127.0.0.1:9/in", "events": ["*"], "active": False},
+        format="json",
+    )
+
+    assert response.status_code == 201
+    assert Endpoint.objects.get().active is False

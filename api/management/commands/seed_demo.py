@@ -1,7 +1,9 @@
+import time
 from importlib import import_module
 from importlib.util import find_spec
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
 
 from api.db import LIVE, using_alias
 
@@ -26,10 +28,22 @@ class Command(BaseCommand):
         parser.add_argument("--database", default=LIVE)
 
     def handle(self, *args, size, database, **options):
+        if database not in connections:
+            raise CommandError(f"Unknown database alias '{database}'.")
+        loaders = [m for m in DEMO_MODULES if find_spec(m) is not None]
+        started = time.monotonic()
         with using_alias(database):
-            for module_path in DEMO_MODULES:
-                if find_spec(module_path) is None:
-                    continue
+            for step, module_path in enumerate(loaders, start=1):
+                app = module_path.split(".")[0]
+                # Progress: one line as each app starts (large loaders add their own tqdm bar).
+                self.stdout.write(f"[{step}/{len(loaders)}] {app}…")
+                app_started = time.monotonic()
                 summary = import_module(module_path).load(size=size, stdout=self.stdout)
-                self.stdout.write(f"{module_path.split('.')[0]}: {summary}")
-        self.stdout.write(self.style.SUCCESS(f"Demo data ready ({size}) in '{database}'."))
+                elapsed = time.monotonic() - app_started
+                self.stdout.write(f"[{step}/{len(loaders)}] {app}: {summary} ({elapsed:.1f} s)")
+        total = time.monotonic() - started
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready ({size}) in '{database}': {len(loaders)} apps in {total:.1f} s."
+            )
+        )

@@ -1,9 +1,9 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from api.db import LIVE, SANDBOX, using_alias
+from api.db import LIVE, using_alias
 from api.exceptions import DomainValidationError
 from users.models import Role, User
-from users.services import api_key_create, user_create
+from users.services import api_key_create, user_create, user_sandbox_mirror
 
 
 class Command(BaseCommand):
@@ -17,8 +17,14 @@ class Command(BaseCommand):
         parser.add_argument("--role", choices=Role.values, default=Role.ADMINISTRATOR)
         parser.add_argument("--name", default="")
         parser.add_argument("--sandbox", action="store_true", help="key for the sandbox only")
+        parser.add_argument(
+            "--signed",
+            action="store_true",
+            help="every request with this key must be signed; prints the signing secret on "
+            "the line before the key (docs/request-signing.md)",
+        )
 
-    def handle(self, *args, email, role, name, sandbox, **options):
+    def handle(self, *args, email, role, name, sandbox, signed, **options):
         user = User.objects.filter(email__iexact=email).first()
         try:
             if user is None:
@@ -27,15 +33,18 @@ class Command(BaseCommand):
             if sandbox:
                 # The sandbox database has its own users table (its rows reference users);
                 # the same person is mirrored there so sandbox data can name them.
-                with using_alias(SANDBOX):
-                    if not User.objects.filter(email__iexact=user.email).exists():
-                        user_create(email=user.email, name=user.name, role=user.role)
+                user_sandbox_mirror(user=user)
         except DomainValidationError as exc:
             raise CommandError("; ".join(exc.errors.values())) from None
         with using_alias(LIVE):
             key, raw = api_key_create(
-                user=user, name=name or "created by create_api_key", is_sandbox=sandbox
+                user=user,
+                name=name or "created by create_api_key",
+                is_sandbox=sandbox,
+                require_signature=signed,
             )
         kind = "sandbox" if sandbox else "live"
         self.stdout.write(f"Created {kind} API key {key.prefix}… for {user.email} ({user.role}).")
+        if signed:
+            self.stdout.write(f"Signing secret: {key.signing_secret}")
         self.stdout.write(raw)

@@ -1,0 +1,68 @@
+"""`GET /health` for load balancers and monitors: the state of each database, the cache and
+the Celery broker. 200 when everything answers, 503 as soon as one does not (the body says
+which). No authentication and no rate limit, and no detail an attacker could use."""
+
+import logging
+import time
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connections
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+from kombu import Connection
+
+logger = logging.getLogger("ledgerline.health")
+
+BROKER_TIMEOUT = 2  # seconds: a health check must answer well within the balancer's timeout
+
+
+def check_database(alias: str) -> None:
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def check_cache() -> None:
+    key = f"health:{uuid.uuid4().hex}"
+    cache.set(key, "ok", timeout=10)
+    try:
+        if cache.get(key) != "ok":
+            raise RuntimeError("the cache did not return the value just written")
+    finally:
+        cache.delete(key)
+
+
+def check_broker() -> str:
+    url = settings.CELERY_BROKER_URL
+    if url.startswith("memory://"):
+        # No broker configured: tasks run in-process (contract section 1), nothing to reach.
+        return "in-process"
+    with Connection(url, connect_timeout=BROKER_TIMEOUT) as conn:
+        conn.ensure_connection(max_retries=1, interval_start=0, timeout=BROKER_TIMEOUT)
+    return "ok"
+
+
+def _run(check, *args) -> dict:
+    started = time.monotonic()
+    try:
+        detail = check(*args) or "ok"
+    except Exception as exc:
+        logger.warning("health check %s failed: %s", check.__name__, exc)
+        return {"status": "down", "error": type(exc).__name__}
+    return {"status": "ok", "detail": detail, "ms": round((time.monotonic() - started) * 1000)}
+
+
+@never_cache
+@require_safe
+def health(request):
+    checks = {f"database.{alias}": _run(check_database, alias) for alias in connections}
+    checks["cache"] = _run(check_cache)
+    checks["broker"] = _run(check_broker)
+    healthy = all(c["status"] == "ok" for c in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "down", "checks": checks},
+        status=200 if healthy else 503,
+    )

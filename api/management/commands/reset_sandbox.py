@@ -1,0 +1,20 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from api.sandbox import SandboxConfigurationError, sandbox_reset
+
+
+class Command(BaseCommand):
+    help = (
+        "Empty the sandbox database and load the demo data into it (Celery beat runs it "
+        "daily). Live data is never touched; safe to re-run."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--size", choices=["small", "large"], default="small")
+
+    def handle(self, *args, size, **options):
+        try:
+            summary = sandbox_reset(size=size, stdout=self.stdout)
+        except SandboxConfigurationError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(self.style.SUCCESS(summary))

@@ -1,0 +1,9 @@
+from celery import shared_task
+
+from api.sandbox import sandbox_reset
+
+
+@shared_task(name="api.tasks.reset_sandbox")
+def reset_sandbox(size: str = "small") -> str:
+    """Daily (CELERY_BEAT_SCHEDULE): wipe and re-seed the sandbox. Safe to run twice."""
+    return sandbox_reset(size=size)

@@ -1,0 +1,70 @@
+"""Builds the load test's database from nothing: migrate, 1000 customers (through the batch
+service, so they have their events), one bank account, an administrator's API key.
+
+    .venv/bin/python bench/load/prepare.py --db ll_bench_load --state bench/results/load-state.json
+
+Writes the ids the clients need and the high-water marks verify.py compares against.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from bench.common import database_recreate, django_env, manage  # noqa: E402
+
+PREPARED_CUSTOMERS = 1000
+WORDS = ["Acme", "Globex", "Northwind", "Initech", "Umbrella", "Contoso", "Hooli", "Stark"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", default="ll_bench_load")
+    parser.add_argument("--state", required=True)
+    args = parser.parse_args()
+    env = django_env(args.db)
+    for name in (args.db, args.db + "_sb"):
+        database_recreate(name)
+    manage(env, "migrate", "--noinput")
+    manage(env, "migrate", "--noinput", "--database", "sandbox")
+    key = manage(env, "create_api_key", "--email", "load@example.com", "--name", "load test")
+    os.environ.update(env)
+
+    import django
+
+    django.setup()
+    from customers.services import customer_batch_create
+    from ledger.services import account_create
+    from webhooks.models import Event
+
+    customers = customer_batch_create(
+        records=[
+            {
+                "account": f"{WORDS[i % len(WORDS)]} {i}",
+                "email": f"prepared-{i}@example.com",
+                "phone": f"555-01{i:04d}",
+            }
+            for i in range(PREPARED_CUSTOMERS)
+        ]
+    )
+    account = account_create(
+        data={"name": "Load Test Checking", "opening_balance": "10000.00", "currency": "USD"}
+    )
+    state = {
+        "db": args.db,
+        "api_key": key.strip().splitlines()[-1],
+        "account_id": account.pk,
+        "customer_ids": [c.pk for c in customers],
+        "max_event_id": Event.objects.order_by("-id").values_list("id", flat=True).first() or 0,
+    }
+    Path(args.state).write_text(json.dumps(state))
+    print(f"prepared {args.db}: {len(customers)} customers, account {account.pk}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,166 @@
+"""A staff member's day in the admin, in a real browser: each test is one errand a clerk runs
+from the login page, with a screenshot of every step in test-artifacts/browser/."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from tests.browser.conftest import ARTIFACTS
+
+pytestmark = [pytest.mark.slow]
+
+
+def test_clerk_creates_customer_invoices_records_payment_and_downloads_pdf(clerk):
+    from billing.models import Invoice, InvoiceStatus
+    from customers.models import Customer
+    from ledger.services import account_create
+
+    account_create(data={"name": "Business Checking", "opening_balance": Decimal("1000.00")})
+    page = clerk.page
+    today = date.today()  # noqa: DTZ011 - the admin's own date widgets use the local date
+
+    # Log in: the admin index greets the clerk.
+    clerk.login()
+    clerk.shot("02-admin-index")
+
+    # A new customer.
+    clerk.goto("/admin/customers/customer/add/")
+    page.fill("#id_account", "Northwind Traders")
+    page.fill("#id_email", "Billing@Northwind.example")
+    page.fill("#id_phone", "555-0100")
+    page.fill("#id_address", "1 Harbour Road")
+    page.fill("#id_city", "Portland")
+    page.fill("#id_state", "OR")
+    page.fill("#id_zip", "97201")
+    page.fill("#id_country", "US")
+    clerk.shot("03-customer-form")
+    page.click("input[name=_save]")
+    assert "Northwind Traders" in clerk.success_message()
+    clerk.shot("04-customer-created")
+    customer = Customer.objects.get()
+    assert (customer.account, customer.email) == ("Northwind Traders", "billing@northwind.example")
+
+    # An invoice with two items: 10 × 120.00 + 1 × 99.99.
+    clerk.goto("/admin/billing/invoice/add/")
+    clerk.pick_autocomplete("id_customer", "Northwind", "Northwind Traders")
+    page.fill("#id_date", today.isoformat())
+    page.fill("#id_due_date", (today + timedelta(days=30)).isoformat())
+    page.fill("#id_items-0-description", "Web development")
+    page.fill("#id_items-0-qty", "10")
+    page.fill("#id_items-0-amount", "120.00")
+    page.fill("#id_items-1-description", "Hosting (annual)")
+    page.fill("#id_items-1-qty", "1")
+    page.fill("#id_items-1-amount", "99.99")
+    clerk.shot("05-invoice-form")
+    page.click("input[name=_continue]")
+    assert "was added successfully" in clerk.success_message()
+    clerk.shot("06-invoice-created")
+    invoice = Invoice.objects.get()
+    assert invoice.invoice_number == f"INV-{today.year}-001"
+    assert (invoice.total, invoice.status) == (Decimal("1299.99"), InvoiceStatus.UNPAID)
+    assert invoice.items.count() == 2
+
+    # A payment for the whole balance, recorded on the invoice's page.
+    page.click("#payments-group .add-row a")
+    page.fill("#id_payments-0-amount", "1299.99")
+    page.fill("#id_payments-0-date", today.isoformat())
+    page.select_option("#id_payments-0-account", label="Business Checking (USD)")
+    clerk.shot("07-payment-form")
+    page.click("input[name=_continue]")
+    assert "was changed successfully" in clerk.success_message()
+    clerk.shot("08-invoice-paid")
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.amount_paid, invoice.balance_due) == (
+        InvoiceStatus.PAID,
+        Decimal("1299.99"),
+        Decimal("0.00"),
+    )
+
+    # The invoice list shows it Paid; its PDF downloads from there.
+    clerk.goto("/admin/billing/invoice/")
+    row = page.locator("#result_list tbody tr", has_text=invoice.invoice_number)
+    assert "Paid" in row.inner_text()
+    clerk.shot("09-invoice-list-paid")
+    with page.expect_download() as download_info:
+        clerk.run_action("download_pdfs", invoice.pk)
+    download = download_info.value
+    assert download.suggested_filename.endswith(".pdf")
+    pdf_path = ARTIFACTS / "10-invoice.pdf"
+    download.save_as(str(pdf_path))
+    assert pdf_path.read_bytes().startswith(b"%PDF-")
+
+    # The dashboard, from the link on the admin index, counts the payment as income.
+    clerk.goto("/admin/")
+    page.click("#ll-dashboard-link a")
+    page.wait_for_selector("#content h1")
+    assert page.inner_text("#content h1") == "Dashboard"
+    assert "1,299.99" in page.inner_text("#content")
+    clerk.shot("11-dashboard")
+
+
+def test_clerk_answers_and_closes_a_ticket(clerk):
+    from support.models import Ticket, TicketStatus
+    from support.services import department_create, ticket_create
+    from tests.factories import CustomerFactory
+
+    customer = CustomerFactory(account="Contoso Ltd")
+    department = department_create(data={"name": "Billing support"})
+    ticket = ticket_create(
+        data={
+            "customer": customer,
+            "department": department,
+            "subject": "Invoice shows the wrong address",
+            "message": "Our new address is 9 Elm Street. Can you update the invoice?",
+            "priority": "High",
+        }
+    )
+    page = clerk.page
+    clerk.login()
+
+    clerk.goto("/admin/support/ticket/")
+    clerk.shot("20-ticket-list")
+    page.click(f"#result_list a:has-text('{ticket.ticket_number}')")
+    page.fill("#id_replies-0-message", "Done: the address is updated and a new PDF is attached.")
+    clerk.shot("21-ticket-reply-form")
+    page.click("input[name=_continue]")
+    assert "was changed successfully" in clerk.success_message()
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.PENDING
+    assert list(ticket.replies.values_list("message", "author")) == [
+        ("Done: the address is updated and a new PDF is attached.", "staff")
+    ]
+    clerk.shot("22-ticket-answered")
+
+    page.select_option("#id_status", "Closed")
+    page.click("input[name=_save]")
+    assert "was changed successfully" in clerk.success_message()
+    clerk.shot("23-ticket-closed")
+    ticket = Ticket.objects.get(pk=ticket.pk)
+    assert ticket.status == TicketStatus.CLOSED
+    assert ticket.closed_at is not None
+
+
+def test_clerk_converts_a_lead_into_a_customer(clerk):
+    from customers.lead_services import lead_create
+    from customers.models import Customer, LeadStatus
+
+    lead = lead_create(
+        data={
+            "first_name": "Ada",
+            "last_name": "Lovelace",
+            "email": "ada@analytical.example",
+            "company": "Analytical Engines",
+            "source": "Website",
+        }
+    )
+    clerk.login()
+
+    clerk.goto("/admin/customers/lead/")
+    clerk.shot("30-lead-list")
+    clerk.run_action("convert_to_customer", lead.pk)
+    assert "Converted 1 lead(s): 1 new customer(s)" in clerk.success_message()
+    clerk.shot("31-lead-converted")
+    lead.refresh_from_db()
+    customer = Customer.objects.get(email="ada@analytical.example")
+    assert (lead.status, lead.customer_id) == (LeadStatus.CONVERTED, customer.pk)

@@ -1,0 +1,161 @@
+"""Production readiness: `check --deploy` clean with production variables, JSON logs that
+carry the request id, and the gunicorn config serving the app."""
+
+import io
+import json
+import logging
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from pythonjsonlogger.json import JsonFormatter
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PRODUCTION_ENV = {
+    "DEBUG": "false",
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "ALLOWED_HOSTS": "ledger.example.com",
+    "SECURE_SSL_REDIRECT": "true",
+    "SECURE_HSTS_SECONDS": "31536000",
+    "SECURE_HSTS_PRELOAD": "true",
+    "CSRF_TRUSTED_ORIGINS": "https://ledger.example.com",
+    "DATABASE_URL": "postgres://ledgerline@db.internal:5432/ledgerline",
+    "SANDBOX_DATABASE_URL": "postgres://ledgerline@db.internal:5432/ledgerline_sandbox",
+    "REDIS_URL": "redis://redis.internal:6379/0",
+}
+
+
+def _clean_env(**overrides) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
+    env.pop("LOG_FORMAT", None)
+    return {**env, **overrides}
+
+
+def test_check_deploy_is_clean_with_production_variables():
+    result = subprocess.run(  # noqa: S603 - our own interpreter and manage.py
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=_clean_env(**PRODUCTION_ENV),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_the_development_secret_key():
+    env = _clean_env(**{**PRODUCTION_ENV, "SECRET_KEY": ""})
+    env.pop("SECRET_KEY")
+
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode != 0
+    assert "SECRET_KEY is the development default" in result.stderr
+
+
+@pytest.fixture
+def json_log():
+    """The console handler the settings install, writing JSON into a buffer."""
+    handler = next(
+        h
+        for h in logging.getLogger().handlers
+        if any(type(f).__name__ == "RequestIdLogFilter" for f in h.filters)
+    )
+    buffer = io.StringIO()
+    old_stream, old_formatter = handler.stream, handler.formatter
+    handler.setStream(buffer)
+    handler.setFormatter(
+        JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s")
+    )
+    yield buffer
+    handler.setStream(old_stream)
+    handler.setFormatter(old_formatter)
+
+
+@pytest.mark.django_db
+@pytest.mark.urls("tests.platform.failing_urls")
+def test_error_log_line_is_json_with_the_request_id(api, json_log):
+    response = api.get("/api/v2/failing", HTTP_X_REQUEST_ID="req-abc-123")
+
+    lines = [json.loads(line) for line in json_log.getvalue().splitlines()]
+    errors = [line for line in lines if line["levelname"] == "ERROR"]
+    assert response.status_code == 500
+    assert response.json() == {
+        "success": False,
+        "message": "Internal server error. Quote request id req-abc-123 to support.",
+    }
+    assert errors[0]["request_id"] == "req-abc-123"
+    assert errors[0]["name"] == "ledgerline.api"
+    assert "simulated failure" in errors[0]["exc_info"]
+    assert "Traceback" not in response.content.decode()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_gunicorn_config_serves_health_and_logs_json_with_request_id(tmp_path):
+    port = _free_port()
+    env = _clean_env(
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'live.sqlite3'}",
+        SANDBOX_DATABASE_URL=f"sqlite:///{tmp_path / 'sandbox.sqlite3'}",
+        REDIS_URL="",
+        GUNICORN_BIND=f"127.0.0.1:{port}",
+        WEB_CONCURRENCY="1",
+    )
+    proc = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                request = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/health", headers={"X-Request-ID": "lb-probe-7"}
+                )
+                with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+                    status, body = response.status, json.loads(response.read())
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.2)
+    finally:
+        proc.terminate()
+        output, _ = proc.communicate(timeout=30)
+
+    assert status == 200
+    assert body["status"] == "ok"
+    access = [json.loads(line) for line in output.splitlines() if '"request_id"' in line]
+    assert {
+        "request_id": "lb-probe-7",
+        "method": "GET",
+        "path": "/health",
+        "status": 200,
+    }.items() <= access[-1].items()
