@@ -3,7 +3,7 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from api.db import LIVE, SANDBOX, set_alias
 from api.request_signing import signature_is_valid
-from users.services import api_key_authenticate, api_key_record_use, user_sandbox_mirror
+from users.services import api_key_authenticate, user_sandbox_mirror
 
 
 def raw_key_from(request) -> str | None:
@@ -33,7 +33,6 @@ class ApiKeyAuthentication(BaseAuthentication):
         if key.require_signature and not signature_is_valid(request._request, key.signing_secret):
             raise AuthenticationFailed()
         set_alias(SANDBOX if key.is_sandbox else LIVE)
-        api_key_record_use(api_key=key)
         # A sandbox request acts as the sandbox's own row for the key's owner, so anything it
         # stores with a user foreign key points at a row of the sandbox database.
         user = user_sandbox_mirror(user=key.user) if key.is_sandbox else key.user

@@ -7,3 +7,11 @@ from api.sandbox import sandbox_reset
 def reset_sandbox(size: str = "small") -> str:
     """Daily (CELERY_BEAT_SCHEDULE): wipe and re-seed the sandbox. Safe to run twice."""
     return sandbox_reset(size=size)
+
+
+@shared_task(name="api.tasks.flush_api_usage")
+def flush_api_usage() -> int:
+    """Every minute (CELERY_BEAT_SCHEDULE): buffered API usage counts into the database."""
+    from api.usage import flush_all
+
+    return flush_all()

@@ -1,19 +1,102 @@
-"""API usage monitoring: every response to a request made with a key adds one to that key's
-per-day counter of its status class (users.ApiKeyUsage, shown in the admin)."""
+"""API usage monitoring: per key, per UTC day, requests by status class, plus each key's
+request count and last use (users.ApiKeyUsage and users.ApiKey, shown in the admin).
+
+Counting happens in the shared cache (Redis INCR: atomic across processes, no row lock), not
+in the database: a per-request UPDATE on the key's row and an UPSERT on its day row made every
+concurrent request of one integration queue on the same two row locks (docs/performance.md).
+The buffered counts reach the database at most once per `API_USAGE_FLUSH_SECONDS` per key,
+written by the first request after the interval, by the beat task `api.tasks.flush_api_usage`,
+and whenever the admin shows usage, so what staff see is current.
+"""
 
 import logging
+import time
+from datetime import UTC, datetime, timedelta
 
-from users.services import api_key_usage_count
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from users.models import ApiKey
+from users.services import USAGE_COLUMNS, api_key_usage_add, api_key_use_add
 
 logger = logging.getLogger("ledgerline.api")
 
+COUNTER_TTL = 3 * 24 * 3600  # outlives any flush delay, even a beat outage of a day
+
+
+def _counter(api_key_id: int, day, status_class: int) -> str:
+    return f"usage:{api_key_id}:{day.isoformat()}:{status_class}xx"
+
+
+def _last_used(api_key_id: int) -> str:
+    return f"usage:{api_key_id}:last"
+
+
+def _incr(name: str) -> None:
+    try:
+        cache.incr(name)
+    except ValueError:  # no counter yet
+        if not cache.add(name, 1, timeout=COUNTER_TTL):
+            cache.incr(name)
+
 
 def record(request, response) -> None:
+    """Counts one response to a request made with a key; flushes that key if it is due."""
     api_key = getattr(request, "auth", None)
-    if api_key is None:
+    status_class = response.status_code // 100
+    if api_key is None or status_class not in USAGE_COLUMNS:
         return
     try:
-        api_key_usage_count(api_key_id=api_key.pk, status_code=response.status_code)
+        _incr(_counter(api_key.pk, timezone.now().date(), status_class))
+        cache.set(_last_used(api_key.pk), time.time(), timeout=COUNTER_TTL)
+        interval = settings.API_USAGE_FLUSH_SECONDS
+        if cache.add(f"usage:{api_key.pk}:flushed", 1, timeout=interval):
+            flush_key(api_key.pk)
     except Exception:
         # Monitoring must never turn a served request into an error.
         logger.exception("could not count API usage for key %s", api_key.pk)
+
+
+def flush_key(api_key_id: int) -> int:
+    """Moves the key's buffered counts into the database; returns how many requests moved.
+
+    Each counter is decremented by exactly what was read (atomic DECRBY), so requests counted
+    meanwhile stay buffered for the next flush. A short mutex keeps two flushers of one key
+    from writing the same counts twice.
+    """
+    mutex = f"usage:{api_key_id}:flushing"
+    if not cache.add(mutex, 1, timeout=30):
+        return 0
+    try:
+        today = timezone.now().date()
+        days = [today - timedelta(days=1), today]
+        names = {(day, c): _counter(api_key_id, day, c) for day in days for c in USAGE_COLUMNS}
+        values = cache.get_many([*names.values(), _last_used(api_key_id)])
+        moved = 0
+        for day in days:
+            counts = {c: int(values.get(names[(day, c)]) or 0) for c in USAGE_COLUMNS}
+            counts = {c: n for c, n in counts.items() if n > 0}
+            if not counts:
+                continue
+            for status_class, n in counts.items():
+                cache.decr(names[(day, status_class)], n)
+            api_key_usage_add(api_key_id=api_key_id, day=day, counts=counts)
+            moved += sum(counts.values())
+        if moved:
+            last = values.get(_last_used(api_key_id)) or time.time()
+            api_key_use_add(
+                api_key_id=api_key_id,
+                requests=moved,
+                last_used_at=datetime.fromtimestamp(float(last), tz=UTC),
+            )
+        return moved
+    finally:
+        cache.delete(mutex)
+
+
+def flush_all() -> int:
+    """Flushes every key that may have buffered counts (all keys not revoked for a week)."""
+    recent = timezone.now() - timedelta(days=7)
+    ids = ApiKey.objects.exclude(revoked_at__lt=recent).values_list("pk", flat=True)
+    return sum(flush_key(pk) for pk in ids)

@@ -133,6 +133,8 @@ else:
 
 RATELIMIT_USE_CACHE = "default"
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="1000/h")
+# How often, at most, one key's buffered usage counts are written to the database (api/usage.py).
+API_USAGE_FLUSH_SECONDS = env.int("API_USAGE_FLUSH_SECONDS", default=60)
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 # Without a broker, tasks run in-process right after the transaction commits.
@@ -160,6 +162,10 @@ CELERY_BEAT_SCHEDULE = {
     "reporting-rebuild": {
         "task": "reporting.tasks.rebuild_rollups",
         "schedule": crontab(hour=3, minute=15),
+    },
+    "api-usage-flush": {
+        "task": "api.tasks.flush_api_usage",
+        "schedule": timedelta(seconds=60),
     },
     "sandbox-reset": {
         "task": "api.tasks.reset_sandbox",

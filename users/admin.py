@@ -7,6 +7,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.utils import timezone
 
+from api.usage import flush_all as flush_usage
 from users import services
 from users.models import ApiKey, ApiKeyUsage, User
 
@@ -111,6 +112,10 @@ class ApiKeyUsageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def owner(self, obj):
         return obj.api_key.user.email
 
+    def changelist_view(self, request, extra_context=None):
+        flush_usage()  # counts buffered in the cache: show staff the current figures
+        return super().changelist_view(request, extra_context)
+
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
@@ -145,6 +150,14 @@ class ApiKeyAdmin(admin.ModelAdmin):
     ]
     fields = ["user", "name", "is_sandbox", "expires_at", *readonly_fields]
     actions = ["revoke", "require_signature_action", "drop_signature_action"]
+
+    def changelist_view(self, request, extra_context=None):
+        flush_usage()  # request counts and last use are buffered in the cache
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        flush_usage()
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_inlines(self, request, obj):
         # Usage exists only for a saved key; on the add form the (read-only) inline would

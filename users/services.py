@@ -9,7 +9,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connections
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from api.db import LIVE, SANDBOX, atomic, using_alias
@@ -158,24 +158,32 @@ def api_key_drop_signature(*, api_key: ApiKey) -> ApiKey:
     return api_key
 
 
-def api_key_usage_count(*, api_key_id: int, status_code: int, day: date | None = None) -> None:
-    """Adds one request to the key's counter for `day` (UTC today by default) in the column of
-    the status class. One INSERT ... ON CONFLICT DO UPDATE (PostgreSQL and SQLite >= 3.24):
-    concurrent requests never lose a count, and a request costs one statement."""
-    column = USAGE_COLUMNS.get(status_code // 100)
-    if column is None:
+def api_key_usage_add(*, api_key_id: int, day: date, counts: dict[int, int]) -> None:
+    """Adds request counts by status class (`{2: n, 4: m}`) to the key's row for `day`. One
+    INSERT ... ON CONFLICT DO UPDATE (PostgreSQL and SQLite >= 3.24), so concurrent flushes
+    never lose a count. Called by `api.usage` with counts buffered in the cache."""
+    amounts = [int(counts.get(status_class, 0)) for status_class in USAGE_COLUMNS]
+    if not any(amounts):
         return
-    day = day or timezone.now().date()
     table = ApiKeyUsage._meta.db_table
-    counters = ", ".join(USAGE_COLUMNS.values())
-    values = ", ".join("1" if c == column else "0" for c in USAGE_COLUMNS.values())
+    columns = ", ".join(USAGE_COLUMNS.values())
+    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in USAGE_COLUMNS.values())
     # Table and column names are our own constants; only the values are parameters.
     sql = (
-        f"INSERT INTO {table} (api_key_id, day, {counters}) VALUES (%s, %s, {values}) "  # noqa: S608
-        f"ON CONFLICT (api_key_id, day) DO UPDATE SET {column} = {table}.{column} + 1"
+        f"INSERT INTO {table} (api_key_id, day, {columns}) VALUES (%s, %s, %s, %s, %s, %s) "  # noqa: S608
+        f"ON CONFLICT (api_key_id, day) DO UPDATE SET {updates}"
     )
     with connections[LIVE].cursor() as cursor:
-        cursor.execute(sql, [api_key_id, day])
+        cursor.execute(sql, [api_key_id, day, *amounts])
+
+
+def api_key_use_add(*, api_key_id: int, requests: int, last_used_at: datetime) -> None:
+    """Adds `requests` to the key's request count and moves its last use forward (never back:
+    flushes may land out of order)."""
+    ApiKey.objects.filter(pk=api_key_id).update(request_count=F("request_count") + requests)
+    ApiKey.objects.filter(pk=api_key_id).filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lt=last_used_at)
+    ).update(last_used_at=last_used_at)
 
 
 def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
@@ -183,13 +191,6 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
     return api_key
-
-
-def api_key_record_use(*, api_key: ApiKey) -> None:
-    # One UPDATE with F(): concurrent requests never lose a count.
-    ApiKey.objects.filter(pk=api_key.pk).update(
-        last_used_at=timezone.now(), request_count=F("request_count") + 1
-    )
 
 
 def api_key_authenticate(raw_key: str) -> ApiKey | None:

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from api.usage import flush_all
 from tests.factories import CustomerFactory, make_api_key
 from users.models import ApiKey
 from users.services import api_key_revoke, hash_key
@@ -92,6 +93,7 @@ def test_use_is_recorded():
 
     client.get("/api/v2/customers", HTTP_X_API_KEY=raw)
     client.get("/api/v2/customers", HTTP_X_API_KEY=raw)
+    flush_all()
 
     key.refresh_from_db()
     assert key.request_count == 2

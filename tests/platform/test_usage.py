@@ -3,6 +3,7 @@
 import pytest
 from django.utils import timezone
 
+from api.usage import flush_all
 from tests.factories import CustomerFactory, UserFactory
 from users.models import ApiKeyUsage
 
@@ -10,6 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 def usage_of(client) -> ApiKeyUsage:
+    flush_all()
     return ApiKeyUsage.objects.get(api_key=client.api_key, day=timezone.now().date())
 
 
@@ -118,3 +120,60 @@ def test_usage_rows_cannot_be_edited_in_admin(api, admin_client_logged_in):
     assert response.status_code == 403
     usage.refresh_from_db()
     assert usage.count_2xx == 1
+
+
+def test_counting_a_request_writes_nothing_to_the_database_within_the_interval(
+    api, django_assert_num_queries
+):
+    CustomerFactory()
+    api.get("/api/v2/customers")  # the first request of the interval flushes
+
+    # key lookup, count, page: no UPDATE on the key, no UPSERT on its usage row
+    with django_assert_num_queries(3):
+        api.get("/api/v2/customers")
+
+
+def test_buffered_counts_reach_the_database_on_flush(api):
+    for _ in range(3):
+        api.get("/api/v2/customers")
+    api.api_key.refresh_from_db()
+    assert api.api_key.request_count == 1  # only the first request's flush so far
+
+    moved = flush_all()
+
+    api.api_key.refresh_from_db()
+    assert moved == 2
+    assert api.api_key.request_count == 3
+    assert ApiKeyUsage.objects.get(api_key=api.api_key).count_2xx == 3
+
+
+def test_a_second_flush_moves_nothing_twice(api):
+    api.get("/api/v2/customers")
+    api.get("/api/v2/customers")
+    flush_all()
+
+    assert flush_all() == 0
+    assert ApiKeyUsage.objects.get(api_key=api.api_key).count_2xx == 2
+
+
+def test_the_beat_task_flushes(api):
+    from api.tasks import flush_api_usage
+
+    api.get("/api/v2/customers")
+    api.get("/api/v2/customers")
+
+    assert flush_api_usage() == 1
+    api.api_key.refresh_from_db()
+    assert api.api_key.request_count == 2
+    assert api.api_key.last_used_at is not None
+
+
+def test_the_admin_shows_current_counts(api, client):
+    api.get("/api/v2/customers")
+    api.get("/api/v2/customers")
+    client.force_login(UserFactory(role="administrator"))
+
+    client.get("/admin/users/apikey/")
+
+    api.api_key.refresh_from_db()
+    assert api.api_key.request_count == 2
