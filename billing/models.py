@@ -194,7 +194,8 @@ class Payment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.amount} on {self.date} for {self.invoice_id}"
+        # Inline formsets hand each payment its parent invoice, so this costs no query there.
+        return f"{self.amount} on {self.date} for {self.invoice.invoice_number}"
 
 
 class QuoteStatus(models.TextChoices):
