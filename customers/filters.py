@@ -4,6 +4,10 @@ from customers.models import Customer
 
 
 class CustomerFilter(django_filters.FilterSet):
+    search = django_filters.CharFilter(
+        method="search_filter",
+        label="Words that must all appear in the account, email or phone (any case).",
+    )
     email = django_filters.CharFilter(field_name="email", lookup_expr="iexact")
     country = django_filters.CharFilter(field_name="country", lookup_expr="iexact")
     updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
@@ -13,3 +17,8 @@ class CustomerFilter(django_filters.FilterSet):
     class Meta:
         model = Customer
         fields = ["email", "country"]
+
+    def search_filter(self, queryset, name, value):
+        for word in value.lower().split():
+            queryset = queryset.filter(search_text__contains=word)
+        return queryset

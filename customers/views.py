@@ -13,7 +13,7 @@ class CustomerViewSet(ServiceViewSet):
     queryset = Customer.objects.all()
     serializer_class = CustomerSerializer
     filterset_class = CustomerFilter
-    search_fields = ["account", "email", "phone"]
+    # `search` is CustomerFilter's: it matches the indexed `search_text` column.
     ordering_fields = ["id", "account", "created_at", "updated_at"]
 
     def create_object(self, data):
