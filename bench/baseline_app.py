@@ -22,10 +22,8 @@ CUSTOMER_COLUMNS = (
     "id, account, email, phone, address, city, state, zip, country, created_at, updated_at"
 )
 CUSTOMER_KEYS = CUSTOMER_COLUMNS.split(", ")
-SEARCH_WHERE = (
-    "WHERE UPPER(account::text) LIKE UPPER(%(q)s) OR UPPER(email::text) LIKE UPPER(%(q)s) "
-    "OR UPPER(phone::text) LIKE UPPER(%(q)s)"
-)
+# The same predicate Ledgerline runs (customers.filters: the stored, lower-cased search_text).
+SEARCH_WHERE = "WHERE search_text LIKE LOWER(%(q)s)"
 
 
 def _db() -> psycopg.Connection:

@@ -61,13 +61,10 @@ def _prepare(db: str, scale: float) -> str:
 
 
 def _explain_search(db: str) -> dict:
-    """The plan of the search's count query, as Django issues it (UPPER(col) LIKE UPPER(...))."""
+    """The plan of the search's count query, as Django issues it (search_text LIKE '%term%')."""
     import psycopg
 
-    sql = (
-        "SELECT count(*) FROM customers_customer WHERE UPPER(account::text) LIKE UPPER(%(q)s) "
-        "OR UPPER(email::text) LIKE UPPER(%(q)s) OR UPPER(phone::text) LIKE UPPER(%(q)s)"
-    )
+    sql = "SELECT count(*) FROM customers_customer WHERE search_text::text LIKE LOWER(%(q)s)"
     with psycopg.connect(db_url(db)) as conn:
         rows = conn.execute(
             "EXPLAIN (ANALYZE, BUFFERS) " + sql, {"q": f"%{SEARCH_TERM}%"}
