@@ -136,9 +136,10 @@ class QuoteItemForm(LineItemForm):
         model = QuoteItem
 
 
-class InvoiceItemInline(admin.TabularInline):
-    model = InvoiceItem
-    form = InvoiceItemForm
+class LineItemInline(admin.TabularInline):
+    """Items of an invoice or a quote, frozen once the document reaches `locked_status`."""
+
+    locked_status: str = ""
     fields = [*ITEM_FIELDS, "line_subtotal", "line_tax"]
     readonly_fields = ["line_subtotal", "line_tax"]
     autocomplete_fields = ["product"]
@@ -147,7 +148,7 @@ class InvoiceItemInline(admin.TabularInline):
     validate_min = True
 
     def _locked(self, obj) -> bool:
-        return obj is not None and obj.status == InvoiceStatus.PAID
+        return obj is not None and obj.status == self.locked_status
 
     def has_change_permission(self, request, obj=None):
         return not self._locked(obj) and super().has_change_permission(request, obj)
@@ -157,6 +158,12 @@ class InvoiceItemInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return not self._locked(obj) and super().has_delete_permission(request, obj)
+
+
+class InvoiceItemInline(LineItemInline):
+    model = InvoiceItem
+    form = InvoiceItemForm
+    locked_status = InvoiceStatus.PAID
 
 
 class PaymentInlineForm(forms.ModelForm):
@@ -353,27 +360,10 @@ class PaymentAdmin(admin.ModelAdmin):
 # --- quotes --------------------------------------------------------------------------------
 
 
-class QuoteItemInline(admin.TabularInline):
+class QuoteItemInline(LineItemInline):
     model = QuoteItem
     form = QuoteItemForm
-    fields = [*ITEM_FIELDS, "line_subtotal", "line_tax"]
-    readonly_fields = ["line_subtotal", "line_tax"]
-    autocomplete_fields = ["product"]
-    extra = 1
-    min_num = 1
-    validate_min = True
-
-    def _locked(self, obj) -> bool:
-        return obj is not None and obj.status == QuoteStatus.CONVERTED
-
-    def has_change_permission(self, request, obj=None):
-        return not self._locked(obj) and super().has_change_permission(request, obj)
-
-    def has_add_permission(self, request, obj=None):
-        return not self._locked(obj) and super().has_add_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return not self._locked(obj) and super().has_delete_permission(request, obj)
+    locked_status = QuoteStatus.CONVERTED
 
 
 class QuoteAdminForm(forms.ModelForm):
