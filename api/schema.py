@@ -17,6 +17,7 @@ from rest_framework.permissions import AllowAny
 
 from api.exceptions import AUTH_MESSAGE, VALIDATION_MESSAGE
 from api.idempotency import MAX_KEY_LENGTH
+from api.schema_examples import add_examples
 from api.viewsets import ServiceViewSet
 
 
@@ -265,6 +266,7 @@ def postprocess_envelope(result, generator, request, public):
             _add_errors(operation, method, secured)
             _add_headers(operation, method)
             _add_parameters(operation, method)
+    add_examples(result["paths"])
     return result
 
 
