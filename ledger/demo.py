@@ -1,5 +1,5 @@
 """Demo ledger: three accounts, income and expense categories, and the last twelve months of
-transactions (rent, salaries, sales, a monthly savings transfer). `large` adds 100,000
+transactions (rent, salaries, sales, a monthly savings transfer). `large` adds 1,000,000
 transactions over three years for benchmarks. Idempotent: existing demo rows are kept."""
 
 import random
@@ -19,7 +19,7 @@ ACCOUNTS = [
 ]
 INCOME = ["Consulting", "Product Sales", "Subscriptions", "Other Income"]
 EXPENSE = ["Rent", "Salaries", "Software", "Travel", "Utilities", "Marketing", "Office Supplies"]
-LARGE_COUNT = 100_000
+LARGE_COUNT = 1_000_000
 LARGE_MARK = "[bulk demo]"
 
 
