@@ -225,6 +225,11 @@ SPECTACULAR_SETTINGS = {
         "LeadStatusEnum": "customers.models.LeadStatus",
         "TicketStatusEnum": "support.models.TicketStatus",
         "DeliveryStatusEnum": "webhooks.models.Delivery.Status",
+        # Three different `type` choice sets: products, Income/Expense (categories and new
+        # transactions), and a transaction's type as shown (with Transfer).
+        "ProductTypeEnum": "billing.models.ProductType",
+        "IncomeExpenseEnum": "ledger.models.CategoryType",
+        "TransactionTypeEnum": "ledger.models.TransactionType",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
