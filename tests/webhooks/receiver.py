@@ -57,7 +57,7 @@ class Receiver:
                 self.wfile.write(reply.body)
 
             def log_message(self, *args):
-                pass
+                """Keeps the test output free of one access line per request."""
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 def test_an_event_rolls_back_with_its_change():
     class Boom(Exception):
-        pass
+        """Raised inside the block to roll it back."""
 
     with pytest.raises(Boom), atomic():
         event_publish(event_type="customer.created", data={"id": 1})
