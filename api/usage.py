@@ -14,15 +14,26 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.utils import timezone
 
+from api.cache import RedisCache
 from users.models import ApiKey
 from users.services import USAGE_COLUMNS, api_key_usage_add, api_key_use_add
 
 logger = logging.getLogger("ledgerline.api")
 
 COUNTER_TTL = 3 * 24 * 3600  # outlives any flush delay, even a beat outage of a day
+
+# On Redis, `record` is one round trip: count, stamp the last use, and take the flush gate.
+# Returns 1 when the gate was free (this request flushes), 0 otherwise. Values are integers,
+# which Django's Redis serializer stores raw, so `cache.get_many` reads them back as ints.
+_RECORD = """
+if redis.call('INCR', KEYS[1]) == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[1])
+if redis.call('SET', KEYS[3], 1, 'NX', 'EX', ARGV[3]) then return 1 end
+return 0
+"""
 
 
 def _counter(api_key_id: int, day, status_class: int) -> str:
@@ -31,6 +42,10 @@ def _counter(api_key_id: int, day, status_class: int) -> str:
 
 def _last_used(api_key_id: int) -> str:
     return f"usage:{api_key_id}:last"
+
+
+def _flush_gate(api_key_id: int) -> str:
+    return f"usage:{api_key_id}:flushed"
 
 
 def _incr(name: str) -> None:
@@ -48,14 +63,25 @@ def record(request, response) -> None:
     if api_key is None or status_class not in USAGE_COLUMNS:
         return
     try:
-        _incr(_counter(api_key.pk, timezone.now().date(), status_class))
-        cache.set(_last_used(api_key.pk), time.time(), timeout=COUNTER_TTL)
-        interval = settings.API_USAGE_FLUSH_SECONDS
-        if cache.add(f"usage:{api_key.pk}:flushed", 1, timeout=interval):
+        counter = _counter(api_key.pk, timezone.now().date(), status_class)
+        if _count(counter, api_key.pk, settings.API_USAGE_FLUSH_SECONDS):
             flush_key(api_key.pk)
     except Exception:
         # Monitoring must never turn a served request into an error.
         logger.exception("could not count API usage for key %s", api_key.pk)
+
+
+def _count(counter: str, api_key_id: int, interval: int) -> bool:
+    """Counts one request and stamps the key's last use; True when a flush is due."""
+    now = int(time.time())  # whole seconds: an int is stored raw, like the counters
+    gate = _flush_gate(api_key_id)
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        keys = [backend.make_and_validate_key(k) for k in (counter, _last_used(api_key_id), gate)]
+        return bool(backend.redis().eval(_RECORD, 3, *keys, COUNTER_TTL, now, interval))
+    _incr(counter)
+    cache.set(_last_used(api_key_id), now, timeout=COUNTER_TTL)
+    return cache.add(gate, 1, timeout=interval)
 
 
 def flush_key(api_key_id: int) -> int:

@@ -7,7 +7,10 @@ class UsersConfig(AppConfig):
     verbose_name = "Users and API keys"
 
     def ready(self) -> None:
+        from users import signals
         from users.roles import sync_role_groups
+
+        signals.connect()
 
         # Permission groups are infrastructure, not business data: rebuilt after every app's
         # migrate (permissions of apps listed after `users` only exist by then), so new

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from api.db import LIVE, SANDBOX, atomic, using_alias
 from api.exceptions import ConflictError, DomainValidationError
+from users import key_cache
 from users.models import ApiKey, ApiKeyUsage, Role, User
 from users.roles import group_name_for
 
@@ -197,10 +198,14 @@ def api_key_authenticate(raw_key: str) -> ApiKey | None:
     """The usable key for `raw_key`, or None (unknown, revoked or expired)."""
     if not raw_key or len(raw_key) > 200:
         return None
-    try:
-        key = ApiKey.objects.select_related("user").get(key_hash=hash_key(raw_key))
-    except ApiKey.DoesNotExist:
-        return None
+    digest = hash_key(raw_key)
+    key = key_cache.get(digest)
+    if key is None:
+        try:
+            key = key_cache.lookup_queryset().get(key_hash=digest)
+        except ApiKey.DoesNotExist:
+            return None
+        key_cache.remember(key)
     if not key.is_usable() or not key.user.is_active:
         return None
     return key

@@ -1,4 +1,5 @@
-"""Two gunicorn worker processes must share one rate-limit counter per key (Redis)."""
+"""Two gunicorn worker processes share one rate-limit counter per key and one API-key lookup
+cache (Redis)."""
 
 import os
 import re
@@ -6,8 +7,10 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -15,6 +18,7 @@ import pytest
 from tests.celery_worker import database_url
 from tests.factories import make_api_key
 from tests.markers import requires_postgres, requires_redis
+from users.services import api_key_revoke
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,13 +35,10 @@ def _get(url: str, raw_key: str) -> tuple[int, int]:
         return response.status, int(response.headers["X-RateLimit-Remaining"])
 
 
-@requires_postgres
-@requires_redis
-@pytest.mark.django_db(transaction=True)
-def test_two_gunicorn_workers_share_one_counter(tmp_path):
-    _, raw = make_api_key()
+@contextmanager
+def _gunicorn(log: Path, wait_with_key: str):
+    """Serves the app with 2 gunicorn workers on PostgreSQL + Redis; yields the list URL."""
     port = _free_port()
-    log = tmp_path / "access.log"
     env = {
         **os.environ,
         "DATABASE_URL": database_url("default"),
@@ -57,22 +58,58 @@ def test_two_gunicorn_workers_share_one_counter(tmp_path):
         deadline = time.monotonic() + 30
         while True:
             try:
-                _get(url, raw)
+                _get(url, wait_with_key)
                 break
             except OSError:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.2)
-
-        with ThreadPoolExecutor(max_workers=6) as pool:
-            results = list(pool.map(lambda _: _get(url, raw), range(60)))
+        yield url
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def _served_by(log: Path, status: int) -> set[str]:
+    return set(re.findall(rf"^<?(\d+)>? {status}", log.read_text(), re.M))
+
+
+@requires_postgres
+@requires_redis
+@pytest.mark.django_db(transaction=True)
+def test_two_gunicorn_workers_share_one_counter(tmp_path):
+    _, raw = make_api_key()
+    log = tmp_path / "access.log"
+    with _gunicorn(log, raw) as url, ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(lambda _: _get(url, raw), range(60)))
 
     remaining = sorted(r for _, r in results)
     # 61 requests in all (one warm-up): every one took a distinct count from the shared counter.
     assert remaining == list(range(1000 - 61, 1000 - 1))
     assert {status for status, _ in results} == {200}
-    pids = set(re.findall(r"^<?(\d+)>? 200", log.read_text(), re.M))
-    assert len(pids) == 2, "both worker processes served requests"
+    assert len(_served_by(log, 200)) == 2, "both worker processes served requests"
+
+
+def _status(url: str, raw_key: str) -> int:
+    try:
+        return _get(url, raw_key)[0]
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+@requires_postgres
+@requires_redis
+@pytest.mark.django_db(transaction=True)
+def test_a_revoked_key_stops_at_once_in_every_worker(tmp_path):
+    # Both workers serve the key from the lookup cache (users/key_cache.py); a revocation made
+    # elsewhere (here: this process, as the admin would) must stop it on the very next request.
+    key, raw = make_api_key()
+    log = tmp_path / "access.log"
+    with _gunicorn(log, raw) as url, ThreadPoolExecutor(max_workers=6) as pool:
+        before = list(pool.map(lambda _: _status(url, raw), range(30)))
+        api_key_revoke(api_key=key)
+        after = list(pool.map(lambda _: _status(url, raw), range(30)))
+
+    assert set(before) == {200}
+    assert set(after) == {401}
+    assert len(_served_by(log, 401)) == 2, "both worker processes refused the key"

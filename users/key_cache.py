@@ -1,0 +1,65 @@
+"""A short-lived cache of API-key lookups, in the shared cache (Redis in production).
+
+Every API request looks its key up; through the ORM that is ~0.8 ms of CPU (query compile,
+two model instances), the largest single cost of a small list request (docs/performance.md).
+A hit is one cache GET.
+
+Correctness rules, each tested in tests/users/test_key_cache.py:
+- Only what the database said is cached (never "unknown key": random keys must not fill the
+  cache), with the user's password hash left out, and never a key that requires signatures
+  (its signing secret stays in the database only).
+- Any save or delete of a key, and any save of its user (role, active flag), buries the
+  entry: a tombstone replaces it at once and again when the transaction commits. Readers
+  store with `add`, which a tombstone blocks, so a request that read the old row just before
+  the commit cannot put it back. Revoking a key, deactivating a user or changing a role
+  therefore takes effect on the next request, in every process.
+- Entries live `TTL` seconds at most, the bound for any change made without `save()` (a
+  queryset `update()`; the code base has none on these fields).
+- Expiry (`expires_at`) is checked at use, on the cached row, so it needs no invalidation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.cache import cache
+from django.db import transaction
+
+from users.models import ApiKey
+
+TTL = 60
+_TOMBSTONE = "changed"
+
+
+def _name(key_hash: str) -> str:
+    return f"apikey:{key_hash}"
+
+
+def get(key_hash: str) -> ApiKey | None:
+    """The cached key (with its user) for `key_hash`, or None on a miss or a tombstone."""
+    value = cache.get(_name(key_hash))
+    return value if isinstance(value, ApiKey) else None
+
+
+def remember(key: ApiKey) -> None:
+    if key.require_signature:
+        return
+    cache.add(_name(key.key_hash), key, timeout=TTL)
+
+
+def forget(key_hashes: Iterable[str], using: str) -> None:
+    names = [_name(h) for h in key_hashes]
+    if not names:
+        return
+
+    def bury() -> None:
+        cache.set_many(dict.fromkeys(names, _TOMBSTONE), timeout=TTL)
+
+    bury()
+    transaction.on_commit(bury, using=using)
+
+
+def lookup_queryset():
+    # Without the password hash: the cached user never needs it, and the cache is not
+    # where password hashes should live. (A deferred field is loaded if ever read.)
+    return ApiKey.objects.select_related("user").defer("user__password")
