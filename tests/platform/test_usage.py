@@ -199,4 +199,3 @@ def test_counts_and_last_use_reach_the_key(api, settings, local_cache):
     assert (usage.count_2xx, usage.count_4xx) == (1, 1)
     assert api.api_key.request_count == 2
     assert api.api_key.last_used_at >= before
-
