@@ -2,6 +2,7 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
+from api.filters import FilterSet
 from billing.models import (
     OPEN_QUOTE_STATUSES,
     Invoice,
@@ -13,7 +14,7 @@ from billing.models import (
 )
 
 
-class ProductFilter(django_filters.FilterSet):
+class ProductFilter(FilterSet):
     type = django_filters.ChoiceFilter(choices=ProductType.choices)
     updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
@@ -22,7 +23,7 @@ class ProductFilter(django_filters.FilterSet):
         fields = ["type"]
 
 
-class InvoiceFilter(django_filters.FilterSet):
+class InvoiceFilter(FilterSet):
     """`date_from`/`date_to` are inclusive and filter on the invoice date."""
 
     status = django_filters.ChoiceFilter(choices=InvoiceStatus.choices)
@@ -44,7 +45,7 @@ class InvoiceFilter(django_filters.FilterSet):
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
 
-class QuoteFilter(django_filters.FilterSet):
+class QuoteFilter(FilterSet):
     """`status` matches the effective status: `Expired` finds open quotes past valid_until,
     and `Draft`/`Sent`/`Accepted` only those still valid."""
 

@@ -1,9 +1,10 @@
 import django_filters
 
+from api.filters import FilterSet
 from customers.models import Customer
 
 
-class CustomerFilter(django_filters.FilterSet):
+class CustomerFilter(FilterSet):
     search = django_filters.CharFilter(
         method="search_filter",
         label="Words that must all appear in the account, email or phone (any case).",

@@ -1,9 +1,10 @@
 import django_filters
 
+from api.filters import FilterSet
 from customers.models import Lead, LeadStatus
 
 
-class LeadFilter(django_filters.FilterSet):
+class LeadFilter(FilterSet):
     status = django_filters.ChoiceFilter(choices=LeadStatus.choices)
     source = django_filters.CharFilter(field_name="source", lookup_expr="iexact")
     email = django_filters.CharFilter(field_name="email", lookup_expr="iexact")

@@ -1,9 +1,10 @@
 import django_filters
 
+from api.filters import FilterSet
 from ledger.models import Account, Category, Transaction, TransactionType
 
 
-class TransactionFilter(django_filters.FilterSet):
+class TransactionFilter(FilterSet):
     type = django_filters.ChoiceFilter(choices=TransactionType.choices)
     account_id = django_filters.NumberFilter(field_name="account_id")
     category_id = django_filters.NumberFilter(field_name="category_id")
@@ -17,7 +18,7 @@ class TransactionFilter(django_filters.FilterSet):
         fields = ["type", "account_id", "category_id"]
 
 
-class AccountFilter(django_filters.FilterSet):
+class AccountFilter(FilterSet):
     currency = django_filters.CharFilter(field_name="currency", lookup_expr="iexact")
 
     class Meta:
@@ -25,7 +26,7 @@ class AccountFilter(django_filters.FilterSet):
         fields = ["currency"]
 
 
-class CategoryFilter(django_filters.FilterSet):
+class CategoryFilter(FilterSet):
     type = django_filters.ChoiceFilter(
         choices=[(TransactionType.INCOME, "Income"), (TransactionType.EXPENSE, "Expense")]
     )

@@ -1,10 +1,11 @@
 import django_filters
 from django.db.models import Q
 
+from api.filters import FilterSet
 from support.models import Department, Ticket, TicketPriority, TicketStatus
 
 
-class DepartmentFilter(django_filters.FilterSet):
+class DepartmentFilter(FilterSet):
     name = django_filters.CharFilter(field_name="name", lookup_expr="iexact")
 
     class Meta:
@@ -27,7 +28,7 @@ class AssignedToFilter(django_filters.CharFilter):
         return qs.filter(assigned_to_id=int(value))
 
 
-class TicketFilter(django_filters.FilterSet):
+class TicketFilter(FilterSet):
     status = django_filters.ChoiceFilter(choices=TicketStatus.choices)
     priority = django_filters.ChoiceFilter(choices=TicketPriority.choices)
     department_id = django_filters.NumberFilter(field_name="department_id")
