@@ -19,6 +19,7 @@ connection, which is the check that counts:
 
 import ipaddress
 import socket
+import ssl
 from urllib.parse import urlsplit
 
 import httpcore
@@ -120,13 +121,15 @@ class PinnedBackend(httpcore.SyncBackend):
 class PinnedTransport(httpx.HTTPTransport):
     """httpx's own transport (request mapping, TLS, pooling) over `PinnedBackend`."""
 
-    def __init__(self, *, limits: httpx.Limits | None = None) -> None:
+    def __init__(
+        self, *, limits: httpx.Limits | None = None, ssl_context: ssl.SSLContext | None = None
+    ) -> None:
         limits = limits or httpx.Limits(max_connections=20, max_keepalive_connections=10)
         super().__init__(trust_env=False, limits=limits)
         # httpx has no argument for the network backend, so the pool it built is replaced by
         # the same pool over ours (httpx is pinned in requirements/base.txt).
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            ssl_context=ssl_context or httpx.create_ssl_context(trust_env=False),
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
@@ -134,10 +137,11 @@ class PinnedTransport(httpx.HTTPTransport):
         )
 
 
-def pinned_client(timeout: float) -> httpx.Client:
-    """An HTTP client that only reaches checked addresses and never follows redirects."""
+def pinned_client(timeout: float, *, ssl_context: ssl.SSLContext | None = None) -> httpx.Client:
+    """An HTTP client that only reaches checked addresses and never follows redirects.
+    `ssl_context` replaces the default trust store (the public CAs), e.g. with a private CA."""
     return httpx.Client(
-        transport=PinnedTransport(),
+        transport=PinnedTransport(ssl_context=ssl_context),
         timeout=httpx.Timeout(timeout),
         follow_redirects=False,
         trust_env=False,
