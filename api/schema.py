@@ -8,6 +8,7 @@ against the running code (tests/platform/test_schema_fuzz.py).
 """
 
 import inspect
+import re
 from copy import deepcopy
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -240,6 +241,66 @@ def _add_parameters(operation: dict, method: str) -> None:
     extra = {"post": IDEMPOTENCY_PARAMETER, "get": IF_NONE_MATCH_PARAMETER}.get(method)
     if extra and (extra["name"], "header") not in names:
         parameters.append(deepcopy(extra))
+    for parameter in parameters:
+        if parameter.get("in") == "query" and not parameter.get("required"):
+            # Everywhere (pagination, filters, search, ordering) `?name=` means "not given",
+            # as an HTML form would send it; say so rather than let clients guess.
+            parameter["allowEmptyValue"] = True
+
+
+_PATH_PARAMETER = re.compile(r"\{([^}]+)\}")
+
+
+def _collection_of(field: str) -> str:
+    """`customer_id` → `/api/v2/customers`, `from_account_id` → `/api/v2/accounts`."""
+    noun = field.removesuffix("_id").rsplit("_", 1)[-1]
+    return "/api/v2/" + (noun[:-1] + "ies" if noun.endswith("y") else noun + "s")
+
+
+def _body_fields(operation: dict, schemas: dict) -> list[str]:
+    content = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+    schema = content.get("schema", {})
+    if "$ref" in schema:
+        schema = schemas.get(schema["$ref"].rsplit("/", 1)[-1], {})
+    return list(schema.get("properties", {}))
+
+
+def _add_links(paths: dict, schemas: dict) -> None:
+    """OpenAPI links from each create (a 201 whose body holds `data.id`) to where that id goes
+    next: the operations on what it created (`POST /invoices` → `GET/PUT/PATCH/DELETE
+    /invoices/{id}`, `POST /invoices/{id}/payments`; that one → `POST …/{payment_id}/void`) and
+    the creates whose body names it (`POST /customers` → `POST /invoices` with `customer_id`).
+    They tell readers and generated clients how the API fits together, and let schemathesis's
+    stateful phase chain real ids instead of guessing them."""
+    operations = [
+        (path, method, operation)
+        for path, item in paths.items()
+        for method, operation in item.items()
+        if method in ("get", "post", "put", "patch", "delete")
+    ]
+    for path, item in paths.items():
+        created = item.get("post", {}).get("responses", {}).get("201")
+        if not created:
+            continue
+        own = _PATH_PARAMETER.findall(path)
+        links = {}
+        for target, method, operation in operations:
+            operation_id = operation["operationId"]
+            if target.startswith(path + "/{"):
+                new = target[len(path) + 2 : target.index("}", len(path))]
+                parameters = {new: "$response.body#/data/id"}
+                parameters.update({name: f"$request.path.{name}" for name in own})
+                if set(_PATH_PARAMETER.findall(target)) == set(parameters):
+                    links[operation_id] = {"operationId": operation_id, "parameters": parameters}
+            if method == "post" and not own and not _PATH_PARAMETER.findall(target):
+                for field in _body_fields(operation, schemas):
+                    if field.endswith("_id") and _collection_of(field) == path:
+                        links[f"{operation_id}.{field}"] = {
+                            "operationId": operation_id,
+                            "requestBody": {field: "$response.body#/data/id"},
+                        }
+        if links:
+            created["links"] = links
 
 
 def postprocess_envelope(result, generator, request, public):
@@ -267,6 +328,7 @@ def postprocess_envelope(result, generator, request, public):
             _add_headers(operation, method)
             _add_parameters(operation, method)
     add_examples(result["paths"])
+    _add_links(result["paths"], schemas)
     return result
 
 

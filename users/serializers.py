@@ -31,7 +31,11 @@ class UserSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
         validators: list = []
 
-    def validate(self, attrs):
-        if self.instance is None and not attrs.get("password"):
-            raise serializers.ValidationError({"password": "This field is required."})
-        return attrs
+
+class UserCreateSerializer(UserSerializer):
+    """A new user needs a password (an update may leave it out): required here, so the schema
+    says so too."""
+
+    password = serializers.CharField(
+        write_only=True, min_length=1, max_length=128, style={"input_type": "password"}
+    )

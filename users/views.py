@@ -1,7 +1,7 @@
 from api.viewsets import ServiceViewSet
 from users import services
 from users.models import User
-from users.serializers import UserSerializer
+from users.serializers import UserCreateSerializer, UserSerializer
 
 
 class UserViewSet(ServiceViewSet):
@@ -11,6 +11,10 @@ class UserViewSet(ServiceViewSet):
     filterset_fields = ["role", "is_active"]
     search_fields = ["name", "email"]
     ordering_fields = ["id", "name", "email", "created_at"]
+
+    @property
+    def input_serializer_class(self):
+        return UserCreateSerializer if self.action == "create" else UserSerializer
 
     def create_object(self, data):
         return services.user_create(**data)

@@ -131,3 +131,78 @@ def test_docs_page_loads_its_assets_from_this_site(client):
     assert any(a.endswith("swagger-ui-bundle.js") for a in assets)
     for asset in assets:
         assert client.get(asset).status_code == 200, asset
+
+
+def _links(schema, path):
+    return schema["paths"][path]["post"]["responses"]["201"]["links"]
+
+
+def test_a_create_links_to_the_operations_on_what_it_made(schema):
+    links = _links(schema, "/api/v2/customers")
+
+    assert links["customers_retrieve"] == {
+        "operationId": "customers_retrieve",
+        "parameters": {"id": "$response.body#/data/id"},
+    }
+    assert {"customers_update", "customers_partial_update", "customers_destroy"} <= set(links)
+
+
+def test_a_create_links_to_the_creates_whose_body_names_it(schema):
+    links = _links(schema, "/api/v2/customers")
+
+    assert links["invoices_create.customer_id"] == {
+        "operationId": "invoices_create",
+        "requestBody": {"customer_id": "$response.body#/data/id"},
+    }
+    assert "transfers_create.from_account_id" in _links(schema, "/api/v2/accounts")
+
+
+def test_a_nested_create_passes_its_parent_id_on(schema):
+    links = _links(schema, "/api/v2/invoices/{id}/payments")
+
+    assert links["invoices_payments_void_create"]["parameters"] == {
+        "payment_id": "$response.body#/data/id",
+        "id": "$request.path.id",
+    }
+
+
+def test_link_targets_are_real_operations(schema):
+    operation_ids = {
+        operation["operationId"]
+        for item in schema["paths"].values()
+        for method, operation in item.items()
+        if method in ("get", "post", "put", "patch", "delete")
+    }
+    created = [
+        item.get("post", {}).get("responses", {}).get("201", {})
+        for item in schema["paths"].values()
+    ]
+    targets = {
+        link["operationId"] for response in created for link in response.get("links", {}).values()
+    }
+
+    assert targets
+    assert targets <= operation_ids
+
+
+def test_optional_query_parameters_allow_an_empty_value(schema):
+    parameters = {p["name"]: p for p in schema["paths"]["/api/v2/customers"]["get"]["parameters"]}
+
+    assert parameters["page"]["allowEmptyValue"] is True
+    assert parameters["updated_since"]["allowEmptyValue"] is True
+    assert "allowEmptyValue" not in parameters["If-None-Match"]
+
+
+def test_an_empty_query_parameter_means_not_given(api):
+    plain = api.get("/api/v2/customers").json()
+
+    assert api.get("/api/v2/customers?page=&limit=&search=&updated_since=").json() == plain
+
+
+def test_a_new_user_needs_a_password_an_update_does_not(schema):
+    def body_schema(method, path):
+        ref = schema["paths"][path][method]["requestBody"]["content"]["application/json"]
+        return schema["components"]["schemas"][ref["schema"]["$ref"].rsplit("/", 1)[-1]]
+
+    assert "password" in body_schema("post", "/api/v2/users")["required"]
+    assert "password" not in body_schema("patch", "/api/v2/users/{id}").get("required", [])
