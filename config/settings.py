@@ -135,6 +135,10 @@ RATELIMIT_USE_CACHE = "default"
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="1000/h")
 # How often, at most, one key's buffered usage counts are written to the database (api/usage.py).
 API_USAGE_FLUSH_SECONDS = env.int("API_USAGE_FLUSH_SECONDS", default=60)
+# Seconds an API-key lookup is cached (users/key_cache.py). Only with Redis by default: the
+# cache must be shared by every process that can change a key, or a change made elsewhere
+# (another process on a local-memory cache) would wait out the TTL.
+API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=60 if REDIS_URL else 0)
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 # Without a broker, tasks run in-process right after the transaction commits.

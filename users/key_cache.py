@@ -13,8 +13,10 @@ Correctness rules, each tested in tests/users/test_key_cache.py:
   store with `add`, which a tombstone blocks, so a request that read the old row just before
   the commit cannot put it back. Revoking a key, deactivating a user or changing a role
   therefore takes effect on the next request, in every process.
-- Entries live `TTL` seconds at most, the bound for any change made without `save()` (a
-  queryset `update()`; the code base has none on these fields).
+- Entries live `settings.API_KEY_CACHE_SECONDS` (60 with Redis) at most, the bound for any
+  change made without `save()` (a queryset `update()`; the code base has none on these
+  fields). Without Redis it is 0, no caching: a local-memory cache is not shared with the
+  other processes (a `manage.py shell`) that could change a key.
 - Expiry (`expires_at`) is checked at use, on the cached row, so it needs no invalidation.
 """
 
@@ -22,13 +24,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
 from users.models import ApiKey
 
-TTL = 60
 _TOMBSTONE = "changed"
+TOMBSTONE_SECONDS = 60
 
 
 def _name(key_hash: str) -> str:
@@ -37,14 +40,16 @@ def _name(key_hash: str) -> str:
 
 def get(key_hash: str) -> ApiKey | None:
     """The cached key (with its user) for `key_hash`, or None on a miss or a tombstone."""
+    if settings.API_KEY_CACHE_SECONDS <= 0:
+        return None
     value = cache.get(_name(key_hash))
     return value if isinstance(value, ApiKey) else None
 
 
 def remember(key: ApiKey) -> None:
-    if key.require_signature:
+    if key.require_signature or settings.API_KEY_CACHE_SECONDS <= 0:
         return
-    cache.add(_name(key.key_hash), key, timeout=TTL)
+    cache.add(_name(key.key_hash), key, timeout=settings.API_KEY_CACHE_SECONDS)
 
 
 def forget(key_hashes: Iterable[str], using: str) -> None:
@@ -53,7 +58,8 @@ def forget(key_hashes: Iterable[str], using: str) -> None:
         return
 
     def bury() -> None:
-        cache.set_many(dict.fromkeys(names, _TOMBSTONE), timeout=TTL)
+        # Outlives any entry a slow reader could still be about to store.
+        cache.set_many(dict.fromkeys(names, _TOMBSTONE), timeout=TOMBSTONE_SECONDS)
 
     bury()
     transaction.on_commit(bury, using=using)

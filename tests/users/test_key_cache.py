@@ -24,6 +24,12 @@ pytestmark = pytest.mark.django_db
 CUSTOMERS = "/api/v2/customers"
 
 
+@pytest.fixture(autouse=True)
+def _cache_on(settings):
+    # On by default only with Redis; in one test process a local-memory cache behaves the same.
+    settings.API_KEY_CACHE_SECONDS = 60
+
+
 @pytest.fixture
 def warm(client_for):
     """A client whose key has been used once, so its lookup is cached."""
@@ -114,6 +120,14 @@ def test_a_copy_read_before_a_change_cannot_be_put_back(warm):
 
     assert key_cache.get(warm.api_key.key_hash) is None
     assert warm.get(CUSTOMERS).status_code == 401
+
+
+def test_nothing_is_cached_when_the_cache_is_off(client_for, settings):
+    settings.API_KEY_CACHE_SECONDS = 0
+    client = client_for()
+
+    assert client.get(CUSTOMERS).status_code == 200
+    assert cache.get(f"apikey:{client.api_key.key_hash}") is None
 
 
 def test_unknown_keys_are_not_cached(anon):
