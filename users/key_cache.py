@@ -54,8 +54,8 @@ def remember(key: ApiKey) -> None:
 
 def forget(key_hashes: Iterable[str], using: str) -> None:
     names = [_name(h) for h in key_hashes]
-    if not names:
-        return
+    if not names or settings.API_KEY_CACHE_SECONDS <= 0:
+        return  # nothing can have been cached
 
     def bury() -> None:
         # Outlives any entry a slow reader could still be about to store.
