@@ -1,5 +1,5 @@
-"""Domain errors raised by services, and the one place every API error becomes the
-contract's envelope (contract section 3)."""
+"""The one place every API error becomes the contract's envelope (contract section 3); the
+domain errors themselves live in core/errors.py."""
 
 import logging
 
@@ -8,43 +8,15 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 
 from api.middleware import current_request_id
+from core.errors import VALIDATION_MESSAGE, DomainError, DomainValidationError
 
 logger = logging.getLogger("ledgerline.api")
 
 AUTH_MESSAGE = "Invalid API key or unauthorized access"
-VALIDATION_MESSAGE = "Validation failed"
-
-
-class DomainError(Exception):
-    """Base for errors a service raises on input or state it refuses."""
-
-    status_code = status.HTTP_400_BAD_REQUEST
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-class DomainValidationError(DomainError):
-    """Bad input, field by field: `{"field.path": "One human sentence."}`."""
-
-    def __init__(self, errors: dict[str, str], message: str = VALIDATION_MESSAGE):
-        super().__init__(message)
-        self.errors = errors
-
-
-class ConflictError(DomainError):
-    """The request is well formed but the record's state forbids it (HTTP 409)."""
-
-    status_code = status.HTTP_409_CONFLICT
-
-
-class UnprocessableError(DomainError):
-    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
 
 
 def flatten_errors(detail, prefix: str = "") -> dict[str, str]:

@@ -26,7 +26,7 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from rest_framework import status
 
-from api.exceptions import ConflictError, DomainValidationError, UnprocessableError
+from core.errors import ConflictError, DomainValidationError, UnprocessableError
 
 logger = logging.getLogger("ledgerline.api")
 

@@ -6,7 +6,7 @@ import re
 import uuid
 from contextvars import ContextVar
 
-from api.db import LIVE, reset_alias, set_alias
+from core.db import LIVE, reset_alias, set_alias
 
 _request_id: ContextVar[str] = ContextVar("request_id", default="-")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")

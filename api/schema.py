@@ -23,7 +23,7 @@ from api.viewsets import ServiceViewSet
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
-    target_class = "api.authentication.ApiKeyAuthentication"
+    target_class = "users.authentication.ApiKeyAuthentication"
     name = ["BearerAuth", "ApiKeyAuth"]
 
     def get_security_requirement(self, auto_schema):

@@ -6,7 +6,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api import etags, idempotency, ratelimit
-from api import usage as api_usage
 
 
 class ApiViewMixin:
@@ -38,7 +37,6 @@ class ApiViewMixin:
                 response[name] = value
         response = idempotency.finish(request, response)
         response = etags.apply(request, response)
-        api_usage.record(request, response)
         return response
 
 

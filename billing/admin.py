@@ -16,7 +16,6 @@ from django.db.models import QuerySet
 from django.http import HttpResponse, HttpResponseRedirect
 from django.utils.html import format_html
 
-from api.exceptions import DomainError, DomainValidationError
 from billing import selectors, services
 from billing.models import (
     Invoice,
@@ -29,6 +28,7 @@ from billing.models import (
     QuoteStatus,
 )
 from billing.pdf import invoice_pdf, invoice_pdf_filename
+from core.errors import DomainError, DomainValidationError
 
 ITEM_FIELDS = ["product", "description", "qty", "amount", "tax_rate"]
 INVOICE_FORM_FIELDS = ["customer", "date", "due_date", "status", "discount", "notes"]

@@ -2,7 +2,6 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
-from api.filters import FilterSet
 from billing.models import (
     OPEN_QUOTE_STATUSES,
     Invoice,
@@ -12,6 +11,7 @@ from billing.models import (
     Quote,
     QuoteStatus,
 )
+from core.filters import FilterSet
 
 
 class ProductFilter(FilterSet):

@@ -8,8 +8,8 @@ unique constraint on the document's number is the last line of defence against d
 A deleted document's number is retired, never handed out again.
 """
 
-from api.db import atomic
 from billing.models import DocumentCounter
+from core.db import atomic
 
 INVOICE = "INV"
 QUOTE = "QUO"

@@ -9,7 +9,6 @@ from decimal import Decimal
 from django.utils import timezone
 from rest_framework import serializers
 
-from api.fields import MoneyField, PositiveMoneyField
 from billing.models import (
     Invoice,
     InvoiceStatus,
@@ -20,6 +19,7 @@ from billing.models import (
     Quote,
     QuoteStatus,
 )
+from core.fields import MoneyField, PositiveMoneyField
 from customers.models import Customer
 from ledger.models import Account
 

@@ -12,10 +12,6 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from api.db import atomic
-from api.exceptions import ConflictError, DomainValidationError
-from api.fields import AMOUNT_POSITIVE
-from api.money import ZERO, to_cents
 from billing import numbering
 from billing.models import (
     OPEN_QUOTE_STATUSES,
@@ -31,10 +27,14 @@ from billing.models import (
     QuoteStatus,
 )
 from billing.totals import LineAmounts, document_totals, line_amounts
+from core.db import atomic
+from core.errors import ConflictError, DomainValidationError
+from core.fields import AMOUNT_POSITIVE
+from core.hooks import money_moved
+from core.money import ZERO, to_cents
 from customers.models import Customer
 from ledger.models import Account
 from ledger.services import payment_transaction_create, payment_transaction_void
-from reporting.hooks import rollups_refresh_on_commit
 from webhooks.services import event_publish
 
 PAYMENT_TERMS_DAYS = 30
@@ -275,7 +275,7 @@ def _invoice_insert(
     invoice.save()
     InvoiceItem.objects.bulk_create([InvoiceItem(invoice=invoice, **line) for line in lines])
     event_publish(event_type="invoice.created", data=invoice_payload(invoice))
-    rollups_refresh_on_commit(dates=[invoice.date])
+    money_moved(dates=[invoice.date])
     return invoice
 
 
@@ -364,7 +364,7 @@ def invoice_update(*, invoice: Invoice, data: dict) -> Invoice:
         event_publish(event_type="invoice.updated", data=invoice_payload(invoice))
         if invoice.status == InvoiceStatus.PAID and before_status != InvoiceStatus.PAID:
             event_publish(event_type="invoice.paid", data=invoice_payload(invoice))
-        rollups_refresh_on_commit(dates=sorted({before_date, invoice.date}))
+        money_moved(dates=sorted({before_date, invoice.date}))
     return invoice
 
 
@@ -381,7 +381,7 @@ def invoice_delete(*, invoice: Invoice) -> None:
             )
         issued = invoice.date
         invoice.delete()
-        rollups_refresh_on_commit(dates=[issued])
+        money_moved(dates=[issued])
 
 
 # --- payments ------------------------------------------------------------------------------
@@ -440,7 +440,7 @@ def payment_record(
         event_publish(event_type="invoice.updated", data=invoice_payload(invoice))
         if invoice.status == InvoiceStatus.PAID and before_status != InvoiceStatus.PAID:
             event_publish(event_type="invoice.paid", data=invoice_payload(invoice))
-        rollups_refresh_on_commit(dates=sorted({invoice.date, paid_on}))
+        money_moved(dates=sorted({invoice.date, paid_on}))
     return payment
 
 
@@ -464,7 +464,7 @@ def payment_void(*, payment: Payment) -> Payment:
         payment.invoice = invoice
         event_publish(event_type="payment.voided", data=payment_payload(payment))
         event_publish(event_type="invoice.updated", data=invoice_payload(invoice))
-        rollups_refresh_on_commit(dates=sorted({invoice.date, payment.date}))
+        money_moved(dates=sorted({invoice.date, payment.date}))
     return payment
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from api.money import ZERO, to_cents
+from core.money import ZERO, to_cents
 
 HUNDRED = Decimal(100)
 

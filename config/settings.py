@@ -50,6 +50,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "api.middleware.RequestIdMiddleware",
+    # Inside the request id (its log lines carry it) and around everything that answers.
+    "users.usage.ApiUsageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -90,7 +92,7 @@ for _db in DATABASES.values():
     if _db["ENGINE"] == "django.db.backends.postgresql":
         _db.setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
         _db.setdefault("CONN_HEALTH_CHECKS", True)
-DATABASE_ROUTERS = ["api.db.SandboxRouter"]
+DATABASE_ROUTERS = ["core.db.SandboxRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "users.User"
@@ -119,7 +121,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "api.cache.RedisCache",
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": REDIS_URL,
         }
     }
@@ -133,7 +135,7 @@ else:
 
 RATELIMIT_USE_CACHE = "default"
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="1000/h")
-# How often, at most, one key's buffered usage counts are written to the database (api/usage.py).
+# How often, at most, one key's buffered usage counts are written to the database (users/usage.py).
 API_USAGE_FLUSH_SECONDS = env.int("API_USAGE_FLUSH_SECONDS", default=60)
 # Seconds an API-key lookup is cached (users/key_cache.py). Only with Redis by default: the
 # cache must be shared by every process that can change a key, or a change made elsewhere
@@ -168,11 +170,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=15),
     },
     "api-usage-flush": {
-        "task": "api.tasks.flush_api_usage",
+        "task": "users.tasks.flush_api_usage",
         "schedule": timedelta(seconds=60),
     },
     "sandbox-reset": {
-        "task": "api.tasks.reset_sandbox",
+        "task": "users.tasks.reset_sandbox",
         "schedule": crontab(hour=4, minute=0),
     },
 }
@@ -191,8 +193,8 @@ WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["api.renderers.EnvelopeJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["api.parsers.DecimalJSONParser"],
-    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiKeyAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.RolePermission"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["users.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["users.permissions.RolePermission"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",

@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 
-from api.exceptions import DomainError
+from core.errors import DomainError
 from customers import lead_services
 from customers.lead_services import LEAD_FIELDS
 from customers.models import Customer, Lead, LeadStatus

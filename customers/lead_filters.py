@@ -1,6 +1,6 @@
 import django_filters
 
-from api.filters import FilterSet
+from core.filters import FilterSet
 from customers.models import Lead, LeadStatus
 
 

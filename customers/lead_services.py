@@ -6,8 +6,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from api.db import atomic
-from api.exceptions import ConflictError, DomainValidationError
+from core.db import atomic
+from core.errors import ConflictError, DomainValidationError
 from customers.models import Customer, Lead, LeadStatus
 from customers.services import customer_create
 from webhooks.services import event_publish

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from api.fields import EmailField
+from core.fields import EmailField
 from customers.models import Customer
 
 

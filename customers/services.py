@@ -3,8 +3,8 @@ transaction (the outbox)."""
 
 from django.db import IntegrityError
 
-from api.db import atomic
-from api.exceptions import DomainValidationError
+from core.db import atomic
+from core.errors import DomainValidationError
 from customers.models import Customer
 from webhooks.services import event_publish, events_publish_many
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin, messages
 
-from api.exceptions import ConflictError, DomainValidationError
+from core.errors import ConflictError, DomainValidationError
 from ledger import selectors, services
 from ledger.models import Account, Category, Transaction, TransactionType
 

@@ -5,7 +5,7 @@ live in `ledger.services`."""
 from django.core.exceptions import ObjectDoesNotExist
 from rest_framework import serializers
 
-from api.fields import MoneyField, PositiveMoneyField
+from core.fields import MoneyField, PositiveMoneyField
 from ledger.models import Account, Category, CategoryType, Transaction, TransactionType
 
 

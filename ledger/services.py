@@ -9,11 +9,11 @@ from decimal import Decimal
 from django.db import IntegrityError
 from django.utils import timezone
 
-from api.db import atomic
-from api.exceptions import ConflictError, DomainValidationError
+from core.db import atomic
+from core.errors import ConflictError, DomainValidationError
+from core.hooks import money_moved
 from ledger.models import Account, Category, Transaction, TransactionType
 from ledger.selectors import transaction_belongs_to_payment
-from reporting.hooks import rollups_refresh_on_commit
 from webhooks.services import event_publish
 
 ACCOUNT_IN_USE = "This account has transactions and cannot be deleted."
@@ -164,7 +164,7 @@ def transaction_create(*, data: dict) -> Transaction:
         )
         txn.invoice_id = None  # a fresh transaction belongs to no payment
         event_publish(event_type="transaction.created", data=transaction_payload(txn))
-        rollups_refresh_on_commit(dates=[txn.date])
+        money_moved(dates=[txn.date])
     return txn
 
 
@@ -196,7 +196,7 @@ def transaction_update(*, txn: Transaction, data: dict) -> Transaction:
                 setattr(txn, name, data[name])
         txn.save()
         event_publish(event_type="transaction.updated", data=transaction_payload(txn))
-        rollups_refresh_on_commit(dates=[old_date, txn.date])
+        money_moved(dates=[old_date, txn.date])
     return txn
 
 
@@ -219,7 +219,7 @@ def transaction_delete(*, txn: Transaction) -> None:
             leg.delete()
         for payload in payloads:
             event_publish(event_type="transaction.deleted", data=payload)
-        rollups_refresh_on_commit(dates=[leg.date for leg in legs])
+        money_moved(dates=[leg.date for leg in legs])
 
 
 def transfer_create(
@@ -258,7 +258,7 @@ def transfer_create(
         for leg in legs:
             leg.invoice_id = None
             event_publish(event_type="transaction.created", data=transaction_payload(leg))
-        rollups_refresh_on_commit(dates=[date])
+        money_moved(dates=[date])
     return legs
 
 
@@ -289,7 +289,7 @@ def payment_transaction_create(
     )
     txn.invoice_id = invoice_id
     event_publish(event_type="transaction.created", data=transaction_payload(txn))
-    rollups_refresh_on_commit(dates=[date], transaction_ids=[txn.pk])
+    money_moved(dates=[date], transaction_ids=[txn.pk])
     return txn
 
 
@@ -301,7 +301,7 @@ def payment_transaction_void(*, txn: Transaction) -> Transaction:
         if locked.voided_at is None:
             locked.voided_at = timezone.now()
             locked.save(update_fields=["voided_at", "updated_at"])
-            rollups_refresh_on_commit(dates=[locked.date], transaction_ids=[locked.pk])
+            money_moved(dates=[locked.date], transaction_ids=[locked.pk])
     # The caller's instance reflects the void too.
     txn.voided_at, txn.updated_at = locked.voided_at, locked.updated_at
     return txn

@@ -1,5 +1,5 @@
 """How other apps tell reporting that money moved. Owned by the reporting app: callers only
-call `rollups_refresh_on_commit` inside their transaction with the dates they touched."""
+announce changes through `core.hooks.money_moved`; `ReportingConfig.ready` connects this."""
 
 import logging
 from collections.abc import Iterable
@@ -7,7 +7,7 @@ from datetime import date
 
 from kombu.exceptions import OperationalError
 
-from api.db import current_alias, on_commit
+from core.db import current_alias, on_commit
 
 logger = logging.getLogger("ledgerline.reporting")
 

@@ -11,7 +11,7 @@ from django.db.models import Case, DecimalField, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from api.money import ZERO, to_cents
+from core.money import ZERO, to_cents
 from ledger.models import Category, TransactionType
 from reporting.models import RollupCategoryLine, RollupMonth
 from reporting.services import next_month
@@ -157,9 +157,6 @@ def aging_report(*, today: date | None = None) -> dict:
     customer. Paid invoices have nothing due and do not appear."""
     today = today or timezone.localdate()
     invoices = owed_invoices()
-    empty = {name: ZERO for name in (*AGING_BUCKETS, "total")}
-    if invoices is None:
-        return {"as_of": today, "totals": empty, "customers": []}
 
     def bucket(lower: int | None, upper: int | None) -> Sum:
         # days overdue = today − due_date, so "d days overdue" ⇔ due_date = today − d.

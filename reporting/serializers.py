@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from api.fields import MoneyField
+from core.fields import MoneyField
 from reporting.selectors import Period
 
 YEAR_RANGE = "Year must be a whole number between 1 and 9999."

@@ -9,11 +9,12 @@ from decimal import Decimal
 from django.db.models import Count, Max, Min, Sum
 from django.utils import timezone
 
-from api.db import atomic
-from api.money import ZERO
+from billing.models import Payment
+from core.db import atomic
+from core.money import ZERO
 from ledger.models import TransactionType
 from reporting.models import RollupCategoryLine, RollupMonth
-from reporting.sources import owed_invoices, payment_model, reported_transactions
+from reporting.sources import owed_invoices, reported_transactions
 
 
 def month_start(day: date) -> date:
@@ -63,12 +64,12 @@ def rollup_month_refresh(*, month: date) -> RollupMonth:
         period.income = _sum(line.total for line in lines if line.type == TransactionType.INCOME)
         period.expenses = _sum(line.total for line in lines if line.type == TransactionType.EXPENSE)
         period.transaction_count = sum(line.count for line in lines)
-        invoices = owed_invoices(month, end)
-        if invoices is None:
-            period.outstanding, period.invoice_count = ZERO, 0
-        else:
-            owed = invoices.order_by().aggregate(total=Sum("balance_due"), count=Count("id"))
-            period.outstanding, period.invoice_count = owed["total"] or ZERO, owed["count"]
+        owed = (
+            owed_invoices(month, end)
+            .order_by()
+            .aggregate(total=Sum("balance_due"), count=Count("id"))
+        )
+        period.outstanding, period.invoice_count = owed["total"] or ZERO, owed["count"]
         period.refreshed_at = timezone.now()
         period.save()
     return period
@@ -91,10 +92,10 @@ def rollups_rebuild(*, progress: Callable[[date, int, int], None] | None = None)
     """Recomputes every month from the earliest to the latest dated transaction or invoice,
     plus any month that still has a roll-up row (so data deleted since is zeroed). Safe to
     run at any time, and again: each month is refreshed under its own lock."""
-    spans = [reported_transactions().aggregate(first=Min("date"), last=Max("date"))]
-    invoices = owed_invoices()
-    if invoices is not None:
-        spans.append(invoices.aggregate(first=Min("date"), last=Max("date")))
+    spans = [
+        reported_transactions().aggregate(first=Min("date"), last=Max("date")),
+        owed_invoices().aggregate(first=Min("date"), last=Max("date")),
+    ]
     wanted: set[date] = set(RollupMonth.objects.values_list("month", flat=True))
     for span in spans:
         if span["first"] is not None:
@@ -122,10 +123,9 @@ def rollups_rebuild(*, progress: Callable[[date, int, int], None] | None = None)
 def invoice_months_of_payment_transactions(*, transaction_ids: list[int]) -> set[date]:
     """Months of the invoices paid by these transactions: a payment (or its void) changes the
     outstanding balance of its invoice's month, whatever the payment's own date."""
-    payment = payment_model()
-    if payment is None or not transaction_ids:
+    if not transaction_ids:
         return set()
-    dates = payment.objects.filter(transaction_id__in=transaction_ids).values_list(
+    dates = Payment.objects.filter(transaction_id__in=transaction_ids).values_list(
         "invoice__date", flat=True
     )
     return {month_start(d) for d in dates if d is not None}

@@ -1,33 +1,17 @@
 """The source rows the reports read: ledger transactions and billing invoices/payments.
-
-Billing is a sibling app; reporting reads its tables through `apps.get_model` so that the
-ledger reports keep working (with no outstanding invoices) on an install without billing."""
+Reporting sits above both rooms and imports them plainly; they never import reporting
+(they announce changes through `core.hooks.money_moved`)."""
 
 from datetime import date
 
-from django.apps import apps
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Q, QuerySet
 
+from billing.models import Invoice, InvoiceStatus
 from ledger.models import Transaction, TransactionType
 
 # Invoices that are not (yet, or any more) owed: excluded from outstanding and aging.
-NOT_OWED_STATUSES = ("Draft", "Cancelled")
+NOT_OWED_STATUSES = (InvoiceStatus.DRAFT, InvoiceStatus.CANCELLED)
 REPORTED_TYPES = (TransactionType.INCOME, TransactionType.EXPENSE)
-
-
-def _billing_model(name: str) -> type[Model] | None:
-    try:
-        return apps.get_model("billing", name)
-    except LookupError:
-        return None
-
-
-def invoice_model() -> type[Model] | None:
-    return _billing_model("Invoice")
-
-
-def payment_model() -> type[Model] | None:
-    return _billing_model("Payment")
 
 
 def reported_transactions(start: date | None = None, end: date | None = None) -> QuerySet:
@@ -37,12 +21,9 @@ def reported_transactions(start: date | None = None, end: date | None = None) ->
     return query.filter(_date_range(start, end))
 
 
-def owed_invoices(start: date | None = None, end: date | None = None) -> QuerySet | None:
-    """Invoices dated in [start, end) that count as owed (None without billing)."""
-    invoice = invoice_model()
-    if invoice is None:
-        return None
-    return invoice.objects.exclude(status__in=NOT_OWED_STATUSES).filter(_date_range(start, end))
+def owed_invoices(start: date | None = None, end: date | None = None) -> QuerySet:
+    """Invoices dated in [start, end) that count as owed."""
+    return Invoice.objects.exclude(status__in=NOT_OWED_STATUSES).filter(_date_range(start, end))
 
 
 def _date_range(start: date | None, end: date | None) -> Q:

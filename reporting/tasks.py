@@ -4,7 +4,7 @@ from datetime import date
 
 from celery import shared_task
 
-from api.db import using_alias
+from core.db import using_alias
 from reporting import services
 
 

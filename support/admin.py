@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 
-from api.exceptions import DomainError
+from core.errors import DomainError
 from support import services
 from support.models import Department, ReplyAuthor, Ticket, TicketReply, TicketStatus
 

@@ -1,7 +1,7 @@
 import django_filters
 from django.db.models import Q
 
-from api.filters import FilterSet
+from core.filters import FilterSet
 from support.models import Department, Ticket, TicketPriority, TicketStatus
 
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from api.fields import EmailField
+from core.fields import EmailField
 from customers.models import Customer
 from support.models import (
     Department,

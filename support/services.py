@@ -6,8 +6,8 @@ from typing import Any
 from django.db import IntegrityError
 from django.utils import timezone
 
-from api.db import atomic
-from api.exceptions import ConflictError, DomainValidationError
+from core.db import atomic
+from core.errors import ConflictError, DomainValidationError
 from support.models import (
     TICKET_NUMBER_PREFIX,
     Department,

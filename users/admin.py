@@ -7,9 +7,9 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.utils import timezone
 
-from api.usage import flush_all as flush_usage
 from users import services
 from users.models import ApiKey, ApiKeyUsage, User
+from users.usage import flush_all as flush_usage
 
 
 class UserCreationForm(forms.ModelForm):

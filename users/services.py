@@ -12,8 +12,8 @@ from django.db import IntegrityError, connections
 from django.db.models import F, Q
 from django.utils import timezone
 
-from api.db import LIVE, SANDBOX, atomic, using_alias
-from api.exceptions import ConflictError, DomainValidationError
+from core.db import LIVE, SANDBOX, atomic, using_alias
+from core.errors import ConflictError, DomainValidationError
 from users import key_cache
 from users.models import ApiKey, ApiKeyUsage, Role, User
 from users.roles import group_name_for
@@ -162,7 +162,7 @@ def api_key_drop_signature(*, api_key: ApiKey) -> ApiKey:
 def api_key_usage_add(*, api_key_id: int, day: date, counts: dict[int, int]) -> None:
     """Adds request counts by status class (`{2: n, 4: m}`) to the key's row for `day`. One
     INSERT ... ON CONFLICT DO UPDATE (PostgreSQL and SQLite >= 3.24), so concurrent flushes
-    never lose a count. Called by `api.usage` with counts buffered in the cache."""
+    never lose a count. Called by `users.usage` with counts buffered in the cache."""
     amounts = [int(counts.get(status_class, 0)) for status_class in USAGE_COLUMNS]
     if not any(amounts):
         return

@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
-from api.exceptions import ConflictError, DomainValidationError
+from core.errors import ConflictError, DomainValidationError
 from webhooks import catalog, services
 from webhooks.models import Attempt, Delivery, Endpoint, Event
 from webhooks.target_guard import url_target_problem

@@ -19,7 +19,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from api.db import atomic
+from core.db import atomic
 from webhooks.catalog import subscribes_to
 from webhooks.models import Attempt, Delivery, Endpoint, Event
 from webhooks.services import endpoint_disable

@@ -13,9 +13,9 @@ from functools import partial
 
 from django.utils import timezone
 
-from api.db import atomic, current_alias, on_commit
-from api.exceptions import ConflictError, DomainValidationError
-from api.serialization import to_json_data
+from core.db import atomic, current_alias, on_commit
+from core.errors import ConflictError, DomainValidationError
+from core.serialization import to_json_data
 from webhooks import catalog
 from webhooks.models import Delivery, Endpoint, Event
 from webhooks.signing import secret_new

@@ -7,7 +7,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError
 
-from api.db import LIVE, using_alias
+from core.db import LIVE, using_alias
 from webhooks import delivery
 
 logger = logging.getLogger("ledgerline.webhooks")

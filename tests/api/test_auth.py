@@ -6,10 +6,10 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from api.usage import flush_all
 from tests.factories import CustomerFactory, make_api_key
 from users.models import ApiKey
 from users.services import api_key_revoke, hash_key
+from users.usage import flush_all
 
 pytestmark = pytest.mark.django_db
 

@@ -1,10 +1,10 @@
-"""The Redis cache backend (api/cache.py): Django's, with one client per pool and an atomic,
+"""The Redis cache backend (core/cache.py): Django's, with one client per pool and an atomic,
 single-round-trip `incr`."""
 
 import pytest
 from django.core.cache import caches
 
-from api.cache import RedisCache
+from core.cache import RedisCache
 from tests.markers import requires_redis
 
 pytestmark = requires_redis

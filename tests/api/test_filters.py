@@ -1,4 +1,4 @@
-"""api.filters.FilterSet: the form class is built once per FilterSet class, and filtering and
+"""core.filters.FilterSet: the form class is built once per FilterSet class, and filtering and
 its validation behave as before on every request."""
 
 import pytest

@@ -226,7 +226,7 @@ def test_new_invoice_cannot_claim_to_be_paid(api, customer):
 
 def test_create_refreshes_rollups_for_the_invoice_date(api, customer, monkeypatch):
     calls = []
-    monkeypatch.setattr("billing.services.rollups_refresh_on_commit", lambda **kw: calls.append(kw))
+    monkeypatch.setattr("billing.services.money_moved", lambda **kw: calls.append(kw))
 
     api.post("/api/v2/invoices", body(customer), format="json")
 
@@ -540,7 +540,7 @@ def test_draft_is_issued_by_setting_unpaid(api):
 def test_moving_the_date_refreshes_both_months(api, monkeypatch):
     invoice = make_invoice(date=datetime.date(2024, 1, 15))
     calls = []
-    monkeypatch.setattr("billing.services.rollups_refresh_on_commit", lambda **kw: calls.append(kw))
+    monkeypatch.setattr("billing.services.money_moved", lambda **kw: calls.append(kw))
 
     api.patch(f"/api/v2/invoices/{invoice.pk}", {"date": "2024-02-01"}, format="json")
 

@@ -5,9 +5,9 @@ from decimal import Decimal
 import pytest
 from django.db import connections
 
-from api.exceptions import DomainValidationError
 from billing import numbering, services
 from billing.models import Invoice, Payment
+from core.errors import DomainValidationError
 from tests.billing.factories import AccountFactory, item, make_invoice, make_quote
 from tests.factories import CustomerFactory
 from tests.markers import requires_postgres

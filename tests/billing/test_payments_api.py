@@ -251,7 +251,7 @@ def test_payment_refreshes_rollups_for_invoice_and_payment_dates(
     api, invoice, account, monkeypatch
 ):
     calls = []
-    monkeypatch.setattr("billing.services.rollups_refresh_on_commit", lambda **kw: calls.append(kw))
+    monkeypatch.setattr("billing.services.money_moved", lambda **kw: calls.append(kw))
 
     pay(api, invoice, account, 10, date="2024-03-01")
 
@@ -261,7 +261,7 @@ def test_payment_refreshes_rollups_for_invoice_and_payment_dates(
 def test_void_refreshes_rollups(api, invoice, account, monkeypatch):
     payment = make_payment(invoice, "10", account=account)
     calls = []
-    monkeypatch.setattr("billing.services.rollups_refresh_on_commit", lambda **kw: calls.append(kw))
+    monkeypatch.setattr("billing.services.money_moved", lambda **kw: calls.append(kw))
 
     api.post(f"/api/v2/invoices/{invoice.pk}/payments/{payment.pk}/void")
 

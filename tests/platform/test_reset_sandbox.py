@@ -4,14 +4,14 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from api.db import SANDBOX, using_alias
-from api.sandbox import _same_database
-from api.tasks import reset_sandbox
+from core.db import SANDBOX, using_alias
 from customers.demo import COMPANIES
 from customers.models import Customer
 from tests.factories import CustomerFactory
 from tests.platform.conftest import sandbox_client
 from users.models import User
+from users.sandbox import _same_database
+from users.tasks import reset_sandbox
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
 
@@ -85,7 +85,7 @@ def test_celery_task_resets_the_sandbox():
 def test_beat_schedules_the_task_daily(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["sandbox-reset"]
 
-    assert entry["task"] == reset_sandbox.name == "api.tasks.reset_sandbox"
+    assert entry["task"] == reset_sandbox.name == "users.tasks.reset_sandbox"
 
 
 def test_reset_refuses_when_sandbox_is_the_live_database(settings):

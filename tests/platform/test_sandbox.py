@@ -5,7 +5,7 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from api.db import SANDBOX, using_alias
+from core.db import SANDBOX, using_alias
 from customers.models import Customer
 from tests.factories import CustomerFactory, UserFactory, make_api_key
 from tests.platform.conftest import sandbox_client

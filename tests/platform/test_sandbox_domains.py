@@ -8,8 +8,8 @@ from datetime import date
 
 import pytest
 
-from api.db import SANDBOX
 from billing.models import Invoice
+from core.db import SANDBOX
 from tests.factories import UserFactory
 from tests.platform.conftest import sandbox_client
 from tests.webhooks.receiver import Receiver

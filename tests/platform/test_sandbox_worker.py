@@ -62,7 +62,7 @@ def test_worker_runs_the_reset_task_on_the_sandbox_only():
 
     with celery_worker():
         # As beat sends it: by name (results are not kept, so wait on the database).
-        app.send_task("api.tasks.reset_sandbox")
+        app.send_task("users.tasks.reset_sandbox")
         _wait_for_reset()
 
     assert Customer.objects.using("sandbox").count() == len(COMPANIES)

@@ -4,8 +4,8 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.db import DataError, connection
 
-from api.db import SANDBOX, using_alias
 from api.exceptions import exception_handler
+from core.db import SANDBOX, using_alias
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
 

@@ -3,9 +3,9 @@
 import pytest
 from django.utils import timezone
 
-from api.usage import flush_all
 from tests.factories import CustomerFactory, UserFactory
 from users.models import ApiKeyUsage
+from users.usage import flush_all
 
 pytestmark = pytest.mark.django_db
 
@@ -159,7 +159,7 @@ def test_a_second_flush_moves_nothing_twice(api):
 
 
 def test_the_beat_task_flushes(api):
-    from api.tasks import flush_api_usage
+    from users.tasks import flush_api_usage
 
     api.get("/api/v2/customers")
     api.get("/api/v2/customers")

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from kombu.exceptions import OperationalError
 
-from api.db import atomic
+from core.db import atomic
 from reporting import tasks
 from reporting.hooks import rollups_refresh_on_commit
 from reporting.models import RollupCategoryLine, RollupMonth

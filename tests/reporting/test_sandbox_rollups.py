@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from api.db import SANDBOX, using_alias
+from core.db import SANDBOX, using_alias
 from ledger.models import Account
 from reporting.models import RollupMonth
 from tests.platform.conftest import sandbox_client

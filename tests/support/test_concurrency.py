@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.db import connections
 
-from api.exceptions import ConflictError
+from core.errors import ConflictError
 from customers import lead_services
 from customers.models import Customer, Lead
 from support import services

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from api.db import atomic
+from core.db import atomic
 from tests.factories import CustomerFactory
 from tests.webhooks.factories import EndpointFactory, EventFactory
 from tests.webhooks.receiver import Receiver

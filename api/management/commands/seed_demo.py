@@ -5,7 +5,7 @@ from importlib.util import find_spec
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from api.db import LIVE, using_alias
+from core.db import LIVE, using_alias
 
 # Each domain app may have a `demo.py` with `load(*, size: str, stdout) -> str` returning a
 # one-line summary. Order matters: later loaders use earlier data (payments need accounts).

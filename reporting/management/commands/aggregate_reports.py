@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from api.db import LIVE, using_alias
+from core.db import LIVE, using_alias
 from reporting.services import rollups_rebuild
 
 

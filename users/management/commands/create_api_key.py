@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from api.db import LIVE, using_alias
-from api.exceptions import DomainValidationError
+from core.db import LIVE, using_alias
+from core.errors import DomainValidationError
 from users.models import Role, User
 from users.services import api_key_create, user_create, user_sandbox_mirror
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from api.db import LIVE, using_alias
+from core.db import LIVE, using_alias
 from webhooks.delivery import attempts_prune
 
 

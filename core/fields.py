@@ -4,7 +4,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from rest_framework import serializers
 
-from api.money import CENT
+from core.money import CENT
 
 INVALID_EMAIL = "Invalid email format"
 AMOUNT_POSITIVE = "Amount must be greater than 0"

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connections, transaction
 
-from api.db import SANDBOX, using_alias
+from core.db import SANDBOX, using_alias
 from users.models import ApiKey
 from users.services import user_sandbox_mirror
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from api.sandbox import SandboxConfigurationError, sandbox_reset
+from users.sandbox import SandboxConfigurationError, sandbox_reset
 
 
 class Command(BaseCommand):

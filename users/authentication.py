@@ -1,8 +1,8 @@
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
-from api.db import LIVE, SANDBOX, set_alias
 from api.request_signing import signature_is_valid
+from core.db import LIVE, SANDBOX, set_alias
 from users.services import api_key_authenticate, user_sandbox_mirror
 
 

@@ -1,7 +1,7 @@
 """The Redis cache backend: Django's own, with two changes that every API request feels.
 
 Each API request touches the cache for its rate limit (django-ratelimit) and its usage count
-(`api.usage`). Django's client (5.2) builds a new `redis.Redis` object for every operation
+(`users.usage`). Django's client (5.2) builds a new `redis.Redis` object for every operation
 (about 80 response callbacks registered each time) and does `incr` as `EXISTS` then `INCRBY`:
 two round trips, and not atomic: a rate-limit window that expires between the two leaves a
 counter without a TTL that never resets, so the key stays limited for good.
@@ -11,7 +11,7 @@ counter without a TTL that never resets, so the key stays limited for good.
 - `incr` as one server-side script (`EXISTS` + `INCRBY` atomically, one round trip), keeping
   Django's contract: `ValueError` when the key is missing.
 
-`redis()` hands the shared client to code that needs Redis itself (`api.usage` counts a
+`redis()` hands the shared client to code that needs Redis itself (`users.usage` counts a
 request in one scripted round trip). Used when `REDIS_URL` is set (config/settings.py).
 """
 

@@ -5,7 +5,7 @@ Counting happens in the shared cache (Redis INCR: atomic across processes, no ro
 in the database: a per-request UPDATE on the key's row and an UPSERT on its day row made every
 concurrent request of one integration queue on the same two row locks (docs/performance.md).
 The buffered counts reach the database at most once per `API_USAGE_FLUSH_SECONDS` per key,
-written by the first request after the interval, by the beat task `api.tasks.flush_api_usage`,
+written by the first request after the interval, by the beat task `users.tasks.flush_api_usage`,
 and whenever the admin shows usage, so what staff see is current.
 """
 
@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.utils import timezone
 
-from api.cache import RedisCache
+from core.cache import RedisCache
 from users.models import ApiKey
 from users.services import USAGE_COLUMNS, api_key_usage_add, api_key_use_add
 
@@ -126,3 +126,17 @@ def flush_all() -> int:
     recent = timezone.now() - timedelta(days=7)
     ids = ApiKey.objects.exclude(revoked_at__lt=recent).values_list("pk", flat=True)
     return sum(flush_key(pk) for pk in ids)
+
+
+class ApiUsageMiddleware:
+    """Counts every response to a request made with an API key, whatever answered it (the
+    view, the exception handler, an idempotent replay). DRF's authentication leaves the key on
+    the Django request as `request.auth`; the API hallway itself knows nothing of keys."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        record(request, response)
+        return response
