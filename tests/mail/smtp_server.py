@@ -4,6 +4,7 @@ down), hold messages before answering (a worker killed mid-send), or refuse them
 
 import asyncio
 import email
+import logging
 import socket
 import threading
 import time
@@ -12,6 +13,9 @@ from email.message import EmailMessage as MimeMessage
 from email.policy import default as default_policy
 
 from aiosmtpd.controller import Controller
+
+# aiosmtpd logs every SMTP command at INFO.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 def free_port() -> int:
@@ -35,10 +39,11 @@ class Received:
         return str(self.parsed["Subject"])
 
     def text(self) -> str:
-        return self.parsed.get_body(preferencelist=("plain",)).get_content()
+        # Line ends as written (the wire has CRLF).
+        return self.parsed.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
 
     def html(self) -> str:
-        return self.parsed.get_body(preferencelist=("html",)).get_content()
+        return self.parsed.get_body(preferencelist=("html",)).get_content().replace("\r\n", "\n")
 
     def attachments(self) -> list[tuple[str, bytes, str]]:
         return [
