@@ -236,6 +236,7 @@ SPECTACULAR_SETTINGS = {
         "LeadStatusEnum": "customers.models.LeadStatus",
         "TicketStatusEnum": "support.models.TicketStatus",
         "DeliveryStatusEnum": "webhooks.models.Delivery.Status",
+        "EmailStatusEnum": "mail.models.EmailMessage.Status",
         # Three different `type` choice sets: products, Income/Expense (categories and new
         # transactions), and a transaction's type as shown (with Transfer).
         "ProductTypeEnum": "billing.models.ProductType",
