@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "support",
     "reporting",
     "webhooks",
+    "mail",
 ]
 
 MIDDLEWARE = [
@@ -177,6 +178,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "users.tasks.reset_sandbox",
         "schedule": crontab(hour=4, minute=0),
     },
+    "mail-sweep": {
+        "task": "mail.tasks.sweep_due_emails",
+        "schedule": timedelta(seconds=env.int("EMAIL_SWEEP_SECONDS", default=60)),
+    },
 }
 
 # --- Webhooks --------------------------------------------------------------------------------
@@ -231,6 +236,7 @@ SPECTACULAR_SETTINGS = {
         "LeadStatusEnum": "customers.models.LeadStatus",
         "TicketStatusEnum": "support.models.TicketStatus",
         "DeliveryStatusEnum": "webhooks.models.Delivery.Status",
+        "EmailStatusEnum": "mail.models.EmailMessage.Status",
         # Three different `type` choice sets: products, Income/Expense (categories and new
         # transactions), and a transaction's type as shown (with Transfer).
         "ProductTypeEnum": "billing.models.ProductType",
@@ -280,5 +286,50 @@ LOGGING = {
     "loggers": {"django.request": {"level": "ERROR"}},
 }
 
+# --- The company (invoice PDFs, email header and signature) -----------------------------------
 COMPANY_NAME = env.str("COMPANY_NAME", default="Ledgerline Demo Co.")
 COMPANY_ADDRESS = env.str("COMPANY_ADDRESS", default="1 Ledger Lane, Springfield, US")
+COMPANY_EMAIL = env.str("COMPANY_EMAIL", default="billing@example.com")
+COMPANY_PHONE = env.str("COMPANY_PHONE", default="")
+COMPANY_WEBSITE = env.str("COMPANY_WEBSITE", default="")
+
+# --- Email (contract section 10, docs/email.md) ------------------------------------------------
+# EMAIL_URL is django-environ's email URL (smtp://user:pass@host:587, smtp+ssl://…,
+# consolemail://). A provider through django-anymail: set EMAIL_BACKEND to its backend
+# (anymail.backends.postmark.EmailBackend) and its ANYMAIL_* variables instead. Neither set
+# and DEBUG off: nothing is sent, and sending answers 409 (mail.services.mail_sending_enabled).
+EMAIL_URL = env.str("EMAIL_URL", default="consolemail://" if DEBUG else "")
+_email_backend = env.str("EMAIL_BACKEND", default="")
+EMAIL_ENABLED = bool(EMAIL_URL or _email_backend)
+if EMAIL_URL:
+    globals().update(
+        {k: v for k, v in env.email_url_config(EMAIL_URL).items() if v not in (None, "")}
+    )
+if _email_backend:
+    EMAIL_BACKEND = _email_backend
+elif not EMAIL_URL:
+    # Not configured: Django's own mail (error reports) goes nowhere rather than to a
+    # localhost:25 that is not there.
+    EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+# Anymail reads its provider credentials from this dict: ANYMAIL_POSTMARK_SERVER_TOKEN=… in
+# the environment becomes ANYMAIL["POSTMARK_SERVER_TOKEN"].
+ANYMAIL = {
+    name.removeprefix("ANYMAIL_"): value
+    for name, value in env.ENVIRON.items()
+    if name.startswith("ANYMAIL_")
+}
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"{COMPANY_NAME} <{COMPANY_EMAIL}>")
+SERVER_EMAIL = env.str("SERVER_EMAIL", default=COMPANY_EMAIL)
+# Seconds per SMTP socket operation; Django's default (none) could hold a worker forever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# The sandbox never mails real people: its messages are recorded and "sent" to nowhere unless
+# this points somewhere (a Mailpit, say).
+SANDBOX_EMAIL_URL = env.str("SANDBOX_EMAIL_URL", default="dummymail://")
+SANDBOX_EMAIL = env.email_url_config(SANDBOX_EMAIL_URL) if SANDBOX_EMAIL_URL else {}
+EMAIL_RETRY_DELAYS = [
+    int(x) for x in env.list("EMAIL_RETRY_DELAYS", default=["60", "300", "1800", "7200"])
+]
+EMAIL_PAYMENT_RECEIPTS = env.bool("EMAIL_PAYMENT_RECEIPTS", default=True)
+INVOICE_REMINDER_DAYS = [
+    int(x) for x in env.list("INVOICE_REMINDER_DAYS", default=["-3", "1", "7", "14"])
+]

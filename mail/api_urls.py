@@ -1,0 +1,6 @@
+from mail.views import EmailMessageViewSet
+
+
+def api_routes(router):
+    router.register("emails", EmailMessageViewSet, basename="email")
+    return []
