@@ -18,6 +18,7 @@ DOMAIN_ROUTE_MODULES = [
     "support.api_urls",
     "reporting.api_urls",
     "webhooks.api_urls",
+    "audit.api_urls",
     "api.platform_urls",
 ]
 

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "support",
     "reporting",
     "webhooks",
+    "audit",
 ]
 
 MIDDLEWARE = [
