@@ -12,8 +12,8 @@ import uuid
 
 from core.actor import Actor, reset_actor, set_actor
 from core.db import LIVE, reset_alias, set_alias
-from core.request_id import reset_request_id, set_request_id
 from core.request_id import current_request_id as _current_request_id
+from core.request_id import reset_request_id, set_request_id
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 

@@ -5,45 +5,78 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('actor_type', models.CharField(choices=[('api_key', 'API key'), ('user', 'Admin user'), ('system', 'System')], max_length=10)),
-                ('actor_id', models.BigIntegerField(blank=True, null=True)),
-                ('actor_name', models.CharField(blank=True, max_length=255)),
-                ('action', models.CharField(max_length=100)),
-                ('resource', models.CharField(max_length=50)),
-                ('resource_id', models.CharField(max_length=64)),
-                ('changes', models.JSONField(blank=True, default=dict)),
-                ('request_id', models.CharField(blank=True, max_length=128)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                (
+                    "actor_type",
+                    models.CharField(
+                        choices=[
+                            ("api_key", "API key"),
+                            ("user", "Admin user"),
+                            ("system", "System"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("actor_id", models.BigIntegerField(blank=True, null=True)),
+                ("actor_name", models.CharField(blank=True, max_length=255)),
+                ("action", models.CharField(max_length=100)),
+                ("resource", models.CharField(max_length=50)),
+                ("resource_id", models.CharField(max_length=64)),
+                ("changes", models.JSONField(blank=True, default=dict)),
+                ("request_id", models.CharField(blank=True, max_length=128)),
             ],
             options={
-                'verbose_name': 'audit entry',
-                'verbose_name_plural': 'audit entries',
-                'ordering': ['-id'],
-                'indexes': [models.Index(fields=['resource', 'resource_id', 'id'], name='audit_resource_idx'), models.Index(fields=['actor_type', 'id'], name='audit_actor_type_idx'), models.Index(fields=['at'], name='audit_at_idx')],
+                "verbose_name": "audit entry",
+                "verbose_name_plural": "audit entries",
+                "ordering": ["-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["resource", "resource_id", "id"], name="audit_resource_idx"
+                    ),
+                    models.Index(fields=["actor_type", "id"], name="audit_actor_type_idx"),
+                    models.Index(fields=["at"], name="audit_at_idx"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Books',
+            name="Books",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, editable=False, primary_key=True, serialize=False)),
-                ('closed_through', models.DateField(blank=True, help_text='Last day of the closed period. Empty: no period is closed.', null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.PositiveSmallIntegerField(
+                        default=1, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                (
+                    "closed_through",
+                    models.DateField(
+                        blank=True,
+                        help_text="Last day of the closed period. Empty: no period is closed.",
+                        null=True,
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': 'books',
-                'verbose_name_plural': 'books',
-                'constraints': [models.CheckConstraint(condition=models.Q(('id', 1)), name='books_one_row')],
+                "verbose_name": "books",
+                "verbose_name_plural": "books",
+                "constraints": [
+                    models.CheckConstraint(condition=models.Q(("id", 1)), name="books_one_row")
+                ],
             },
         ),
     ]

@@ -37,8 +37,16 @@ def test_audit_record_stores_actor_request_id_and_changes():
         reset_request_id(token)
 
     stored = AuditEvent.objects.get(pk=entry.pk)
-    assert (stored.actor_type, stored.actor_id, stored.actor_name) == ("api_key", key.pk, "Billing sync")
-    assert (stored.action, stored.resource, stored.resource_id) == ("invoice.updated", "invoice", "7")
+    assert (stored.actor_type, stored.actor_id, stored.actor_name) == (
+        "api_key",
+        key.pk,
+        "Billing sync",
+    )
+    assert (stored.action, stored.resource, stored.resource_id) == (
+        "invoice.updated",
+        "invoice",
+        "7",
+    )
     assert stored.changes == {"amount": [100.0, 150.0]}
     assert stored.request_id == "req-123"
 
