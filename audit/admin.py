@@ -21,6 +21,47 @@ def is_administrator(request) -> bool:
     return bool(user.is_active and user.is_superuser)
 
 
+class AuditHistoryMixin:
+    """The "history" panel of a room's change page (invoice, customer, transaction): its last
+    entries, newest first, and a link to all of them. Add `"audit_history"` to the page's
+    `readonly_fields` (and `fields`/`fieldsets` if it lists them) and set `audit_resource`
+    to the `resource` its services record. One query per page."""
+
+    audit_resource: str = ""
+    audit_history_size = 10
+
+    @admin.display(description="History")
+    def audit_history(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        entries = list(
+            AuditEvent.objects.filter(resource=self.audit_resource, resource_id=str(obj.pk))[
+                : self.audit_history_size
+            ]
+        )
+        if not entries:
+            return "No recorded changes."
+        rows = [
+            format_html(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                entry.at.strftime("%Y-%m-%d %H:%M"),
+                entry.action,
+                entry.actor_name,
+                ", ".join(entry.changes) or "—",
+            )
+            for entry in entries
+        ]
+        link = (
+            reverse("admin:audit_auditevent_changelist")
+            + f"?resource={self.audit_resource}&resource_id={obj.pk}"
+        )
+        return format_html(
+            '<table>{}</table><a href="{}">All entries</a>',
+            format_html("".join(["{}"] * len(rows)), *rows),
+            link,
+        )
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ServiceAdmin):
     """Read-only: no add, change or delete permission for anyone, so every field is shown

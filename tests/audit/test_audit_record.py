@@ -8,7 +8,7 @@ import pytest
 
 from audit.changes import diff_fields, snapshot
 from audit.models import AuditEvent
-from audit.services import audit_record
+from audit.services import audit_record, audit_record_many
 from core.actor import Actor, acting_as
 from core.db import atomic
 from core.request_id import reset_request_id, set_request_id
@@ -120,3 +120,24 @@ def test_snapshot_of_chosen_fields():
     customer = CustomerFactory(account="Acme", city="Oslo")
 
     assert snapshot(customer, ["account", "city"]) == {"account": "Acme", "city": "Oslo"}
+
+
+def test_audit_record_many_is_one_statement_for_a_batch(django_assert_num_queries):
+    with (
+        acting_as(Actor.system("command:import")),
+        django_assert_num_queries(1),
+    ):
+        audit_record_many(
+            action="customer.created",
+            resource="customer",
+            entries=[(1, {"account": [None, "A"]}), (2, {"account": [None, "B"]})],
+        )
+
+    assert list(
+        AuditEvent.objects.order_by("resource_id").values_list(
+            "resource_id", "actor_name", "changes"
+        )
+    ) == [
+        ("1", "command:import", {"account": [None, "A"]}),
+        ("2", "command:import", {"account": [None, "B"]}),
+    ]
