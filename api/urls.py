@@ -19,6 +19,7 @@ DOMAIN_ROUTE_MODULES = [
     "reporting.api_urls",
     "webhooks.api_urls",
     "mail.api_urls",
+    "audit.api_urls",
     "api.platform_urls",
 ]
 

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "reporting",
     "webhooks",
     "mail",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -212,7 +213,8 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     "COERCE_DECIMAL_TO_STRING": False,
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%SZ",
-    "DATE_FORMAT": "%Y-%m-%d",
+    # ISO 8601 (`date.isoformat()`): strftime("%Y") does not zero-pad years before 1000.
+    "DATE_FORMAT": "iso-8601",
     "PAGE_SIZE": 20,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

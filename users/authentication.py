@@ -2,6 +2,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
 from api.request_signing import signature_is_valid
+from core.actor import Actor, set_actor
 from core.db import LIVE, SANDBOX, set_alias
 from users.services import api_key_authenticate, user_sandbox_mirror
 
@@ -33,6 +34,9 @@ class ApiKeyAuthentication(BaseAuthentication):
         if key.require_signature and not signature_is_valid(request._request, key.signing_secret):
             raise AuthenticationFailed()
         set_alias(SANDBOX if key.is_sandbox else LIVE)
+        # Whatever this request changes is recorded as done by this key (the audit trail);
+        # the request-id middleware resets it when the request ends.
+        set_actor(Actor.api_key(key))
         # A sandbox request acts as the sandbox's own row for the key's owner, so anything it
         # stores with a user foreign key points at a row of the sandbox database.
         user = user_sandbox_mirror(user=key.user) if key.is_sandbox else key.user
