@@ -126,9 +126,7 @@ def test_payment_transactions_are_read_only_in_the_admin(admin_client, api):
     assert page.status_code == 200
     assert "amount" not in page.context["adminform"].form.fields  # shown read-only
     assert post.status_code == delete.status_code == 302
-    owned = (
-        "This transaction belongs to an invoice payment: change or void it through the payment."
-    )
+    owned = "This transaction belongs to an invoice payment: change or void it through the payment."
     assert messages_of(post) == [owned]
     assert messages_of(delete)[-1] == owned  # (the post's message is still unread)
     txn.refresh_from_db()
