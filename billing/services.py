@@ -199,6 +199,7 @@ def invoice_create(
     to today and `due_date` to 30 days later; both lie in the business date window. Announces
     `invoice.created`."""
     issued = date or timezone.localdate()
+    business_dates_check(date=issued)  # before a default is derived from it
     due = due_date or issued + timedelta(days=PAYMENT_TERMS_DAYS)
     _dates_check(issued=issued, due=due)
     lines = lines_build(items=items)
@@ -411,6 +412,7 @@ def quote_create(
     """Creates a quote numbered `QUO-YYYY-NNN` with totals computed like an invoice's.
     `date` defaults to today and `valid_until` to 30 days later. Announces `quote.created`."""
     issued = date or timezone.localdate()
+    business_dates_check(date=issued)  # before a default is derived from it
     valid = valid_until or issued + timedelta(days=QUOTE_VALIDITY_DAYS)
     _quote_dates_check(issued=issued, valid=valid)
     _quote_status_check(status)
@@ -489,6 +491,7 @@ def quote_convert(
     A Declined, Expired (valid_until passed) or already Converted quote is a 409. Announces
     `invoice.created` and `quote.converted`."""
     issued = date or timezone.localdate()
+    business_dates_check(date=issued)  # before a default is derived from it
     due = due_date or issued + timedelta(days=PAYMENT_TERMS_DAYS)
     _dates_check(issued=issued, due=due)
     with atomic():
