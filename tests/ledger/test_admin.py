@@ -151,3 +151,41 @@ def test_unused_category_is_deleted_in_the_admin(admin_client):
 
     assert response.status_code == 302
     assert not Category.objects.filter(pk=category.pk).exists()
+
+
+def test_bulk_delete_goes_through_the_service_row_by_row(admin_client, api):
+    account = AccountFactory()
+    ids = [
+        api.post(
+            "/api/v2/transactions",
+            {"type": "Income", "account_id": account.pk, "amount": amount, "date": "2024-01-05"},
+            format="json",
+        ).json()["data"]["id"]
+        for amount in ("1.00", "2.00")
+    ]
+
+    response = admin_client.post(
+        "/admin/ledger/transaction/",
+        {"action": "delete_selected", "_selected_action": ids, "post": "yes"},
+    )
+
+    assert response.status_code == 302
+    assert not Transaction.objects.exists()
+    deleted = Event.objects.filter(type="transaction.deleted")
+    assert sorted(event.data["id"] for event in deleted) == sorted(ids)
+
+
+def test_bulk_delete_with_a_refused_row_deletes_nothing(admin_client):
+    unused, used = CategoryFactory(), CategoryFactory()
+    TransactionFactory(category=used)
+
+    response = admin_client.post(
+        "/admin/ledger/category/",
+        {"action": "delete_selected", "_selected_action": [unused.pk, used.pk], "post": "yes"},
+    )
+
+    assert response.status_code == 302
+    assert messages_of(response) == [
+        "This category is used by transactions and cannot be deleted."
+    ]
+    assert Category.objects.count() == 2
