@@ -185,7 +185,5 @@ def test_bulk_delete_with_a_refused_row_deletes_nothing(admin_client):
     )
 
     assert response.status_code == 302
-    assert messages_of(response) == [
-        "This category is used by transactions and cannot be deleted."
-    ]
+    assert messages_of(response) == ["This category is used by transactions and cannot be deleted."]
     assert Category.objects.count() == 2
