@@ -1,10 +1,10 @@
 """Staff screens for products, invoices, payments and quotes.
 
-The admin never writes billing rows itself: the invoice and quote pages collect the main form
-and the item (and payment) inlines, then hand them to the same services as the API in
-`save_related`, so numbering, totals, statuses and payments follow exactly the same rules.
-A rule a service refuses (a 400 or 409 in the API) rolls the whole save back and comes back
-to the page as an error message.
+The admin never writes billing rows itself (core.admin.ServiceAdmin): the invoice and quote
+pages collect the main form and the item (and payment) inlines, then hand them to the same
+services as the API, so numbering, totals, statuses and payments follow exactly the same
+rules. A rule a service refuses (a 400 or 409 in the API) rolls the whole save back and comes
+back to the page as an error message.
 """
 
 import io
@@ -13,7 +13,7 @@ import zipfile
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse
 from django.utils.html import format_html
 
 from billing import selectors, services
@@ -28,48 +28,12 @@ from billing.models import (
     QuoteStatus,
 )
 from billing.pdf import invoice_pdf, invoice_pdf_filename
-from core.errors import DomainError, DomainValidationError
+from core.admin import ServiceAdmin
 
 ITEM_FIELDS = ["product", "description", "qty", "amount", "tax_rate"]
 INVOICE_FORM_FIELDS = ["customer", "date", "due_date", "status", "discount", "notes"]
 QUOTE_FORM_FIELDS = ["customer", "date", "valid_until", "status", "discount", "notes"]
 PAYMENT_FORM_FIELDS = ["amount", "date", "account", "method", "note"]
-
-
-def _error_text(exc: DomainError) -> str:
-    if isinstance(exc, DomainValidationError):
-        return "; ".join(f"{field}: {message}" for field, message in exc.errors.items())
-    return exc.message
-
-
-class ServiceErrorsMixin:
-    """Turns a service's refusal during a save or delete into an error message on the page
-    instead of a server error. The admin view's own transaction has rolled back by then."""
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except DomainError as exc:
-            self.message_user(request, _error_text(exc), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
-
-    def delete_view(self, request, object_id, extra_context=None):
-        try:
-            return super().delete_view(request, object_id, extra_context)
-        except DomainError as exc:
-            self.message_user(request, _error_text(exc), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path().rsplit("delete/", 1)[0])
-
-    def construct_change_message(self, request, form, formsets, add=False):
-        # The inlines are saved by the services, not by formset.save(), so the formsets have
-        # no new/changed/deleted object lists to describe; the history names the form fields.
-        return super().construct_change_message(request, form, [], add)
-
-    def get_actions(self, request):
-        # Bulk delete would bypass the services' rules (paid invoices, converted quotes).
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
 
 
 def _formset_items(formset) -> list[dict]:
@@ -91,21 +55,35 @@ def _formset_of(formsets, model):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ServiceAdmin):
     list_display = ["name", "type", "price", "tax_rate", "updated_at"]
     list_filter = ["type"]
     search_fields = ["name", "description"]
     readonly_fields = ["created_at", "updated_at"]
     fields = ["name", "type", "price", "tax_rate", "description", "created_at", "updated_at"]
 
-    def save_model(self, request, obj, form, change):
-        data = {f: form.cleaned_data[f] for f in services.PRODUCT_FIELDS if f in form.cleaned_data}
-        if change:
-            services.product_update(product=obj, data=data)
-        else:
-            obj.pk = services.product_create(data=data).pk
+    def service_create(self, request, form, formsets):
+        data = form.cleaned_data
+        return services.product_create(
+            name=data["name"],
+            price=data["price"],
+            description=data["description"],
+            type=data["type"],
+            tax_rate=data["tax_rate"],
+        )
 
-    def delete_model(self, request, obj):
+    def service_update(self, request, obj, form, formsets):
+        data = form.cleaned_data
+        return services.product_update(
+            product=obj,
+            name=data["name"],
+            price=data["price"],
+            description=data["description"],
+            type=data["type"],
+            tax_rate=data["tax_rate"],
+        )
+
+    def service_delete(self, request, obj):
         services.product_delete(product=obj)
 
 
@@ -216,7 +194,7 @@ class InvoiceAdminForm(forms.ModelForm):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(ServiceErrorsMixin, admin.ModelAdmin):
+class InvoiceAdmin(ServiceAdmin):
     form = InvoiceAdminForm
     inlines = [InvoiceItemInline, PaymentInline]
     list_display = [
@@ -260,36 +238,55 @@ class InvoiceAdmin(ServiceErrorsMixin, admin.ModelAdmin):
     def overdue(self, obj: Invoice) -> bool:
         return obj.is_overdue
 
-    def has_delete_permission(self, request, obj=None):
-        # Same rule as services.invoice_delete: paid invoices and invoices with payments stay.
-        if obj is not None and (obj.status == InvoiceStatus.PAID or obj.payments.exists()):
-            return False
-        return super().has_delete_permission(request, obj)
-
-    def save_model(self, request, obj, form, change):
-        # Written in save_related, together with its items and payments, by the services.
-        return None
-
-    def save_related(self, request, form, formsets, change):
-        data = {name: form.cleaned_data.get(name) for name in INVOICE_FORM_FIELDS}
+    def service_create(self, request, form, formsets):
+        data = form.cleaned_data
         items_formset = _formset_of(formsets, InvoiceItem)
-        items = _formset_items(items_formset) if items_formset is not None else None
-        if change:
-            update = dict(data)
-            if items is not None and items_formset.has_changed():
-                update["items"] = items
-            invoice = services.invoice_update(invoice=form.instance, data=update)
-        else:
-            invoice = services.invoice_create(items=items or [], **data)
+        invoice = services.invoice_create(
+            customer=data["customer"],
+            items=_formset_items(items_formset) if items_formset is not None else [],
+            date=data["date"],
+            due_date=data["due_date"],
+            discount=data["discount"],
+            notes=data["notes"],
+            status=data["status"],
+        )
+        self._record_payments(invoice, formsets)
+        return invoice
+
+    def service_update(self, request, obj, form, formsets):
+        data = form.cleaned_data
+        items_formset = _formset_of(formsets, InvoiceItem)
+        items = None
+        if items_formset is not None and items_formset.has_changed():
+            items = _formset_items(items_formset)
+        invoice = services.invoice_update(
+            invoice=obj,
+            customer=data.get("customer"),
+            date=data.get("date"),
+            due_date=data.get("due_date"),
+            discount=data.get("discount"),
+            notes=data.get("notes"),
+            status=data.get("status"),
+            items=items,
+        )
+        self._record_payments(invoice, formsets)
+        return invoice
+
+    def _record_payments(self, invoice: Invoice, formsets) -> None:
         payments_formset = _formset_of(formsets, Payment)
         for payment_form in payments_formset.extra_forms if payments_formset else []:
             if payment_form.has_changed() and payment_form.cleaned_data:
-                fields = {k: payment_form.cleaned_data.get(k) for k in PAYMENT_FORM_FIELDS}
-                services.payment_record(invoice=invoice, **fields)
-        form.instance.pk = invoice.pk
-        form.instance.invoice_number = invoice.invoice_number
+                data = payment_form.cleaned_data
+                services.payment_record(
+                    invoice=invoice,
+                    amount=data["amount"],
+                    account=data["account"],
+                    date=data["date"],
+                    method=data["method"],
+                    note=data["note"],
+                )
 
-    def delete_model(self, request, obj):
+    def service_delete(self, request, obj):
         services.invoice_delete(invoice=obj)
 
     @admin.action(description="Download PDF (a zip for several invoices)")
@@ -313,7 +310,7 @@ class InvoiceAdmin(ServiceErrorsMixin, admin.ModelAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(ServiceAdmin):
     """The payment log. Payments are recorded from their invoice's page and voided here."""
 
     list_display = ["id", "invoice_link", "date", "amount", "method", "account", "voided_at"]
@@ -336,6 +333,10 @@ class PaymentAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        # A payment is never edited: recorded on its invoice's page, voided by the action.
+        return False
+
     def has_delete_permission(self, request, obj=None):
         return False
 
@@ -349,11 +350,12 @@ class PaymentAdmin(admin.ModelAdmin):
     def void_payments(self, request, queryset: QuerySet[Payment]):
         voided = 0
         for payment in queryset.filter(voided_at__isnull=True).order_by("invoice_id", "id"):
-            try:
-                services.payment_void(payment=payment)
+            if self.run_service(
+                request,
+                lambda payment=payment: services.payment_void(payment=payment),
+                refusal_prefix=f"Payment {payment.pk}: ",
+            ):
                 voided += 1
-            except DomainError as exc:
-                self.message_user(request, f"Payment {payment.pk}: {_error_text(exc)}", "error")
         self.message_user(request, f"{voided} payment(s) voided.", messages.SUCCESS)
 
 
@@ -384,7 +386,7 @@ class QuoteAdminForm(forms.ModelForm):
 
 
 @admin.register(Quote)
-class QuoteAdmin(ServiceErrorsMixin, admin.ModelAdmin):
+class QuoteAdmin(ServiceAdmin):
     form = QuoteAdminForm
     inlines = [QuoteItemInline]
     list_display = [
@@ -422,46 +424,58 @@ class QuoteAdmin(ServiceErrorsMixin, admin.ModelAdmin):
     def shown_status(self, obj: Quote) -> str:
         return obj.effective_status()
 
-    def has_change_permission(self, request, obj=None):
-        # A converted quote is the record of where its invoice came from: view only.
+    def get_readonly_fields(self, request, obj=None):
+        # A converted quote is the record of where its invoice came from: shown read-only
+        # (saving it anyway is refused by the service).
         if obj is not None and obj.status == QuoteStatus.CONVERTED:
-            return False
-        return super().has_change_permission(request, obj)
+            return [*QUOTE_FORM_FIELDS, *self.readonly_fields]
+        return self.readonly_fields
 
-    def has_delete_permission(self, request, obj=None):
-        if obj is not None and obj.status == QuoteStatus.CONVERTED:
-            return False
-        return super().has_delete_permission(request, obj)
-
-    def save_model(self, request, obj, form, change):
-        return None
-
-    def save_related(self, request, form, formsets, change):
-        data = {n: form.cleaned_data.get(n) for n in QUOTE_FORM_FIELDS if n in form.cleaned_data}
+    def service_create(self, request, form, formsets):
+        data = form.cleaned_data
         items_formset = _formset_of(formsets, QuoteItem)
-        items = _formset_items(items_formset) if items_formset is not None else None
-        if change:
-            if items is not None and items_formset.has_changed():
-                data["items"] = items
-            quote = services.quote_update(quote=form.instance, data=data)
-        else:
-            quote = services.quote_create(items=items or [], **data)
-        form.instance.pk = quote.pk
-        form.instance.quote_number = quote.quote_number
+        return services.quote_create(
+            customer=data["customer"],
+            items=_formset_items(items_formset) if items_formset is not None else [],
+            date=data["date"],
+            valid_until=data["valid_until"],
+            discount=data["discount"],
+            notes=data["notes"],
+            status=data["status"],
+        )
 
-    def delete_model(self, request, obj):
+    def service_update(self, request, obj, form, formsets):
+        data = form.cleaned_data
+        items_formset = _formset_of(formsets, QuoteItem)
+        items = None
+        if items_formset is not None and items_formset.has_changed():
+            items = _formset_items(items_formset)
+        return services.quote_update(
+            quote=obj,
+            customer=data.get("customer"),
+            date=data.get("date"),
+            valid_until=data.get("valid_until"),
+            discount=data.get("discount"),
+            notes=data.get("notes"),
+            status=data.get("status"),
+            items=items,
+        )
+
+    def service_delete(self, request, obj):
         services.quote_delete(quote=obj)
 
     @admin.action(description="Convert to invoice")
     def convert_to_invoice(self, request, queryset: QuerySet[Quote]):
         for quote in queryset.order_by("id"):
-            try:
-                invoice = services.quote_convert(quote=quote)
-            except DomainError as exc:
-                self.message_user(request, f"{quote.quote_number}: {_error_text(exc)}", "error")
-                continue
-            self.message_user(
+            converted = self.run_service(
                 request,
-                f"{quote.quote_number} converted to {invoice.invoice_number}.",
-                messages.SUCCESS,
+                lambda quote=quote: services.quote_convert(quote=quote),
+                refusal_prefix=f"{quote.quote_number}: ",
             )
+            if converted:
+                quote.refresh_from_db()
+                self.message_user(
+                    request,
+                    f"{quote.quote_number} converted to {quote.invoice.invoice_number}.",
+                    messages.SUCCESS,
+                )

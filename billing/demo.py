@@ -95,7 +95,7 @@ def load(*, size: str, stdout) -> str:
             status=InvoiceStatus.DRAFT if paid == "draft" else None,
         )
         if paid == "cancelled":
-            services.invoice_update(invoice=invoice, data={"status": InvoiceStatus.CANCELLED})
+            services.invoice_update(invoice=invoice, status=InvoiceStatus.CANCELLED)
         elif isinstance(paid, int | float):
             _pay(invoice, fraction=Decimal(str(paid)), account=account, issued=issued)
         made_invoices += 1

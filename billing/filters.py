@@ -11,7 +11,7 @@ from billing.models import (
     Quote,
     QuoteStatus,
 )
-from core.filters import FilterSet
+from core.filters import BusinessDateFilter, FilterSet
 
 
 class ProductFilter(FilterSet):
@@ -28,8 +28,8 @@ class InvoiceFilter(FilterSet):
 
     status = django_filters.ChoiceFilter(choices=InvoiceStatus.choices)
     customer_id = django_filters.NumberFilter(field_name="customer_id")
-    date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte")
-    date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte")
+    date_from = BusinessDateFilter(field_name="date", lookup_expr="gte")
+    date_to = BusinessDateFilter(field_name="date", lookup_expr="lte")
     updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     overdue = django_filters.BooleanFilter(method="filter_overdue")
 
@@ -51,8 +51,8 @@ class QuoteFilter(FilterSet):
 
     status = django_filters.ChoiceFilter(choices=QuoteStatus.choices, method="filter_status")
     customer_id = django_filters.NumberFilter(field_name="customer_id")
-    date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte")
-    date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte")
+    date_from = BusinessDateFilter(field_name="date", lookup_expr="gte")
+    date_to = BusinessDateFilter(field_name="date", lookup_expr="lte")
     updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:

@@ -19,7 +19,7 @@ from billing.models import (
     Quote,
     QuoteStatus,
 )
-from core.fields import MoneyField, PositiveMoneyField
+from core.fields import BusinessDateField, MoneyField, PositiveMoneyField
 from customers.models import Customer
 from ledger.models import Account
 
@@ -180,8 +180,8 @@ class InvoiceSerializer(serializers.ModelSerializer):
 
 class InvoiceInputSerializer(serializers.Serializer):
     customer_id = related_id(Customer, "Customer", source="customer")
-    date = serializers.DateField(required=False)
-    due_date = serializers.DateField(required=False)
+    date = BusinessDateField(required=False)
+    due_date = BusinessDateField(required=False)
     items = LineItemInputSerializer(many=True, allow_empty=False, max_length=MAX_ITEMS)
     discount = non_negative_money("Discount", required=False)
     notes = serializers.CharField(required=False, allow_blank=True)
@@ -229,7 +229,7 @@ class PaymentSerializer(serializers.ModelSerializer):
 
 class PaymentInputSerializer(serializers.Serializer):
     amount = PositiveMoneyField()
-    date = serializers.DateField(required=False, default=timezone.localdate)
+    date = BusinessDateField(required=False, default=timezone.localdate)
     account_id = related_id(Account, "Account", source="account")
     method = serializers.ChoiceField(
         choices=PaymentMethod.choices, required=False, default=PaymentMethod.BANK_TRANSFER
@@ -279,8 +279,8 @@ class QuoteSerializer(serializers.ModelSerializer):
 
 class QuoteInputSerializer(serializers.Serializer):
     customer_id = related_id(Customer, "Customer", source="customer")
-    date = serializers.DateField(required=False)
-    valid_until = serializers.DateField(required=False)
+    date = BusinessDateField(required=False)
+    valid_until = BusinessDateField(required=False)
     items = LineItemInputSerializer(many=True, allow_empty=False, max_length=MAX_ITEMS)
     discount = non_negative_money("Discount", required=False)
     notes = serializers.CharField(required=False, allow_blank=True)
@@ -288,5 +288,5 @@ class QuoteInputSerializer(serializers.Serializer):
 
 
 class QuoteConvertSerializer(serializers.Serializer):
-    date = serializers.DateField(required=False)
-    due_date = serializers.DateField(required=False)
+    date = BusinessDateField(required=False)
+    due_date = BusinessDateField(required=False)

@@ -6,32 +6,39 @@ money (line amounts, totals, amount paid, balance due) and invoice status are re
 from their stored parts, never incremented and never computed in `Model.save()`.
 """
 
-from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
 
 from billing import numbering
+from billing.documents import (
+    lines_build,
+    lines_of,
+    lines_store,
+    period_check,
+    revision_apply,
+    revision_of,
+    totals_apply,
+)
+from billing.events import invoice_payload, payment_payload, quote_payload
 from billing.models import (
     OPEN_QUOTE_STATUSES,
     Invoice,
-    InvoiceItem,
     InvoiceStatus,
-    LineItem,
     Payment,
     PaymentMethod,
     Product,
+    ProductType,
     Quote,
-    QuoteItem,
     QuoteStatus,
 )
-from billing.totals import LineAmounts, document_totals, line_amounts
 from core.db import atomic
 from core.errors import ConflictError, DomainValidationError
-from core.fields import AMOUNT_POSITIVE
+from core.fields import AMOUNT_POSITIVE, business_dates_check
 from core.hooks import money_moved
 from core.money import ZERO, to_cents
+from core.services import model_update
 from customers.models import Customer
 from ledger.models import Account
 from ledger.services import payment_transaction_create, payment_transaction_void
@@ -39,9 +46,7 @@ from webhooks.services import event_publish
 
 PAYMENT_TERMS_DAYS = 30
 QUOTE_VALIDITY_DAYS = 30
-PRODUCT_FIELDS = ("name", "price", "description", "type", "tax_rate")
-# The fields that make an invoice's money: locked once the invoice is paid in full.
-LINE_KEYS = ("product_id", "description", "amount", "qty", "tax_rate")
+PRODUCT_FIELDS = ["name", "price", "description", "type", "tax_rate"]
 OPEN_INVOICE_STATUSES = (
     InvoiceStatus.UNPAID,
     InvoiceStatus.PARTIALLY_PAID,
@@ -52,149 +57,49 @@ DUE_BEFORE_DATE = "Due date cannot be before the invoice date."
 VALID_UNTIL_BEFORE_DATE = "Valid until cannot be before the quote date."
 
 
-# --- payloads (the resource as the API shows it, for events) -------------------------------
-
-
-def product_payload(product: Product) -> dict:
-    from billing.serializers import ProductSerializer
-
-    return ProductSerializer(product).data
-
-
-def invoice_payload(invoice: Invoice) -> dict:
-    from billing.serializers import InvoiceSerializer
-
-    return InvoiceSerializer(invoice).data
-
-
-def payment_payload(payment: Payment) -> dict:
-    from billing.serializers import PaymentSerializer
-
-    return PaymentSerializer(payment).data
-
-
-def quote_payload(quote: Quote) -> dict:
-    from billing.serializers import QuoteSerializer
-
-    return QuoteSerializer(quote).data
-
-
 # --- products ------------------------------------------------------------------------------
 
 
-def product_create(*, data: dict) -> Product:
+def product_create(
+    *,
+    name: str,
+    price: Decimal = ZERO,
+    description: str = "",
+    type: str = ProductType.SERVICE,
+    tax_rate: Decimal = ZERO,
+) -> Product:
     """Creates a product or service. No event: products are catalog data, not business events."""
     with atomic():
-        return Product.objects.create(**{k: v for k, v in data.items() if k in PRODUCT_FIELDS})
+        return Product.objects.create(
+            name=name, price=price, description=description or "", type=type, tax_rate=tax_rate
+        )
 
 
-def product_update(*, product: Product, data: dict) -> Product:
-    """Updates catalog fields. Existing invoice lines keep the price and tax rate they were
-    issued with (they are copied onto the line, never read through the product)."""
+def product_update(
+    *,
+    product: Product,
+    name: str | None = None,
+    price: Decimal | None = None,
+    description: str | None = None,
+    type: str | None = None,
+    tax_rate: Decimal | None = None,
+) -> Product:
+    """Updates the catalog fields given (None: unchanged). Existing invoice lines keep the
+    price and tax rate they were issued with (they are copied onto the line, never read
+    through the product)."""
+    given = dict(name=name, price=price, description=description, type=type, tax_rate=tax_rate)
+    data = {key: value for key, value in given.items() if value is not None}
     with atomic():
-        changed = [k for k in PRODUCT_FIELDS if k in data]
-        for name in changed:
-            setattr(product, name, data[name])
-        product.save(update_fields=[*changed, "updated_at"])
+        product = Product.objects.select_for_update().get(pk=product.pk)
+        product, _ = model_update(instance=product, fields=PRODUCT_FIELDS, data=data)
     return product
 
 
 def product_delete(*, product: Product) -> None:
-    """Deletes a product; lines that used it keep their copied description and prices."""
+    """Deletes a product (of concurrent deletes, one succeeds and the rest find nothing);
+    lines that used it keep their copied description and prices."""
     with atomic():
-        product.delete()
-
-
-# --- lines and totals ----------------------------------------------------------------------
-
-
-def _lines_build(*, items: list[dict], path: str = "items") -> list[dict]:
-    """Validates and completes item inputs: a line with a `product` takes the product's name,
-    price and tax rate for whatever it does not give itself. Returns the line rows with their
-    rounded amounts; raises one DomainValidationError listing every bad item field."""
-    if not items:
-        raise DomainValidationError({path: "Add at least one item."})
-    errors: dict[str, str] = {}
-    lines: list[dict] = []
-    for index, item in enumerate(items):
-        product: Product | None = item.get("product")
-        description = (item.get("description") or "").strip() or (product.name if product else "")
-        amount = item.get("amount")
-        if amount is None and product is not None:
-            amount = product.price
-        tax_rate = item.get("tax_rate")
-        if tax_rate is None:
-            tax_rate = product.tax_rate if product is not None else ZERO
-        qty = item.get("qty")
-        qty = Decimal(1) if qty is None else Decimal(qty)
-        where = f"{path}.{index}"
-        if not description:
-            errors[f"{where}.description"] = "This field is required."
-        if amount is None:
-            errors[f"{where}.amount"] = "This field is required."
-        elif to_cents(amount) <= 0:
-            errors[f"{where}.amount"] = AMOUNT_POSITIVE
-        if qty <= 0:
-            errors[f"{where}.qty"] = "Quantity must be greater than 0."
-        if not ZERO <= Decimal(tax_rate) <= 100:
-            errors[f"{where}.tax_rate"] = "Tax rate must be between 0 and 100."
-        if any(key.startswith(where + ".") for key in errors):
-            continue
-        amount = to_cents(amount)
-        parts = line_amounts(qty=qty, unit_price=amount, tax_rate=Decimal(tax_rate))
-        lines.append(
-            {
-                "product": product,
-                "description": description,
-                "amount": amount,
-                "qty": qty,
-                "tax_rate": Decimal(tax_rate),
-                "line_subtotal": parts.subtotal,
-                "line_tax": parts.tax,
-                "position": index,
-            }
-        )
-    if errors:
-        raise DomainValidationError(errors)
-    return lines
-
-
-def _line_key(line: LineItem | dict) -> tuple:
-    if isinstance(line, dict):
-        product = line["product"]
-        values = (product.pk if product is not None else None, line["description"])
-        numbers = (line["amount"], line["qty"], line["tax_rate"])
-    else:
-        values = (line.product_id, line.description)
-        numbers = (line.amount, line.qty, line.tax_rate)
-    return values + tuple(Decimal(n).normalize() for n in numbers)
-
-
-def _lines_differ(current: Iterable[LineItem], new_lines: list[dict]) -> bool:
-    return [_line_key(line) for line in current] != [_line_key(line) for line in new_lines]
-
-
-def _discount_check(*, discount: Decimal, subtotal: Decimal) -> None:
-    if discount > subtotal:
-        raise DomainValidationError(
-            {"discount": f"Discount cannot be more than the subtotal ({subtotal})."}
-        )
-
-
-def _apply_totals(document: Invoice | Quote, lines: Iterable[LineItem | dict]) -> None:
-    def parts(line):
-        if isinstance(line, dict):
-            return line["line_subtotal"], line["line_tax"]
-        return line.line_subtotal, line.line_tax
-
-    totals = document_totals(
-        lines=[LineAmounts(*parts(line)) for line in lines], discount=document.discount
-    )
-    _discount_check(discount=totals.discount, subtotal=totals.subtotal)
-    document.subtotal = totals.subtotal
-    document.discount = totals.discount
-    document.tax = totals.tax
-    document.total = totals.total
+        Product.objects.select_for_update().get(pk=product.pk).delete()
 
 
 # --- invoices ------------------------------------------------------------------------------
@@ -240,8 +145,8 @@ def _apply_payments(invoice: Invoice) -> None:
 
 
 def _dates_check(*, issued: date, due: date) -> None:
-    if due < issued:
-        raise DomainValidationError({"due_date": DUE_BEFORE_DATE})
+    business_dates_check(date=issued, due_date=due)
+    period_check(start=issued, end=due, field="due_date", message=DUE_BEFORE_DATE)
 
 
 def _invoice_insert(
@@ -264,7 +169,7 @@ def _invoice_insert(
         notes=notes,
         invoice_number=numbering.number_next(kind=numbering.INVOICE, year=date.year),
     )
-    _apply_totals(invoice, lines)
+    totals_apply(invoice, lines)
     invoice.status = (
         InvoiceStatus.DRAFT
         if status == InvoiceStatus.DRAFT
@@ -273,7 +178,7 @@ def _invoice_insert(
     invoice.amount_paid = ZERO
     invoice.balance_due = invoice.total
     invoice.save()
-    InvoiceItem.objects.bulk_create([InvoiceItem(invoice=invoice, **line) for line in lines])
+    lines_store(invoice, lines)
     event_publish(event_type="invoice.created", data=invoice_payload(invoice))
     money_moved(dates=[invoice.date])
     return invoice
@@ -291,11 +196,13 @@ def invoice_create(
 ) -> Invoice:
     """Creates an invoice with its next `INV-YYYY-NNN` number (year of `date`), its lines
     rounded half-up to the cent, and totals summed from those stored parts. `date` defaults
-    to today and `due_date` to 30 days later. Announces `invoice.created`."""
+    to today and `due_date` to 30 days later; both lie in the business date window. Announces
+    `invoice.created`."""
     issued = date or timezone.localdate()
+    business_dates_check(date=issued)  # before a default is derived from it
     due = due_date or issued + timedelta(days=PAYMENT_TERMS_DAYS)
     _dates_check(issued=issued, due=due)
-    lines = _lines_build(items=items)
+    lines = lines_build(items=items)
     with atomic():
         return _invoice_insert(
             customer=customer,
@@ -312,55 +219,53 @@ def _invoice_lock(invoice: Invoice) -> Invoice:
     return Invoice.objects.select_for_update().get(pk=invoice.pk)
 
 
-def invoice_update(*, invoice: Invoice, data: dict) -> Invoice:
-    """Applies the given fields (`customer`, `date`, `due_date`, `discount`, `notes`, `status`,
-    `items` replacing all lines). Guarantees, under a lock on the invoice row: a Paid invoice's
-    lines, discount and customer never change (409); a new total never drops below what was
-    already paid (409); status and balance are recomputed from lines and payments. Announces
-    `invoice.updated`, and `invoice.paid` if the edit made it Paid."""
-    lines = _lines_build(items=data["items"]) if "items" in data else None
+def invoice_update(
+    *,
+    invoice: Invoice,
+    customer: Customer | None = None,
+    date: date | None = None,
+    due_date: date | None = None,
+    discount: Decimal | None = None,
+    notes: str | None = None,
+    status: str | None = None,
+    items: list[dict] | None = None,
+) -> Invoice:
+    """Applies the arguments given (None: unchanged; `items` replaces all lines). Guarantees,
+    under a lock on the invoice row: a Paid invoice's lines, discount and customer never
+    change (409); a new total never drops below what was already paid (409); status and
+    balance are recomputed from lines and payments. Announces `invoice.updated`, and
+    `invoice.paid` if the edit made it Paid."""
+    business_dates_check(date=date, due_date=due_date)
+    lines = lines_build(items=items) if items is not None else None
     with atomic():
         invoice = _invoice_lock(invoice)
         before_status, before_date = invoice.status, invoice.date
         paid = _amount_paid(invoice)
-        current_lines = list(invoice.items.all())
-        lines_change = lines is not None and _lines_differ(current_lines, lines)
-        discount = to_cents(data["discount"]) if data.get("discount") is not None else None
-        discount_change = discount is not None and discount != invoice.discount
-        customer = data.get("customer")
+        revision = revision_of(invoice, lines=lines, discount=discount)
         customer_change = customer is not None and customer.pk != invoice.customer_id
 
-        if (lines_change or discount_change) and invoice.status == InvoiceStatus.PAID:
+        if revision.changes_money and invoice.status == InvoiceStatus.PAID:
             raise ConflictError("A paid invoice's items and discount cannot be edited.")
         if customer_change and invoice.payments.exists():
             raise ConflictError("An invoice with payments cannot move to another customer.")
 
-        issued = data.get("date") or invoice.date
-        due = data.get("due_date") or invoice.due_date
+        issued, due = date or invoice.date, due_date or invoice.due_date
         _dates_check(issued=issued, due=due)
 
         if customer_change:
             invoice.customer = customer
         invoice.date, invoice.due_date = issued, due
-        if "notes" in data:
-            invoice.notes = data["notes"] or ""
-        if discount is not None:
-            invoice.discount = discount
-        _apply_totals(invoice, lines if lines_change else current_lines)
+        revision_apply(invoice, revision, notes=notes)
         if invoice.total < paid:
             raise ConflictError(
                 f"The new total {invoice.total} would be less than the {paid} already paid."
             )
         invoice.status = _status_resolve(
-            requested=data.get("status"), current=invoice.status, total=invoice.total, paid=paid
+            requested=status, current=invoice.status, total=invoice.total, paid=paid
         )
         _apply_payments(invoice)
         invoice.save()
-        if lines_change:
-            invoice.items.all().delete()
-            InvoiceItem.objects.bulk_create(
-                [InvoiceItem(invoice=invoice, **line) for line in lines]
-            )
+        lines_store(invoice, revision.lines, replace=True)
         event_publish(event_type="invoice.updated", data=invoice_payload(invoice))
         if invoice.status == InvoiceStatus.PAID and before_status != InvoiceStatus.PAID:
             event_publish(event_type="invoice.paid", data=invoice_payload(invoice))
@@ -403,6 +308,7 @@ def payment_record(
     `payment.received`, `invoice.updated`, and `invoice.paid` when it becomes Paid."""
     amount = to_cents(amount)
     paid_on = date or timezone.localdate()
+    business_dates_check(date=paid_on)
     if amount <= 0:
         raise DomainValidationError({"amount": AMOUNT_POSITIVE})
     with atomic():
@@ -421,8 +327,8 @@ def payment_record(
             account=account,
             amount=amount,
             date=paid_on,
-            description=f"Payment for invoice {invoice.invoice_number}",
             invoice_id=invoice.pk,
+            description=f"Payment for invoice {invoice.invoice_number}",
         )
         payment = Payment.objects.create(
             invoice=invoice,
@@ -488,6 +394,11 @@ def _quote_status_check(status: str | None) -> None:
         )
 
 
+def _quote_dates_check(*, issued: date, valid: date) -> None:
+    business_dates_check(date=issued, valid_until=valid)
+    period_check(start=issued, end=valid, field="valid_until", message=VALID_UNTIL_BEFORE_DATE)
+
+
 def quote_create(
     *,
     customer: Customer,
@@ -501,11 +412,11 @@ def quote_create(
     """Creates a quote numbered `QUO-YYYY-NNN` with totals computed like an invoice's.
     `date` defaults to today and `valid_until` to 30 days later. Announces `quote.created`."""
     issued = date or timezone.localdate()
+    business_dates_check(date=issued)  # before a default is derived from it
     valid = valid_until or issued + timedelta(days=QUOTE_VALIDITY_DAYS)
-    if valid < issued:
-        raise DomainValidationError({"valid_until": VALID_UNTIL_BEFORE_DATE})
+    _quote_dates_check(issued=issued, valid=valid)
     _quote_status_check(status)
-    lines = _lines_build(items=items)
+    lines = lines_build(items=items)
     with atomic():
         quote = Quote(
             customer=customer,
@@ -516,9 +427,9 @@ def quote_create(
             status=status or QuoteStatus.DRAFT,
             quote_number=numbering.number_next(kind=numbering.QUOTE, year=issued.year),
         )
-        _apply_totals(quote, lines)
+        totals_apply(quote, lines)
         quote.save()
-        QuoteItem.objects.bulk_create([QuoteItem(quote=quote, **line) for line in lines])
+        lines_store(quote, lines)
         event_publish(event_type="quote.created", data=quote_payload(quote))
     return quote
 
@@ -527,34 +438,37 @@ def _quote_lock(quote: Quote) -> Quote:
     return Quote.objects.select_for_update().get(pk=quote.pk)
 
 
-def quote_update(*, quote: Quote, data: dict) -> Quote:
-    """Applies the given fields (`customer`, `date`, `valid_until`, `discount`, `notes`,
-    `status`, `items` replacing all lines). A converted quote is frozen (409). Announces
-    `quote.updated`."""
-    _quote_status_check(data.get("status"))
-    lines = _lines_build(items=data["items"]) if "items" in data else None
+def quote_update(
+    *,
+    quote: Quote,
+    customer: Customer | None = None,
+    date: date | None = None,
+    valid_until: date | None = None,
+    discount: Decimal | None = None,
+    notes: str | None = None,
+    status: str | None = None,
+    items: list[dict] | None = None,
+) -> Quote:
+    """Applies the arguments given (None: unchanged; `items` replaces all lines). A converted
+    quote is frozen (409). Announces `quote.updated`."""
+    _quote_status_check(status)
+    business_dates_check(date=date, valid_until=valid_until)
+    lines = lines_build(items=items) if items is not None else None
     with atomic():
         quote = _quote_lock(quote)
         if quote.status == QuoteStatus.CONVERTED:
             raise ConflictError("A converted quote cannot be edited.")
-        issued = data.get("date") or quote.date
-        valid = data.get("valid_until") or quote.valid_until
-        if valid < issued:
-            raise DomainValidationError({"valid_until": VALID_UNTIL_BEFORE_DATE})
+        issued, valid = date or quote.date, valid_until or quote.valid_until
+        _quote_dates_check(issued=issued, valid=valid)
         quote.date, quote.valid_until = issued, valid
-        for name in ("customer", "status"):
-            if data.get(name) is not None:
-                setattr(quote, name, data[name])
-        if "notes" in data:
-            quote.notes = data["notes"] or ""
-        if data.get("discount") is not None:
-            quote.discount = to_cents(data["discount"])
-        current_lines = list(quote.items.all())
-        _apply_totals(quote, lines if lines is not None else current_lines)
+        if customer is not None:
+            quote.customer = customer
+        if status is not None:
+            quote.status = status
+        revision = revision_of(quote, lines=lines, discount=discount)
+        revision_apply(quote, revision, notes=notes)
         quote.save()
-        if lines is not None:
-            quote.items.all().delete()
-            QuoteItem.objects.bulk_create([QuoteItem(quote=quote, **line) for line in lines])
+        lines_store(quote, revision.lines, replace=True)
         event_publish(event_type="quote.updated", data=quote_payload(quote))
     return quote
 
@@ -577,6 +491,7 @@ def quote_convert(
     A Declined, Expired (valid_until passed) or already Converted quote is a 409. Announces
     `invoice.created` and `quote.converted`."""
     issued = date or timezone.localdate()
+    business_dates_check(date=issued)  # before a default is derived from it
     due = due_date or issued + timedelta(days=PAYMENT_TERMS_DAYS)
     _dates_check(issued=issued, due=due)
     with atomic():
@@ -587,21 +502,9 @@ def quote_convert(
             raise ConflictError(f"This quote was already converted to {number}.")
         if status not in OPEN_QUOTE_STATUSES:
             raise ConflictError(f"This quote is {status} and cannot be converted.")
-        lines = _lines_build(
-            items=[
-                {
-                    "product": item.product,
-                    "description": item.description,
-                    "amount": item.amount,
-                    "qty": item.qty,
-                    "tax_rate": item.tax_rate,
-                }
-                for item in quote.items.select_related("product")
-            ]
-        )
         invoice = _invoice_insert(
             customer=quote.customer,
-            lines=lines,
+            lines=lines_build(items=lines_of(quote)),
             date=issued,
             due_date=due,
             discount=quote.discount,

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from api.viewsets import ServiceViewSet
 from billing import selectors, services
 from billing.filters import InvoiceFilter, ProductFilter, QuoteFilter
-from billing.models import Product
+from billing.models import Product, ProductType
 from billing.pdf import invoice_pdf, invoice_pdf_filename
 from billing.serializers import (
     InvoiceInputSerializer,
@@ -23,6 +23,7 @@ from billing.serializers import (
     QuoteInputSerializer,
     QuoteSerializer,
 )
+from core.money import ZERO
 
 
 class ProductViewSet(ServiceViewSet):
@@ -33,10 +34,23 @@ class ProductViewSet(ServiceViewSet):
     ordering_fields = ["id", "name", "price", "created_at", "updated_at"]
 
     def create_object(self, data):
-        return services.product_create(data=data)
+        return services.product_create(
+            name=data["name"],
+            price=data["price"],
+            description=data.get("description", ""),
+            type=data.get("type", ProductType.SERVICE),
+            tax_rate=data.get("tax_rate", ZERO),
+        )
 
     def update_object(self, instance, data):
-        return services.product_update(product=instance, data=data)
+        return services.product_update(
+            product=instance,
+            name=data.get("name"),
+            price=data.get("price"),
+            description=data.get("description"),
+            type=data.get("type"),
+            tax_rate=data.get("tax_rate"),
+        )
 
     def destroy_object(self, instance):
         services.product_delete(product=instance)
@@ -53,10 +67,27 @@ class InvoiceViewSet(ServiceViewSet):
         return selectors.invoice_list()
 
     def create_object(self, data):
-        return services.invoice_create(**data)
+        return services.invoice_create(
+            customer=data["customer"],
+            items=data["items"],
+            date=data.get("date"),
+            due_date=data.get("due_date"),
+            discount=data.get("discount", ZERO),
+            notes=data.get("notes", ""),
+            status=data.get("status"),
+        )
 
     def update_object(self, instance, data):
-        return services.invoice_update(invoice=instance, data=data)
+        return services.invoice_update(
+            invoice=instance,
+            customer=data.get("customer"),
+            date=data.get("date"),
+            due_date=data.get("due_date"),
+            discount=data.get("discount"),
+            notes=data.get("notes"),
+            status=data.get("status"),
+            items=data.get("items"),
+        )
 
     def destroy_object(self, instance):
         services.invoice_delete(invoice=instance)
@@ -80,7 +111,15 @@ class InvoiceViewSet(ServiceViewSet):
             return self.get_paginated_response(PaymentSerializer(page, many=True).data)
         serializer = PaymentInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        payment = services.payment_record(invoice=invoice, **serializer.validated_data)
+        data = serializer.validated_data
+        payment = services.payment_record(
+            invoice=invoice,
+            amount=data["amount"],
+            account=data["account"],
+            date=data["date"],
+            method=data["method"],
+            note=data["note"],
+        )
         return Response(PaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=PaymentSerializer, filters=False)
@@ -124,10 +163,27 @@ class QuoteViewSet(ServiceViewSet):
         return selectors.quote_list()
 
     def create_object(self, data):
-        return services.quote_create(**data)
+        return services.quote_create(
+            customer=data["customer"],
+            items=data["items"],
+            date=data.get("date"),
+            valid_until=data.get("valid_until"),
+            discount=data.get("discount", ZERO),
+            notes=data.get("notes", ""),
+            status=data.get("status"),
+        )
 
     def update_object(self, instance, data):
-        return services.quote_update(quote=instance, data=data)
+        return services.quote_update(
+            quote=instance,
+            customer=data.get("customer"),
+            date=data.get("date"),
+            valid_until=data.get("valid_until"),
+            discount=data.get("discount"),
+            notes=data.get("notes"),
+            status=data.get("status"),
+            items=data.get("items"),
+        )
 
     def destroy_object(self, instance):
         services.quote_delete(quote=instance)
@@ -142,6 +198,9 @@ class QuoteViewSet(ServiceViewSet):
         quote = self.get_object()
         serializer = QuoteConvertSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        invoice = services.quote_convert(quote=quote, **serializer.validated_data)
+        data = serializer.validated_data
+        invoice = services.quote_convert(
+            quote=quote, date=data.get("date"), due_date=data.get("due_date")
+        )
         fresh = selectors.invoice_list().get(pk=invoice.pk)
         return Response(InvoiceSerializer(fresh).data, status=status.HTTP_201_CREATED)

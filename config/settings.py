@@ -4,7 +4,7 @@ A malformed variable fails loudly at start-up (django-environ raises), and produ
 refuses the development secret key.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import environ
@@ -117,6 +117,16 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True  # `make run` serves the admin's assets without collectstatic
+
+# Every business date (documents, payments, transactions, filters) must fall in this window
+# (core.fields.BusinessDateField): a year 9999 or 0001 typo would otherwise be stored and break
+# the monthly roll-ups. ISO dates; a malformed one fails at start-up.
+BUSINESS_DATE_MIN = date.fromisoformat(env.str("BUSINESS_DATE_MIN", default="1900-01-01"))
+BUSINESS_DATE_MAX = date.fromisoformat(env.str("BUSINESS_DATE_MAX", default="2199-12-31"))
+if not date(1000, 1, 1) <= BUSINESS_DATE_MIN <= BUSINESS_DATE_MAX < date(9999, 1, 1):
+    raise ImproperlyConfigured(
+        "BUSINESS_DATE_MIN must not be after BUSINESS_DATE_MAX, both within years 1000-9998."
+    )
 
 # --- Cache, broker, Celery -------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -101,13 +101,16 @@ class ServiceAdmin(admin.ModelAdmin):
             self.message_user(request, error_text(exc), messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 
-    def run_service(self, request, call, success: str | None = None) -> bool:
-        """For admin actions and buttons: runs `call()`, shows `success` or the refusal."""
+    def run_service(
+        self, request, call, success: str | None = None, refusal_prefix: str = ""
+    ) -> bool:
+        """For admin actions and buttons: runs `call()`, shows `success` or the refusal
+        (after `refusal_prefix`, e.g. "QUO-2024-001: ", when an action runs it per row)."""
         try:
             with transaction.atomic(using=router.db_for_write(self.model)):
                 call()
         except DomainError as exc:
-            self.message_user(request, error_text(exc), messages.ERROR)
+            self.message_user(request, refusal_prefix + error_text(exc), messages.ERROR)
             return False
         if success:
             self.message_user(request, success, messages.SUCCESS)

@@ -1,9 +1,12 @@
 """Serializer fields with the contract's wording and money rules, shared by every app."""
 
+import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.conf import settings
 from rest_framework import serializers
 
+from core.errors import DomainValidationError
 from core.money import CENT
 
 INVALID_EMAIL = "Invalid email format"
@@ -60,3 +63,62 @@ class PositiveMoneyField(MoneyField):
         if value <= 0:
             self.fail("min_value", min_value=self.min_value)
         return value
+
+
+# --- business dates --------------------------------------------------------------------------
+# One window for every business date (settings.BUSINESS_DATE_MIN/MAX), read at validation time
+# so a test's override_settings applies. Services check it too (`business_dates_check`), so the
+# admin, commands and demo data obey the same window as the API.
+
+
+def business_date_message() -> str:
+    low, high = settings.BUSINESS_DATE_MIN, settings.BUSINESS_DATE_MAX
+    return f"Date must be between {low.isoformat()} and {high.isoformat()}."
+
+
+def business_date_valid(value: datetime.date) -> bool:
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    return settings.BUSINESS_DATE_MIN <= value <= settings.BUSINESS_DATE_MAX
+
+
+def business_dates_check(**dates: datetime.date | None) -> None:
+    """Raises one DomainValidationError naming every given date outside the window."""
+    errors = {
+        name: business_date_message()
+        for name, value in dates.items()
+        if value is not None and not business_date_valid(value)
+    }
+    if errors:
+        raise DomainValidationError(errors)
+
+
+class BusinessDateField(serializers.DateField):
+    """A `YYYY-MM-DD` business date within the configured window."""
+
+    default_error_messages = {"out_of_window": "{message}"}
+
+    def to_internal_value(self, value):
+        parsed = super().to_internal_value(value)
+        if not business_date_valid(parsed):
+            self.fail("out_of_window", message=business_date_message())
+        return parsed
+
+
+def business_year_message() -> str:
+    low, high = settings.BUSINESS_DATE_MIN.year, settings.BUSINESS_DATE_MAX.year
+    return f"Year must be a whole number between {low} and {high}."
+
+
+class BusinessYearField(serializers.IntegerField):
+    """A calendar year of the business date window (report periods)."""
+
+    def to_internal_value(self, data):
+        try:
+            year = super().to_internal_value(data)
+        except serializers.ValidationError:
+            raise serializers.ValidationError(business_year_message()) from None
+        low, high = settings.BUSINESS_DATE_MIN.year, settings.BUSINESS_DATE_MAX.year
+        if not low <= year <= high:
+            raise serializers.ValidationError(business_year_message())
+        return year

@@ -1,9 +1,12 @@
-"""The FilterSet every API filter inherits."""
+"""The FilterSet every API filter inherits, and the business date filter."""
 
 from typing import ClassVar
 
 import django_filters
+from django import forms
 from django.utils.translation import get_language
+
+from core.fields import business_date_message, business_date_valid
 
 
 class FilterSet(django_filters.FilterSet):
@@ -29,3 +32,19 @@ class FilterSet(django_filters.FilterSet):
         if form_class is None:
             form_class = FilterSet._form_classes[key] = super().get_form_class()
         return form_class
+
+
+class BusinessDateFormField(forms.DateField):
+    def clean(self, value):
+        day = super().clean(value)
+        if day is not None and not business_date_valid(day):
+            raise forms.ValidationError(business_date_message(), code="out_of_window")
+        return day
+
+
+class BusinessDateFilter(django_filters.DateFilter):
+    """`?date_from=`/`?date_to=` and the like: a date within the business date window (the
+    same sentence as a body's date field), so a filter never reaches the database with a date
+    the data cannot hold."""
+
+    field_class = BusinessDateFormField

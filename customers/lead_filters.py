@@ -1,6 +1,6 @@
 import django_filters
 
-from core.filters import FilterSet
+from core.filters import BusinessDateFilter, FilterSet
 from customers.models import Lead, LeadStatus
 
 
@@ -10,8 +10,8 @@ class LeadFilter(FilterSet):
     email = django_filters.CharFilter(field_name="email", lookup_expr="iexact")
     customer_id = django_filters.NumberFilter(field_name="customer_id")
     updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    created_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
-    created_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
+    created_from = BusinessDateFilter(field_name="created_at", lookup_expr="date__gte")
+    created_to = BusinessDateFilter(field_name="created_at", lookup_expr="date__lte")
 
     class Meta:
         model = Lead

@@ -1,6 +1,6 @@
 import django_filters
 
-from core.filters import FilterSet
+from core.filters import BusinessDateFilter, FilterSet
 from ledger.models import Account, Category, Transaction, TransactionType
 
 
@@ -9,8 +9,8 @@ class TransactionFilter(FilterSet):
     account_id = django_filters.NumberFilter(field_name="account_id")
     category_id = django_filters.NumberFilter(field_name="category_id")
     # Inclusive on both ends (contract section 3).
-    date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte")
-    date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte")
+    date_from = BusinessDateFilter(field_name="date", lookup_expr="gte")
+    date_to = BusinessDateFilter(field_name="date", lookup_expr="lte")
     updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:

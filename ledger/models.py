@@ -46,6 +46,14 @@ class TransactionType(models.TextChoices):
     TRANSFER = "Transfer", "Transfer"
 
 
+class TransactionOrigin(models.TextChoices):
+    """Who owns a transaction's changes: a manual one changes through the ledger's own
+    endpoints; a payment's only through the service that recorded it (billing's payments)."""
+
+    MANUAL = "manual", "Manual"
+    PAYMENT = "payment", "Invoice payment"
+
+
 class TransactionQuerySet(models.QuerySet):
     def active(self):
         """Transactions that count: voided ones (a voided payment's) are kept for audit only."""
@@ -54,8 +62,9 @@ class TransactionQuerySet(models.QuerySet):
 
 class Transaction(models.Model):
     """One movement of money on one account. A transfer is two rows sharing `transfer_group`
-    (one `out`, one `in`), excluded from income and expenses. A payment's transaction is
-    linked from `billing.Payment.transaction` and changes only through the payment."""
+    (one `out`, one `in`), excluded from income and expenses. A transaction whose `origin` is
+    `payment` was recorded by billing through `ledger.services.payment_transaction_create`
+    and changes only through that payment (the ledger's own rule, on its own field)."""
 
     type = models.CharField(max_length=10, choices=TransactionType.choices)
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="transactions")
@@ -69,6 +78,12 @@ class Transaction(models.Model):
     transfer_direction = models.CharField(
         max_length=3, blank=True, choices=[("out", "Out"), ("in", "In")]
     )
+    origin = models.CharField(
+        max_length=10, choices=TransactionOrigin.choices, default=TransactionOrigin.MANUAL
+    )
+    # The invoice a payment's transaction was received for, held by value: the ledger does
+    # not import billing. Set once, by payment_transaction_create; null for manual ones.
+    invoice_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
     voided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)

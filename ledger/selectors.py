@@ -2,13 +2,11 @@
 
 from decimal import Decimal
 
-from django.core.exceptions import FieldDoesNotExist
 from django.db.models import (
     Case,
     DecimalField,
     Exists,
     F,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -26,16 +24,6 @@ SUM_FIELD = DecimalField(max_digits=20, decimal_places=2)
 
 # Money flowing into an account: income and the receiving leg of a transfer.
 INFLOW = Q(type=TransactionType.INCOME) | Q(type=TransactionType.TRANSFER, transfer_direction="in")
-
-
-def payment_link_exists() -> bool:
-    """Whether billing.Payment's reverse one-to-one (`Transaction.payment`) is installed. The
-    ledger works without billing; payment-only rules switch on when it is there."""
-    try:
-        Transaction._meta.get_field("payment")
-    except FieldDoesNotExist:
-        return False
-    return True
 
 
 def account_balance_subquery() -> Subquery:
@@ -72,15 +60,5 @@ def category_list() -> QuerySet[Category]:
 
 
 def transaction_list(*, include_voided: bool = False) -> QuerySet[Transaction]:
-    """Transactions with `invoice_id` annotated from the payment that owns them (null when
-    none, or when billing is not installed)."""
-    queryset = Transaction.objects.all() if include_voided else Transaction.objects.active()
-    if payment_link_exists():
-        return queryset.annotate(invoice_id=F("payment__invoice_id"))
-    return queryset.annotate(invoice_id=Value(None, output_field=IntegerField()))
-
-
-def transaction_belongs_to_payment(txn: Transaction) -> bool:
-    if not payment_link_exists():
-        return False
-    return Transaction.objects.filter(pk=txn.pk, payment__isnull=False).exists()
+    """Transactions that count (voided ones too for the admin's audit view)."""
+    return Transaction.objects.all() if include_voided else Transaction.objects.active()

@@ -2,10 +2,9 @@
 only validate shape; the ledger's rules (matching category type, payment-owned rows, ...)
 live in `ledger.services`."""
 
-from django.core.exceptions import ObjectDoesNotExist
 from rest_framework import serializers
 
-from core.fields import MoneyField, PositiveMoneyField
+from core.fields import BusinessDateField, MoneyField, PositiveMoneyField
 from ledger.models import Account, Category, CategoryType, Transaction, TransactionType
 
 
@@ -70,7 +69,7 @@ class TransactionSerializer(serializers.ModelSerializer):
     account_id = serializers.IntegerField(read_only=True)
     category_id = serializers.IntegerField(read_only=True, allow_null=True)
     amount = MoneyField(read_only=True)
-    invoice_id = serializers.SerializerMethodField()
+    invoice_id = serializers.IntegerField(read_only=True, allow_null=True)
     transfer_direction = serializers.SerializerMethodField()
 
     class Meta:
@@ -92,16 +91,6 @@ class TransactionSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_invoice_id(self, obj: Transaction) -> int | None:
-        # Lists annotate it (ledger.selectors.transaction_list); a bare instance asks its
-        # payment, which only exists once billing is installed.
-        if hasattr(obj, "invoice_id"):
-            return obj.invoice_id
-        try:
-            return obj.payment.invoice_id
-        except (AttributeError, ObjectDoesNotExist):
-            return None
-
     def get_transfer_direction(self, obj: Transaction) -> str | None:
         return obj.transfer_direction or None
 
@@ -115,7 +104,7 @@ class TransactionInputSerializer(serializers.Serializer):
     amount = PositiveMoneyField()
     category_id = _related(Category.objects.all(), "Category")
     description = serializers.CharField(max_length=255, required=False, allow_blank=True)
-    date = serializers.DateField()
+    date = BusinessDateField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -128,7 +117,7 @@ class TransferInputSerializer(serializers.Serializer):
     from_account_id = _related(Account.objects.all(), "Account")
     to_account_id = _related(Account.objects.all(), "Account")
     amount = PositiveMoneyField()
-    date = serializers.DateField()
+    date = BusinessDateField()
     description = serializers.CharField(max_length=255, required=False, allow_blank=True)
 
 
@@ -139,6 +128,6 @@ class TransferSerializer(serializers.Serializer):
     from_account_id = serializers.IntegerField()
     to_account_id = serializers.IntegerField()
     amount = MoneyField()
-    date = serializers.DateField()
+    date = BusinessDateField()
     description = serializers.CharField()
     transactions = TransactionSerializer(many=True)

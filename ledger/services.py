@@ -1,7 +1,11 @@
-"""Writes for accounts, categories and transactions. Money changes are atomic, announce
-`transaction.created` in the same database transaction (outbox), and refresh the reporting
-roll-ups once the transaction commits."""
+"""Writes for accounts, categories and transactions: typed, keyword-only functions. Money
+changes are atomic, announce `transaction.*` in the same database transaction (outbox), and
+tell reporting which dates moved (`core.hooks.money_moved`).
 
+Deletes lock the row and re-read it inside their transaction, so of concurrent deletes of one
+row exactly one succeeds (and announces); the others find nothing (`DoesNotExist`, a 404)."""
+
+import enum
 import uuid
 from datetime import date
 from decimal import Decimal
@@ -11,9 +15,12 @@ from django.utils import timezone
 
 from core.db import atomic
 from core.errors import ConflictError, DomainValidationError
+from core.fields import business_dates_check
 from core.hooks import money_moved
-from ledger.models import Account, Category, Transaction, TransactionType
-from ledger.selectors import transaction_belongs_to_payment
+from core.money import ZERO
+from core.services import model_update
+from ledger.events import transaction_payload
+from ledger.models import Account, Category, Transaction, TransactionOrigin, TransactionType
 from webhooks.services import event_publish
 
 ACCOUNT_IN_USE = "This account has transactions and cannot be deleted."
@@ -23,14 +30,20 @@ PAYMENT_OWNED = (
     "This transaction belongs to an invoice payment: change or void it through the payment."
 )
 TRANSFER_LEG = "This transaction is one leg of a transfer: delete the transfer and record it again."
-ACCOUNT_FIELDS = ("name", "currency", "opening_balance")
-CATEGORY_FIELDS = ("name", "type")
 
 
-def transaction_payload(txn: Transaction) -> dict:
-    from ledger.serializers import TransactionSerializer
+class Unchanged(enum.Enum):
+    """The default of an update argument whose `None` is a value (an uncategorised row)."""
 
-    return TransactionSerializer(txn).data
+    UNCHANGED = "unchanged"
+
+
+UNCHANGED = Unchanged.UNCHANGED
+
+
+def _given(**values) -> dict:
+    """The update arguments a caller gave: `None` means "leave as it is"."""
+    return {name: value for name, value in values.items() if value is not None}
 
 
 # --- Accounts ----------------------------------------------------------------------------------
@@ -40,37 +53,43 @@ def _account_in_use(account: Account) -> bool:
     return Transaction.objects.filter(account=account).exists()
 
 
-def account_create(*, data: dict) -> Account:
+def account_create(*, name: str, currency: str = "USD", opening_balance: Decimal = ZERO) -> Account:
     """Creates a money account. Its balance starts at `opening_balance`."""
-    fields = {k: v for k, v in data.items() if k in ACCOUNT_FIELDS}
     with atomic():
-        return Account.objects.create(**fields)
+        return Account.objects.create(
+            name=name, currency=currency.upper(), opening_balance=opening_balance
+        )
 
 
-def account_update(*, account: Account, data: dict) -> Account:
+def account_update(
+    *,
+    account: Account,
+    name: str | None = None,
+    currency: str | None = None,
+    opening_balance: Decimal | None = None,
+) -> Account:
     """Renames or re-opens an account. The currency of an account with transactions is fixed:
     changing it would silently re-denominate every amount already booked. A new opening
     balance moves the balance by the difference, and the roll-ups do not depend on it."""
-    fields = {k: v for k, v in data.items() if k in ACCOUNT_FIELDS}
     with atomic():
         account = Account.objects.select_for_update().get(pk=account.pk)
-        if (
-            "currency" in fields
-            and fields["currency"] != account.currency
-            and _account_in_use(account)
-        ):
-            raise DomainValidationError(
-                {"currency": "The currency of an account with transactions cannot change."}
-            )
-        for name, value in fields.items():
-            setattr(account, name, value)
-        account.save()
+        if currency is not None:
+            currency = currency.upper()
+            if currency != account.currency and _account_in_use(account):
+                raise DomainValidationError(
+                    {"currency": "The currency of an account with transactions cannot change."}
+                )
+        data = _given(name=name, currency=currency, opening_balance=opening_balance)
+        account, _ = model_update(
+            instance=account, fields=["name", "currency", "opening_balance"], data=data
+        )
     return account
 
 
 def account_delete(*, account: Account) -> None:
     """Deletes an account that never had a transaction (otherwise 409: history is kept)."""
     with atomic():
+        account = Account.objects.select_for_update().get(pk=account.pk)
         if _account_in_use(account):
             raise ConflictError(ACCOUNT_IN_USE)
         account.delete()
@@ -90,35 +109,35 @@ def _category_taken(name: str, type_: str, exclude_pk: int | None = None) -> boo
     return query.exists()
 
 
-def category_create(*, data: dict) -> Category:
+def category_create(*, name: str, type: str) -> Category:
     """Creates a category, unique by (name, type) ignoring case."""
-    fields = {k: v for k, v in data.items() if k in CATEGORY_FIELDS}
     try:
         with atomic():
-            if _category_taken(fields["name"], fields["type"]):
+            if _category_taken(name, type):
                 raise DomainValidationError({"name": CATEGORY_TAKEN})
-            return Category.objects.create(**fields)
+            return Category.objects.create(name=name, type=type)
     except IntegrityError:
         raise DomainValidationError({"name": CATEGORY_TAKEN}) from None
 
 
-def category_update(*, category: Category, data: dict) -> Category:
+def category_update(
+    *, category: Category, name: str | None = None, type: str | None = None
+) -> Category:
     """Renames a category. A category in use keeps its type: every transaction filed under
     it must keep matching it."""
-    fields = {k: v for k, v in data.items() if k in CATEGORY_FIELDS}
     try:
         with atomic():
             category = Category.objects.select_for_update().get(pk=category.pk)
-            new_type = fields.get("type", category.type)
+            new_type = type or category.type
             if new_type != category.type and _category_in_use(category):
                 raise DomainValidationError(
                     {"type": "A category used by transactions cannot change type."}
                 )
-            if _category_taken(fields.get("name", category.name), new_type, category.pk):
+            if _category_taken(name or category.name, new_type, category.pk):
                 raise DomainValidationError({"name": CATEGORY_TAKEN})
-            for name, value in fields.items():
-                setattr(category, name, value)
-            category.save()
+            category, _ = model_update(
+                instance=category, fields=["name", "type"], data=_given(name=name, type=type)
+            )
     except IntegrityError:
         raise DomainValidationError({"name": CATEGORY_TAKEN}) from None
     return category
@@ -127,6 +146,7 @@ def category_update(*, category: Category, data: dict) -> Category:
 def category_delete(*, category: Category) -> None:
     """Deletes a category no transaction uses (otherwise 409)."""
     with atomic():
+        category = Category.objects.select_for_update().get(pk=category.pk)
         if _category_in_use(category):
             raise ConflictError(CATEGORY_IN_USE)
         category.delete()
@@ -145,24 +165,30 @@ def _check_category(category: Category | None, type_: str) -> None:
         )
 
 
-def transaction_create(*, data: dict) -> Transaction:
+def transaction_create(
+    *,
+    type: str,
+    account: Account,
+    amount: Decimal,
+    date: date,
+    category: Category | None = None,
+    description: str = "",
+) -> Transaction:
     """Records an Income or Expense transaction whose category (if any) has the same type,
     announces `transaction.created` and refreshes that month's roll-ups after commit."""
-    type_ = data["type"]
-    if type_ not in (TransactionType.INCOME, TransactionType.EXPENSE):
+    if type not in (TransactionType.INCOME, TransactionType.EXPENSE):
         raise DomainValidationError({"type": "Type must be Income or Expense."})
-    category = data.get("category_id")
-    _check_category(category, type_)
+    business_dates_check(date=date)
+    _check_category(category, type)
     with atomic():
         txn = Transaction.objects.create(
-            type=type_,
-            account=data["account_id"],
-            amount=data["amount"],
+            type=type,
+            account=account,
+            amount=amount,
             category=category,
-            description=data.get("description", ""),
-            date=data["date"],
+            description=description or "",
+            date=date,
         )
-        txn.invoice_id = None  # a fresh transaction belongs to no payment
         event_publish(event_type="transaction.created", data=transaction_payload(txn))
         money_moved(dates=[txn.date])
     return txn
@@ -170,50 +196,66 @@ def transaction_create(*, data: dict) -> Transaction:
 
 def _lock_changeable(txn: Transaction) -> Transaction:
     locked = Transaction.objects.select_for_update().get(pk=txn.pk)
-    if transaction_belongs_to_payment(locked):
+    if locked.origin == TransactionOrigin.PAYMENT:
         raise ConflictError(PAYMENT_OWNED)
     return locked
 
 
-def transaction_update(*, txn: Transaction, data: dict) -> Transaction:
+def transaction_update(
+    *,
+    txn: Transaction,
+    type: str | None = None,
+    account: Account | None = None,
+    amount: Decimal | None = None,
+    category: Category | None | Unchanged = UNCHANGED,
+    description: str | None = None,
+    date: date | None = None,
+) -> Transaction:
     """Changes an Income/Expense transaction (not a payment's, not a transfer leg: 409),
     keeping the category type rule and refreshing the roll-ups of both the old and the new
-    month. Announces `transaction.updated`."""
+    month. Arguments left out (`None`; `UNCHANGED` for the category) keep their value.
+    Announces `transaction.updated`."""
+    business_dates_check(date=date)
     with atomic():
         txn = _lock_changeable(txn)
         if txn.type == TransactionType.TRANSFER:
             raise ConflictError(TRANSFER_LEG)
         old_date = txn.date
-        type_ = data.get("type", txn.type)
-        category = data["category_id"] if "category_id" in data else txn.category
-        _check_category(category, type_)
-        txn.type = type_
-        txn.category = category
-        if "account_id" in data:
-            txn.account = data["account_id"]
-        for name in ("amount", "description", "date"):
-            if name in data:
-                setattr(txn, name, data[name])
-        txn.save()
+        new_category = txn.category if category is UNCHANGED else category
+        _check_category(new_category, type or txn.type)
+        data = _given(type=type, account=account, amount=amount, description=description, date=date)
+        if category is not UNCHANGED:
+            data["category"] = category
+        txn, _ = model_update(
+            instance=txn,
+            fields=["type", "account", "amount", "category", "description", "date"],
+            data=data,
+        )
         event_publish(event_type="transaction.updated", data=transaction_payload(txn))
         money_moved(dates=[old_date, txn.date])
     return txn
 
 
+def _lock_for_delete(txn: Transaction) -> list[Transaction]:
+    """Locks the row (a transfer: both legs, in id order, so deleting either leg of one
+    transfer at once cannot deadlock) and re-reads it: gone means DoesNotExist."""
+    group = Transaction.objects.filter(pk=txn.pk).values_list("transfer_group", flat=True).first()
+    if group is None:
+        return [_lock_changeable(txn)]
+    legs = list(Transaction.objects.select_for_update().filter(transfer_group=group).order_by("pk"))
+    if txn.pk not in {leg.pk for leg in legs}:
+        raise Transaction.DoesNotExist("Transaction matching query does not exist.")
+    if any(leg.origin == TransactionOrigin.PAYMENT for leg in legs):
+        raise ConflictError(PAYMENT_OWNED)
+    return legs
+
+
 def transaction_delete(*, txn: Transaction) -> None:
     """Deletes a transaction (a transfer leg deletes the whole transfer). A payment's
     transaction is removed only by voiding the payment (409). Announces `transaction.deleted`
-    for each row removed."""
+    for each row removed, once, however many callers race to delete it."""
     with atomic():
-        txn = _lock_changeable(txn)
-        if txn.type == TransactionType.TRANSFER and txn.transfer_group:
-            legs = list(
-                Transaction.objects.select_for_update()
-                .filter(transfer_group=txn.transfer_group)
-                .order_by("pk")
-            )
-        else:
-            legs = [txn]
+        legs = _lock_for_delete(txn)
         payloads = [transaction_payload(leg) for leg in legs]
         for leg in legs:
             leg.delete()
@@ -233,20 +275,21 @@ def transfer_create(
     """Moves money between two accounts of the same currency: an `out` leg and an `in` leg
     sharing a `transfer_group`, both type Transfer, so balances move and income/expenses
     do not. Returns [out, in]."""
+    business_dates_check(date=date)
     if from_account.pk == to_account.pk:
         raise DomainValidationError({"to_account_id": "Choose two different accounts."})
     if from_account.currency != to_account.currency:
         raise DomainValidationError({"to_account_id": "Both accounts must use the same currency."})
     group = uuid.uuid4()
     with atomic():
-        legs = Transaction.objects.bulk_create(
+        Transaction.objects.bulk_create(
             [
                 Transaction(
                     type=TransactionType.TRANSFER,
                     account=account,
                     amount=amount,
                     date=date,
-                    description=description,
+                    description=description or "",
                     transfer_group=group,
                     transfer_direction=direction,
                 )
@@ -256,7 +299,6 @@ def transfer_create(
         # bulk_create leaves auto_now fields as set in Python; re-read for exact timestamps.
         legs = list(Transaction.objects.filter(transfer_group=group).order_by("pk"))
         for leg in legs:
-            leg.invoice_id = None
             event_publish(event_type="transaction.created", data=transaction_payload(leg))
         money_moved(dates=[date])
     return legs
@@ -270,14 +312,15 @@ def payment_transaction_create(
     account: Account,
     amount: Decimal,
     date: date,
+    invoice_id: int,
     description: str = "",
     category: Category | None = None,
-    invoice_id: int | None = None,
 ) -> Transaction:
-    """The Income transaction behind an invoice payment. Must be called inside the payment's
-    own `atomic()` block (billing.services.payment_record). Announces `transaction.created`
-    (with `invoice_id` when the caller passes it: the payment row is created afterwards) and
-    refreshes the roll-ups of the payment's month and, after commit, its invoice's month."""
+    """The Income transaction behind an invoice payment, marked `origin = payment` with its
+    invoice's id: from then on only payment_transaction_void changes it. Must be called inside
+    the payment's own `atomic()` block (billing.services.payment_record). Announces
+    `transaction.created` and tells reporting about the payment's date and invoice."""
+    business_dates_check(date=date)
     _check_category(category, TransactionType.INCOME)
     txn = Transaction.objects.create(
         type=TransactionType.INCOME,
@@ -286,8 +329,9 @@ def payment_transaction_create(
         date=date,
         description=description,
         category=category,
+        origin=TransactionOrigin.PAYMENT,
+        invoice_id=invoice_id,
     )
-    txn.invoice_id = invoice_id
     event_publish(event_type="transaction.created", data=transaction_payload(txn))
     money_moved(dates=[date], transaction_ids=[txn.pk])
     return txn

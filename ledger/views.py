@@ -3,6 +3,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from api.viewsets import ApiView, ServiceViewSet
+from core.money import ZERO
 from ledger import selectors, services
 from ledger.filters import AccountFilter, CategoryFilter, TransactionFilter
 from ledger.serializers import (
@@ -25,10 +26,19 @@ class AccountViewSet(ServiceViewSet):
         return selectors.account_list()
 
     def create_object(self, data):
-        return services.account_create(data=data)
+        return services.account_create(
+            name=data["name"],
+            currency=data.get("currency", "USD"),
+            opening_balance=data.get("opening_balance", ZERO),
+        )
 
     def update_object(self, instance, data):
-        return services.account_update(account=instance, data=data)
+        return services.account_update(
+            account=instance,
+            name=data.get("name"),
+            currency=data.get("currency"),
+            opening_balance=data.get("opening_balance"),
+        )
 
     def destroy_object(self, instance):
         services.account_delete(account=instance)
@@ -44,10 +54,12 @@ class CategoryViewSet(ServiceViewSet):
         return selectors.category_list()
 
     def create_object(self, data):
-        return services.category_create(data=data)
+        return services.category_create(name=data["name"], type=data["type"])
 
     def update_object(self, instance, data):
-        return services.category_update(category=instance, data=data)
+        return services.category_update(
+            category=instance, name=data.get("name"), type=data.get("type")
+        )
 
     def destroy_object(self, instance):
         services.category_delete(category=instance)
@@ -64,10 +76,25 @@ class TransactionViewSet(ServiceViewSet):
         return selectors.transaction_list()
 
     def create_object(self, data):
-        return services.transaction_create(data=data)
+        return services.transaction_create(
+            type=data["type"],
+            account=data["account_id"],
+            amount=data["amount"],
+            date=data["date"],
+            category=data.get("category_id"),
+            description=data.get("description", ""),
+        )
 
     def update_object(self, instance, data):
-        return services.transaction_update(txn=instance, data=data)
+        return services.transaction_update(
+            txn=instance,
+            type=data.get("type"),
+            account=data.get("account_id"),
+            amount=data.get("amount"),
+            category=data.get("category_id", services.UNCHANGED),
+            description=data.get("description"),
+            date=data.get("date"),
+        )
 
     def destroy_object(self, instance):
         services.transaction_delete(txn=instance)

@@ -1,13 +1,15 @@
+from django.conf import settings
 from django.contrib import admin
 from django.template.response import TemplateResponse
 from django.urls import path
 
+from core.admin import ServiceAdmin
 from reporting.dashboard import dashboard_context
 from reporting.models import RollupMonth
 
 
 @admin.register(RollupMonth)
-class RollupMonthAdmin(admin.ModelAdmin):
+class RollupMonthAdmin(ServiceAdmin):
     """The roll-ups, read-only (they are recomputed from source, never edited), and the staff
     dashboard at /admin/reporting/rollupmonth/dashboard/ (linked from the admin index)."""
 
@@ -41,7 +43,8 @@ class RollupMonthAdmin(admin.ModelAdmin):
 
     def dashboard_view(self, request):
         year = request.GET.get("year", "")
-        chosen = int(year) if year.isdigit() and 1 <= int(year) <= 9998 else None
+        low, high = settings.BUSINESS_DATE_MIN.year, settings.BUSINESS_DATE_MAX.year
+        chosen = int(year) if year.isdigit() and low <= int(year) <= high else None
         context = {
             **self.admin_site.each_context(request),
             **dashboard_context(year=chosen),

@@ -25,7 +25,7 @@ class RollupMonth(models.Model):
         verbose_name = "monthly roll-up"
 
     def __str__(self) -> str:
-        return self.month.strftime("%Y-%m")
+        return f"{self.month.year:04d}-{self.month.month:02d}"
 
 
 class RollupCategoryLine(models.Model):

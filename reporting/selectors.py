@@ -41,7 +41,7 @@ class Period:
             return None
         if self.month is None:
             return date(self.year + 1, 1, 1) if self.year < 9999 else date.max
-        return next_month(self.start) if self.start < date(9999, 12, 1) else date.max
+        return next_month(self.start) or date.max
 
     def as_dict(self) -> dict:
         return {"year": self.year, "month": self.month}

@@ -1,21 +1,15 @@
 from rest_framework import serializers
 
-from core.fields import MoneyField
+from core.fields import BusinessYearField, MoneyField
 from reporting.selectors import Period
 
-YEAR_RANGE = "Year must be a whole number between 1 and 9999."
 MONTH_RANGE = "Month must be a whole number between 1 and 12."
 
 
 class PeriodQuerySerializer(serializers.Serializer):
     """`?year=&month=`: a year, a month of a year, or neither (everything)."""
 
-    year = serializers.IntegerField(
-        required=False,
-        min_value=1,
-        max_value=9999,
-        error_messages={"invalid": YEAR_RANGE, "min_value": YEAR_RANGE, "max_value": YEAR_RANGE},
-    )
+    year = BusinessYearField(required=False)
     month = serializers.IntegerField(
         required=False,
         min_value=1,

@@ -1,12 +1,18 @@
-"""Maintaining the monthly roll-ups. Every function recomputes from source rows, so running
-one twice, late, or concurrently with another always converges on the live aggregate."""
+"""Maintaining the monthly roll-ups. Every function recomputes from source, so running
+one twice, late, or concurrently with another always converges on the live aggregate.
+
+Only months that hold data have a roll-up row: a refresh that finds a month empty deletes its
+row, and the rebuild asks the database which months have data (grouped by month in SQL), so
+neither walks the calendar between two far-apart dates. Any date the database can store works,
+even one outside the business date window that reached it around the services."""
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Max, Min, Sum
+from django.db.models import Count, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from billing.models import Payment
@@ -16,28 +22,35 @@ from ledger.models import TransactionType
 from reporting.models import RollupCategoryLine, RollupMonth
 from reporting.sources import owed_invoices, reported_transactions
 
+LAST_MONTH = date(9999, 12, 1)
+
 
 def month_start(day: date) -> date:
     return day.replace(day=1)
 
 
-def next_month(month: date) -> date:
+def next_month(month: date) -> date | None:
+    """The first day of the following month; None after December 9999 (no such date)."""
+    if month >= LAST_MONTH:
+        return None
     return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
 
 
-def months_between(first: date, last: date) -> list[date]:
-    """Every first-of-month from `first`'s month to `last`'s month, inclusive."""
-    months, current = [], month_start(first)
-    while current <= last:
-        months.append(current)
-        current = next_month(current)
+def months_with_data() -> set[date]:
+    """First days of the months that have a reported transaction or an owed invoice: two
+    grouped queries, however far apart the dates are."""
+    months: set[date] = set()
+    for source in (reported_transactions(), owed_invoices()):
+        grouped = source.order_by().annotate(month=TruncMonth("date")).values_list("month")
+        months.update(month_start(row[0]) for row in grouped.distinct())
     return months
 
 
-def rollup_month_refresh(*, month: date) -> RollupMonth:
+def rollup_month_refresh(*, month: date) -> RollupMonth | None:
     """Recomputes one month's roll-up (totals, category lines, outstanding) from source in one
-    transaction. The month's row is locked first, so concurrent refreshes of a month run one
-    after the other and the last one to commit has read every committed change."""
+    transaction, or deletes its row when the month has no data (None). The month's row is
+    locked first, so concurrent refreshes of a month run one after the other and the last one
+    to commit has read every committed change."""
     month = month_start(month)
     end = next_month(month)
     with atomic():
@@ -59,16 +72,19 @@ def rollup_month_refresh(*, month: date) -> RollupMonth:
             )
             for row in grouped
         ]
-        period.lines.all().delete()
-        RollupCategoryLine.objects.bulk_create(lines)
-        period.income = _sum(line.total for line in lines if line.type == TransactionType.INCOME)
-        period.expenses = _sum(line.total for line in lines if line.type == TransactionType.EXPENSE)
-        period.transaction_count = sum(line.count for line in lines)
         owed = (
             owed_invoices(month, end)
             .order_by()
             .aggregate(total=Sum("balance_due"), count=Count("id"))
         )
+        if not lines and not owed["count"]:
+            period.delete()  # its lines go with it
+            return None
+        period.lines.all().delete()
+        RollupCategoryLine.objects.bulk_create(lines)
+        period.income = _sum(line.total for line in lines if line.type == TransactionType.INCOME)
+        period.expenses = _sum(line.total for line in lines if line.type == TransactionType.EXPENSE)
+        period.transaction_count = sum(line.count for line in lines)
         period.outstanding, period.invoice_count = owed["total"] or ZERO, owed["count"]
         period.refreshed_at = timezone.now()
         period.save()
@@ -89,18 +105,16 @@ class RebuildSummary:
 
 
 def rollups_rebuild(*, progress: Callable[[date, int, int], None] | None = None) -> RebuildSummary:
-    """Recomputes every month from the earliest to the latest dated transaction or invoice,
-    plus any month that still has a roll-up row (so data deleted since is zeroed). Safe to
+    """Recomputes every month that has data, and prunes the roll-up rows of months that no
+    longer have any (data deleted since, or an empty row left by an older version). Safe to
     run at any time, and again: each month is refreshed under its own lock."""
-    spans = [
-        reported_transactions().aggregate(first=Min("date"), last=Max("date")),
-        owed_invoices().aggregate(first=Min("date"), last=Max("date")),
-    ]
-    wanted: set[date] = set(RollupMonth.objects.values_list("month", flat=True))
-    for span in spans:
-        if span["first"] is not None:
-            wanted.update(months_between(span["first"], span["last"]))
-    months = sorted(wanted)
+    with_data = months_with_data()
+    stale = set(RollupMonth.objects.values_list("month", flat=True)) - with_data
+    for month in sorted(stale):
+        # Refreshing an empty month deletes its row, under the same lock as any refresh, so
+        # data committed meanwhile is rolled up rather than lost.
+        rollup_month_refresh(month=month)
+    months = sorted(with_data)
     for index, month in enumerate(months, start=1):
         rollup_month_refresh(month=month)
         if progress is not None:

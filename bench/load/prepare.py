@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -53,7 +54,7 @@ def main() -> None:
         ]
     )
     account = account_create(
-        data={"name": "Load Test Checking", "opening_balance": "10000.00", "currency": "USD"}
+        name="Load Test Checking", opening_balance=Decimal("10000.00"), currency="USD"
     )
     state = {
         "db": args.db,

@@ -16,7 +16,7 @@ def test_clerk_creates_customer_invoices_records_payment_and_downloads_pdf(clerk
     from customers.models import Customer
     from ledger.services import account_create
 
-    account_create(data={"name": "Business Checking", "opening_balance": Decimal("1000.00")})
+    account_create(name="Business Checking", opening_balance=Decimal("1000.00"))
     page = clerk.page
     today = date.today()  # noqa: DTZ011 - the admin's own date widgets use the local date
 

@@ -2,6 +2,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.contrib.messages import get_messages
 
 from ledger.models import Account, Category, Transaction
 from tests.factories import UserFactory
@@ -11,6 +12,10 @@ from users.models import Role
 from webhooks.models import Event
 
 pytestmark = pytest.mark.django_db
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 @pytest.fixture
@@ -96,8 +101,12 @@ def test_admin_shows_the_category_type_rule_on_the_form(admin_client):
         },
     )
 
-    assert response.status_code == 200
-    assert "category" in response.context["adminform"].form.errors
+    # The service refuses; the admin shows its sentence on the page and writes nothing.
+    assert response.status_code == 302
+    assert messages_of(response) == [
+        "category_id: The category is an Expense category; "
+        "a Income transaction needs an Income category."
+    ]
     assert Transaction.objects.count() == 0
 
 
@@ -112,12 +121,14 @@ def test_payment_transactions_are_read_only_in_the_admin(admin_client, api):
         f"/admin/ledger/transaction/{txn.pk}/change/",
         {"type": "Income", "account": account.pk, "amount": "1.00", "date": "2024-01-02"},
     )
-    delete = admin_client.get(f"/admin/ledger/transaction/{txn.pk}/delete/")
+    delete = admin_client.post(f"/admin/ledger/transaction/{txn.pk}/delete/", {"post": "yes"})
 
     assert page.status_code == 200
-    assert page.context["has_change_permission"] is False
-    assert post.status_code == 403
-    assert delete.status_code == 403
+    assert "amount" not in page.context["adminform"].form.fields  # shown read-only
+    assert post.status_code == delete.status_code == 302
+    owned = "This transaction belongs to an invoice payment: change or void it through the payment."
+    assert messages_of(post) == [owned]
+    assert messages_of(delete)[-1] == owned  # (the post's message is still unread)
     txn.refresh_from_db()
     assert txn.amount == Decimal("10.00")
 
@@ -128,7 +139,8 @@ def test_account_in_use_cannot_be_deleted_in_the_admin(admin_client):
 
     response = admin_client.post(f"/admin/ledger/account/{account.pk}/delete/", {"post": "yes"})
 
-    assert response.status_code == 403
+    assert response.status_code == 302
+    assert messages_of(response) == ["This account has transactions and cannot be deleted."]
     assert Account.objects.filter(pk=account.pk).exists()
 
 
@@ -139,3 +151,39 @@ def test_unused_category_is_deleted_in_the_admin(admin_client):
 
     assert response.status_code == 302
     assert not Category.objects.filter(pk=category.pk).exists()
+
+
+def test_bulk_delete_goes_through_the_service_row_by_row(admin_client, api):
+    account = AccountFactory()
+    ids = [
+        api.post(
+            "/api/v2/transactions",
+            {"type": "Income", "account_id": account.pk, "amount": amount, "date": "2024-01-05"},
+            format="json",
+        ).json()["data"]["id"]
+        for amount in ("1.00", "2.00")
+    ]
+
+    response = admin_client.post(
+        "/admin/ledger/transaction/",
+        {"action": "delete_selected", "_selected_action": ids, "post": "yes"},
+    )
+
+    assert response.status_code == 302
+    assert not Transaction.objects.exists()
+    deleted = Event.objects.filter(type="transaction.deleted")
+    assert sorted(event.data["id"] for event in deleted) == sorted(ids)
+
+
+def test_bulk_delete_with_a_refused_row_deletes_nothing(admin_client):
+    unused, used = CategoryFactory(), CategoryFactory()
+    TransactionFactory(category=used)
+
+    response = admin_client.post(
+        "/admin/ledger/category/",
+        {"action": "delete_selected", "_selected_action": [unused.pk, used.pk], "post": "yes"},
+    )
+
+    assert response.status_code == 302
+    assert messages_of(response) == ["This category is used by transactions and cannot be deleted."]
+    assert Category.objects.count() == 2

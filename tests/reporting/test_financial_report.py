@@ -73,13 +73,19 @@ def test_month_year_and_all_time(api, committed, account):
     assert report(api)["profit"] == Decimal("850.05")
 
 
+# The business date window's years (settings.BUSINESS_DATE_MIN/MAX).
+YEAR_WINDOW = "Year must be a whole number between 1900 and 2199."
+
+
 @pytest.mark.parametrize(
     ("query", "errors"),
     [
-        ("year=abc", {"year": "Year must be a whole number between 1 and 9999."}),
-        ("year=0", {"year": "Year must be a whole number between 1 and 9999."}),
-        ("year=10000", {"year": "Year must be a whole number between 1 and 9999."}),
-        ("year=2024.5", {"year": "Year must be a whole number between 1 and 9999."}),
+        ("year=abc", {"year": YEAR_WINDOW}),
+        ("year=0", {"year": YEAR_WINDOW}),
+        ("year=1899", {"year": YEAR_WINDOW}),
+        ("year=2200", {"year": YEAR_WINDOW}),
+        ("year=10000", {"year": YEAR_WINDOW}),
+        ("year=2024.5", {"year": YEAR_WINDOW}),
         ("year=2024&month=13", {"month": "Month must be a whole number between 1 and 12."}),
         ("year=2024&month=0", {"month": "Month must be a whole number between 1 and 12."}),
         ("year=2024&month=x", {"month": "Month must be a whole number between 1 and 12."}),

@@ -81,11 +81,10 @@ def test_beat_task_rebuilds_everything():
 
     months = tasks.rebuild_rollups.delay().get()
 
-    assert months == 3  # January to March, February being empty
-    assert list(RollupMonth.objects.order_by("month").values_list("income", flat=True)) == [
-        Decimal("1.00"),
-        Decimal("0.00"),
-        Decimal("2.00"),
+    assert months == 2  # January and March: February has no data, so no row
+    assert list(RollupMonth.objects.order_by("month").values_list("month", "income")) == [
+        (date(2022, 1, 1), Decimal("1.00")),
+        (date(2022, 3, 1), Decimal("2.00")),
     ]
 
 
@@ -113,12 +112,56 @@ def test_aggregate_reports_is_safe_to_re_run():
     assert snapshot() == first
 
 
-def test_rebuild_zeroes_a_month_whose_data_disappeared():
+def test_rebuild_prunes_a_month_whose_data_disappeared():
     txn = TransactionFactory(amount=Decimal("10.00"), date=date(2024, 1, 5))
     call_command("aggregate_reports", verbosity=0)
     txn.delete()  # behind the services' back
 
     call_command("aggregate_reports", verbosity=0)
 
-    assert RollupMonth.objects.get(month=date(2024, 1, 1)).income == Decimal("0.00")
+    assert RollupMonth.objects.count() == 0
     assert RollupCategoryLine.objects.count() == 0
+
+
+def test_rebuild_with_data_years_apart_creates_no_empty_rows():
+    TransactionFactory(amount=Decimal("1.00"), date=date(1900, 1, 1))
+    TransactionFactory(amount=Decimal("2.00"), date=date(2024, 6, 30))
+    TransactionFactory(type="Expense", amount=Decimal("3.00"), date=date(2199, 12, 31))
+    RollupMonth.objects.create(month=date(1999, 5, 1))  # an empty row an older rebuild left
+
+    months = tasks.rebuild_rollups.delay().get()
+
+    assert months == 3
+    assert list(
+        RollupMonth.objects.order_by("month").values_list("month", "income", "expenses")
+    ) == [
+        (date(1900, 1, 1), Decimal("1.00"), Decimal("0.00")),
+        (date(2024, 6, 1), Decimal("2.00"), Decimal("0.00")),
+        (date(2199, 12, 1), Decimal("0.00"), Decimal("3.00")),
+    ]
+
+
+def test_rebuild_survives_rows_stored_outside_the_date_window():
+    # Written around the services (as before the window existed): the rebuild neither
+    # crashes on year 9999's December nor walks the 119,988 months between the two.
+    TransactionFactory(amount=Decimal("1.00"), date=date(1, 1, 1))
+    TransactionFactory(amount=Decimal("2.00"), date=date(9999, 12, 31))
+    out = StringIO()
+
+    call_command("aggregate_reports", stdout=out)
+
+    assert out.getvalue().splitlines()[-1] == (
+        "Rebuilt 2 months: 2 transactions, income 3.00, expenses 0.00, outstanding invoices 0.00."
+    )
+    assert list(RollupMonth.objects.order_by("month").values_list("month", "income")) == [
+        (date(1, 1, 1), Decimal("1.00")),
+        (date(9999, 12, 1), Decimal("2.00")),
+    ]
+
+
+def test_refresh_of_december_9999_does_not_crash():
+    TransactionFactory(amount=Decimal("4.00"), date=date(9999, 12, 31))
+
+    tasks.refresh_rollups.delay(months=["9999-12-01"])
+
+    assert RollupMonth.objects.get(month=date(9999, 12, 1)).income == Decimal("4.00")

@@ -18,7 +18,7 @@ class Command(BaseCommand):
 
         def progress(month, index, total):
             if verbosity >= 1 and (index == total or index % 12 == 0 or verbosity >= 2):
-                self.stdout.write(f"  [{index}/{total}] {month:%Y-%m}")
+                self.stdout.write(f"  [{index}/{total}] {month.year:04d}-{month.month:02d}")
 
         with using_alias(database):
             self.stdout.write(f"Rebuilding roll-ups in '{database}'...")

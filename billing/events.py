@@ -1,0 +1,25 @@
+"""Billing's event payloads: each resource as the API shows it, built in one place."""
+
+from billing.models import Invoice, Payment, Product, Quote
+from billing.serializers import (
+    InvoiceSerializer,
+    PaymentSerializer,
+    ProductSerializer,
+    QuoteSerializer,
+)
+
+
+def product_payload(product: Product) -> dict:
+    return ProductSerializer(product).data
+
+
+def invoice_payload(invoice: Invoice) -> dict:
+    return InvoiceSerializer(invoice).data
+
+
+def payment_payload(payment: Payment) -> dict:
+    return PaymentSerializer(payment).data
+
+
+def quote_payload(quote: Quote) -> dict:
+    return QuoteSerializer(quote).data
