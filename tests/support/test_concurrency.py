@@ -6,7 +6,7 @@ import pytest
 from django.db import connections
 
 from core.errors import ConflictError
-from customers import lead_services
+from customers import services as customer_services
 from customers.models import Customer, Lead
 from support import services
 from support.models import Ticket, TicketReply
@@ -50,7 +50,7 @@ def test_concurrent_tickets_get_distinct_numbers():
     results = run_at_once(
         8,
         lambda: services.ticket_create(
-            data={"customer": customer, "department": department, "subject": "s", "message": "m"}
+            customer=customer, department=department, subject="s", message="m"
         ),
     )
 
@@ -63,10 +63,12 @@ def test_concurrent_tickets_get_distinct_numbers():
 def test_concurrent_conversions_of_one_lead_convert_it_once():
     lead = LeadFactory()
 
-    results = run_at_once(4, lambda: lead_services.lead_convert(lead=Lead.objects.get(pk=lead.pk)))
+    results = run_at_once(
+        4, lambda: customer_services.lead_convert(lead=Lead.objects.get(pk=lead.pk))
+    )
 
     assert sum(isinstance(r, ConflictError) for r in results) == 3
-    assert sum(isinstance(r, lead_services.LeadConversion) for r in results) == 1
+    assert sum(isinstance(r, customer_services.LeadConversion) for r in results) == 1
     assert Customer.objects.count() == 1
 
 
@@ -78,11 +80,11 @@ def test_concurrent_conversions_of_leads_sharing_an_email_make_one_customer():
     def convert_next():
         with pick:
             lead = queue.pop()
-        return lead_services.lead_convert(lead=lead)
+        return customer_services.lead_convert(lead=lead)
 
     results = run_at_once(4, convert_next)
 
-    assert all(isinstance(r, lead_services.LeadConversion) for r in results), results
+    assert all(isinstance(r, customer_services.LeadConversion) for r in results), results
     assert Customer.objects.count() == 1
     assert sum(r.customer_created for r in results) == 1
     assert set(Lead.objects.values_list("customer_id", flat=True)) == {Customer.objects.get().pk}
