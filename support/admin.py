@@ -85,7 +85,8 @@ class TicketAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assigned_to"].queryset = user_active_list()
+        if "assigned_to" in self.fields:  # a viewer's read-only page has no fields
+            self.fields["assigned_to"].queryset = user_active_list()
         if self.instance.pk is None:
             # New tickets are Open (the service's rule): nothing to choose.
             self.fields.pop("status", None)
