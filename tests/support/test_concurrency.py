@@ -3,44 +3,19 @@
 import threading
 
 import pytest
-from django.db import connections
 
 from core.errors import ConflictError
 from customers import services as customer_services
 from customers.models import Customer, Lead
 from support import services
-from support.models import Ticket, TicketReply
+from support.models import Department, Ticket, TicketReply
+from tests.concurrency import delete_at_once, run_at_once
 from tests.customers.lead_factories import LeadFactory
 from tests.factories import CustomerFactory
 from tests.markers import requires_postgres
 from tests.support.factories import DepartmentFactory, TicketFactory
 
 pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_at_once(count: int, work) -> list:
-    """Runs `work()` in `count` threads released together; returns results or exceptions."""
-    barrier = threading.Barrier(count)
-    results: list = []
-    lock = threading.Lock()
-
-    def runner():
-        try:
-            barrier.wait()
-            outcome = work()
-        except Exception as exc:  # the test inspects what each thread got
-            outcome = exc
-        finally:
-            connections.close_all()
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=runner) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_concurrent_tickets_get_distinct_numbers():
@@ -104,3 +79,21 @@ def test_concurrent_replies_all_land_and_the_last_word_decides():
     assert TicketReply.objects.count() == 6
     assert ticket.status == "Pending"
     assert ticket.last_reply_at == TicketReply.objects.order_by("-created_at").first().created_at
+
+
+def test_concurrent_deletes_of_one_ticket_delete_it_once(api):
+    ticket = TicketFactory()
+
+    statuses = delete_at_once(8, api.raw_key, f"/api/v2/tickets/{ticket.pk}")
+
+    assert sorted(statuses) == [200] + [404] * 7
+    assert not Ticket.objects.exists()
+
+
+def test_concurrent_deletes_of_one_department_delete_it_once(api):
+    department = DepartmentFactory()
+
+    statuses = delete_at_once(8, api.raw_key, f"/api/v2/departments/{department.pk}")
+
+    assert sorted(statuses) == [200] + [404] * 7
+    assert not Department.objects.filter(pk=department.pk).exists()
