@@ -18,6 +18,11 @@ class Unchanged:
 UNCHANGED = Unchanged()
 
 
+def given(**values) -> dict:
+    """The update arguments a caller passed: an update service's None means "leave it"."""
+    return {name: value for name, value in values.items() if value is not None}
+
+
 def model_update(*, instance: M, fields: list[str], data: dict[str, Any]) -> tuple[M, list[str]]:
     """Sets those of `fields` that `data` holds and that differ from the instance, then saves
     only them (plus any `auto_now` column such as `updated_at`) with `update_fields`, so a

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from core.db import atomic
 from core.errors import ConflictError, DomainValidationError
-from core.services import model_update
+from core.services import given, model_update
 from customers.events import customer_payload, customer_payloads, lead_payload
 from customers.models import Customer, Lead, LeadStatus
 from customers.selectors import customer_email_taken, customer_find_by_email
@@ -23,20 +23,6 @@ CUSTOMER_FIELDS = ["account", "email", "phone", "address", "city", "state", "zip
 LEAD_FIELDS = ["first_name", "last_name", "email", "company", "phone", "source", "status"]
 CONVERT_THROUGH_ENDPOINT = "A lead becomes Converted only through POST /api/v2/leads/{id}/convert."
 ALREADY_CONVERTED = "This lead has already been converted."
-
-
-def _given(**values) -> dict:
-    """The keyword arguments a caller actually passed (None means "leave it")."""
-    return {name: value for name, value in values.items() if value is not None}
-
-
-def _copy_state(*, source, target) -> None:
-    # Callers keep their instance (the admin, a viewset, a test): give it the saved state.
-    if source is target:
-        return
-    for field in type(source)._meta.concrete_fields:
-        if not field.generated:
-            setattr(target, field.attname, getattr(source, field.attname))
 
 
 def _protected_conflict(noun: str, exc: ProtectedError) -> ConflictError:
@@ -100,7 +86,7 @@ def customer_update(
 ) -> Customer:
     """Changes the given fields of a customer (email still unique, ignoring case) and
     announces `customer.updated`. A customer deleted meanwhile raises DoesNotExist (404)."""
-    data = _given(
+    data = given(
         account=account,
         email=email,
         phone=phone,
@@ -121,7 +107,7 @@ def customer_update(
             event_publish(event_type="customer.updated", data=customer_payload(locked))
     except IntegrityError:
         raise DomainValidationError({"email": EMAIL_TAKEN}) from None
-    _copy_state(source=locked, target=customer)
+    customer.refresh_from_db()  # the caller keeps its instance: show it the saved row
     return customer
 
 
@@ -178,7 +164,7 @@ def customer_batch_create(*, records: list[dict]) -> list[Customer]:
 
 
 def _lead_data(**values) -> dict:
-    data = _given(**values)
+    data = given(**values)
     if "email" in data:
         data["email"] = data["email"].strip().lower()
     for name in ("first_name", "last_name", "company", "phone", "source"):
@@ -262,7 +248,7 @@ def lead_update(
                 raise DomainValidationError({"status": error})
         model_update(instance=locked, fields=LEAD_FIELDS, data=data)
         event_publish(event_type="lead.updated", data=lead_payload(locked))
-    _copy_state(source=locked, target=lead)
+    lead.refresh_from_db()  # the caller keeps its instance: show it the saved row
     return lead
 
 
@@ -311,7 +297,7 @@ def lead_convert(*, lead: Lead) -> LeadConversion:
             },
         )
         event_publish(event_type="lead.converted", data=lead_payload(locked))
-    _copy_state(source=locked, target=lead)
+    lead.refresh_from_db()  # the caller keeps its instance: show it the saved row
     return LeadConversion(lead=lead, customer=customer, customer_created=created)
 
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from core.db import atomic
 from core.errors import ConflictError, DomainValidationError
-from core.services import UNCHANGED, Unchanged, model_update
+from core.services import UNCHANGED, Unchanged, given, model_update
 from customers.models import Customer
 from support.events import reply_payload, ticket_payload
 from support.models import (
@@ -35,19 +35,6 @@ DEPARTMENT_NAME_TAKEN = "A department with this name already exists."
 NEW_TICKET_IS_OPEN = "New tickets are always Open."
 
 
-def _given(**values) -> dict:
-    """The keyword arguments a caller actually passed (None means "leave it")."""
-    return {name: value for name, value in values.items() if value is not None}
-
-
-def _copy_state(*, source, target) -> None:
-    # Callers keep their instance (the admin, a viewset, a test): give it the saved state.
-    if source is target:
-        return
-    for field in type(source)._meta.concrete_fields:
-        setattr(target, field.attname, getattr(source, field.attname))
-
-
 # --- Departments ------------------------------------------------------------------------------
 
 
@@ -59,7 +46,7 @@ def _department_name_taken(name: str, exclude_pk: int | None = None) -> bool:
 
 
 def _department_data(**values) -> dict:
-    data = _given(**values)
+    data = given(**values)
     if "name" in data:
         data["name"] = data["name"].strip()
     if "email" in data:
@@ -93,7 +80,7 @@ def department_update(
             model_update(instance=locked, fields=DEPARTMENT_FIELDS, data=data)
     except IntegrityError:
         raise DomainValidationError({"name": DEPARTMENT_NAME_TAKEN}) from None
-    _copy_state(source=locked, target=department)
+    department.refresh_from_db()  # the caller keeps its instance: show it the saved row
     return department
 
 
@@ -178,7 +165,7 @@ def ticket_update(
     Only the changed fields are written, on a row locked for the transaction, so an edit never
     undoes a reply's status move that committed in between.
     """
-    data = _given(
+    data = given(
         customer=customer,
         department=department,
         subject=subject,
@@ -194,7 +181,7 @@ def ticket_update(
         _, changed = model_update(instance=locked, fields=[*TICKET_FIELDS, "closed_at"], data=data)
         if changed:
             event_publish(event_type="ticket.updated", data=ticket_payload(locked))
-    _copy_state(source=locked, target=ticket)
+    ticket.refresh_from_db()  # the caller keeps its instance: show it the saved row
     return ticket
 
 
@@ -248,5 +235,5 @@ def ticket_reply_create(
             data={**moved, "last_reply_at": reply.created_at},
         )
         event_publish(event_type="ticket.replied", data=reply_payload(reply, locked))
-    _copy_state(source=locked, target=ticket)
+    ticket.refresh_from_db()  # the caller keeps its instance: show it the saved row
     return reply

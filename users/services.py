@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from core.db import LIVE, SANDBOX, atomic, using_alias
 from core.errors import ConflictError, DomainValidationError
-from core.services import UNCHANGED, Unchanged, model_update
+from core.services import UNCHANGED, Unchanged, given, model_update
 from users import key_cache
 from users.models import ApiKey, ApiKeyUsage, Role, User
 from users.roles import group_name_for
@@ -133,23 +133,14 @@ def user_update(
     """Changes the given fields (a password is re-validated; left out or empty, it stays).
     The last active administrator can be neither demoted nor deactivated, by anyone,
     themselves included (409)."""
-    data = {
-        name_: value
-        for name_, value in {
-            "email": email,
-            "name": name,
-            "role": role,
-            "is_active": is_active,
-        }.items()
-        if value is not None
-    }
+    data = given(email=email, name=name, role=role, is_active=is_active)
     with atomic():
         demotes = (role is not None and role != Role.ADMINISTRATOR) or is_active is False
         if demotes:
             _keep_an_administrator(user, "demoted" if is_active is not False else "deactivated")
         locked = User.objects.select_for_update().get(pk=user.pk)
         _user_write(locked=locked, data=data, password=password)
-    _copy_state(source=locked, target=user)
+    user.refresh_from_db()  # the caller keeps its instance: show it the saved row
     return user
 
 
@@ -174,14 +165,6 @@ def user_delete(*, user: User, acting_user: User | None = None) -> None:
             raise ConflictError("You cannot delete your own user.")
         _keep_an_administrator(user, "deleted")
         User.objects.select_for_update().get(pk=user.pk).delete()
-
-
-def _copy_state(*, source: User, target: User) -> None:
-    # Callers keep their instance (the admin, a viewset, a command): give it the saved state.
-    if source is target:
-        return
-    for field in User._meta.concrete_fields:
-        setattr(target, field.attname, getattr(source, field.attname))
 
 
 def api_key_create(
@@ -273,7 +256,7 @@ def api_key_update(
 ) -> ApiKey:
     """Renames a key or moves its expiry (`expires_at=None`: never expires). Its owner and
     live/sandbox kind are part of what the key is: a different one is a new key."""
-    data = {} if name is None else {"name": name}
+    data = given(name=name)
     if expires_at is not UNCHANGED:
         data["expires_at"] = expires_at
     with atomic():
