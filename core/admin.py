@@ -28,6 +28,12 @@ def error_text(exc: DomainError) -> str:
     return exc.message
 
 
+def changed_fields(form) -> dict:
+    """The fields the user changed on the page, cleaned, as an update service's keyword
+    arguments: a value someone else saved since the page was opened is not written back."""
+    return {name: form.cleaned_data[name] for name in form.changed_data}
+
+
 class ServiceAdmin(admin.ModelAdmin):
     def service_create(self, request, form, formsets):
         raise PermissionDenied  # read-only unless the subclass allows it

@@ -1,28 +1,33 @@
+"""Customers and leads in the admin. Every write goes through `customers.services` by way of
+`core.admin.ServiceAdmin`: the forms' fields are the services' keyword arguments, and a bulk
+delete deletes (and announces) one customer at a time."""
+
 from django import forms
 from django.contrib import admin, messages
 
+from core.admin import ServiceAdmin, changed_fields, error_text
 from core.errors import DomainError
-from customers import lead_services
-from customers.lead_services import LEAD_FIELDS
+from customers import services
 from customers.models import Customer, Lead, LeadStatus
-from customers.services import CUSTOMER_FIELDS, EMAIL_TAKEN
+from customers.selectors import customer_email_taken
 
 
 class CustomerAdminForm(forms.ModelForm):
     class Meta:
         model = Customer
-        fields = list(CUSTOMER_FIELDS)
+        fields = services.CUSTOMER_FIELDS
 
     def clean_email(self):
+        # The service refuses a taken email too; checked here as well so the page shows the
+        # sentence beside the field.
         email = self.cleaned_data["email"].strip().lower()
-        clash = Customer.objects.filter(email__iexact=email).exclude(pk=self.instance.pk)
-        if clash.exists():
-            raise forms.ValidationError(EMAIL_TAKEN)
+        if customer_email_taken(email=email, exclude_pk=self.instance.pk):
+            raise forms.ValidationError(services.EMAIL_TAKEN)
         return email
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(ServiceAdmin):
     form = CustomerAdminForm
     list_display = ["account", "email", "phone", "city", "country", "created_at"]
     list_filter = ["country", "created_at"]
@@ -31,25 +36,20 @@ class CustomerAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at", "updated_at"]
     list_per_page = 50
 
-    def save_model(self, request, obj, form, change):
-        from customers import services
+    def service_create(self, request, form, formsets):
+        return services.customer_create(**form.cleaned_data)
 
-        data = {f: form.cleaned_data[f] for f in services.CUSTOMER_FIELDS if f in form.cleaned_data}
-        if change:
-            services.customer_update(customer=obj, data=data)
-        else:
-            obj.pk = services.customer_create(data=data).pk
+    def service_update(self, request, obj, form, formsets):
+        return services.customer_update(customer=obj, **changed_fields(form))
 
-    def delete_model(self, request, obj):
-        from customers import services
-
+    def service_delete(self, request, obj):
         services.customer_delete(customer=obj)
 
 
 class LeadAdminForm(forms.ModelForm):
     class Meta:
         model = Lead
-        fields = list(LEAD_FIELDS)
+        fields = services.LEAD_FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -59,12 +59,9 @@ class LeadAdminForm(forms.ModelForm):
                 c for c in self.fields["status"].choices if c[0] != LeadStatus.CONVERTED
             ]
 
-    def clean_email(self):
-        return self.cleaned_data["email"].strip().lower()
-
 
 @admin.register(Lead)
-class LeadAdmin(admin.ModelAdmin):
+class LeadAdmin(ServiceAdmin):
     form = LeadAdminForm
     list_display = [
         "full_name",
@@ -93,24 +90,25 @@ class LeadAdmin(admin.ModelAdmin):
             fields.append("status")
         return fields
 
-    def save_model(self, request, obj, form, change):
-        data = {f: form.cleaned_data[f] for f in LEAD_FIELDS if f in form.cleaned_data}
-        if change:
-            lead_services.lead_update(lead=obj, data=data)
-        else:
-            obj.pk = lead_services.lead_create(data=data).pk
+    def service_create(self, request, form, formsets):
+        return services.lead_create(**form.cleaned_data)
 
-    def delete_model(self, request, obj):
-        lead_services.lead_delete(lead=obj)
+    def service_update(self, request, obj, form, formsets):
+        return services.lead_update(lead=obj, **changed_fields(form))
+
+    def service_delete(self, request, obj):
+        services.lead_delete(lead=obj)
 
     @admin.action(description="Convert to customer")
     def convert_to_customer(self, request, queryset):
+        # Each lead converts on its own: one refused (already converted) names itself and
+        # does not hold back the others.
         created = linked = 0
         for lead in queryset:
             try:
-                conversion = lead_services.lead_convert(lead=lead)
+                conversion = services.lead_convert(lead=lead)
             except DomainError as exc:
-                self.message_user(request, f"{lead.full_name}: {exc.message}", messages.WARNING)
+                self.message_user(request, f"{lead.full_name}: {error_text(exc)}", messages.WARNING)
                 continue
             if conversion.customer_created:
                 created += 1

@@ -1,7 +1,6 @@
 from django.urls import re_path
 
-from customers.lead_views import LeadViewSet
-from customers.views import CustomerBatchView, CustomerViewSet
+from customers.views import CustomerBatchView, CustomerViewSet, LeadViewSet
 
 
 def api_routes(router):

@@ -1,7 +1,7 @@
 import django_filters
 
 from core.filters import BusinessDateFilter, FilterSet
-from customers.models import Customer
+from customers.models import Customer, Lead, LeadStatus
 
 
 class CustomerFilter(FilterSet):
@@ -23,3 +23,17 @@ class CustomerFilter(FilterSet):
         for word in value.lower().split():
             queryset = queryset.filter(search_text__contains=word)
         return queryset
+
+
+class LeadFilter(FilterSet):
+    status = django_filters.ChoiceFilter(choices=LeadStatus.choices)
+    source = django_filters.CharFilter(field_name="source", lookup_expr="iexact")
+    email = django_filters.CharFilter(field_name="email", lookup_expr="iexact")
+    customer_id = django_filters.NumberFilter(field_name="customer_id")
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    created_from = BusinessDateFilter(field_name="created_at", lookup_expr="date__gte")
+    created_to = BusinessDateFilter(field_name="created_at", lookup_expr="date__lte")
+
+    class Meta:
+        model = Lead
+        fields = ["status", "source", "email", "customer_id"]

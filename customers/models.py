@@ -61,7 +61,7 @@ class LeadStatus(models.TextChoices):
 
 
 class Lead(models.Model):
-    """A prospect who may become a customer. Conversion (`customers.lead_services.lead_convert`)
+    """A prospect who may become a customer. Conversion (`customers.services.lead_convert`)
     links the lead to the customer it became; a lead whose customer is later deleted stays
     Converted with no link, as a record of what happened."""
 

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from core.fields import EmailField
-from customers.models import Customer
+from customers.models import Customer, Lead, LeadStatus
 
 
 class CustomerSerializer(serializers.ModelSerializer):
@@ -38,3 +38,32 @@ class CustomerBatchSerializer(serializers.Serializer):
             "empty": "Send at least one customer.",
         },
     )
+
+
+class LeadSerializer(serializers.ModelSerializer):
+    first_name = serializers.CharField(max_length=100)
+    last_name = serializers.CharField(max_length=100)
+    email = EmailField(max_length=254)
+    status = serializers.ChoiceField(
+        choices=LeadStatus.choices,
+        required=False,
+        error_messages={"invalid_choice": f"Must be one of: {', '.join(LeadStatus.values)}."},
+    )
+
+    class Meta:
+        model = Lead
+        fields = [
+            "id",
+            "first_name",
+            "last_name",
+            "email",
+            "company",
+            "phone",
+            "source",
+            "status",
+            "customer_id",
+            "converted_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "customer_id", "converted_at", "created_at", "updated_at"]

@@ -1,54 +1,70 @@
-"""Writes for customers. Each function is atomic and writes its webhook event in the same
-transaction (the outbox)."""
+"""Writes for customers and leads. Each function is atomic, raises a domain error on input it
+refuses, and writes its webhook event in the same transaction as the change (the outbox).
+
+Update functions take the fields to change as keyword arguments; a field left out (None) is
+kept as it is. They lock the row and save only the fields that changed."""
+
+from dataclasses import dataclass
 
 from django.db import IntegrityError
+from django.db.models import ProtectedError
+from django.utils import timezone
 
 from core.db import atomic
-from core.errors import DomainValidationError
-from customers.models import Customer
+from core.errors import ConflictError, DomainValidationError
+from core.services import given, model_update
+from customers.events import customer_payload, customer_payloads, lead_payload
+from customers.models import Customer, Lead, LeadStatus
+from customers.selectors import customer_email_taken, customer_find_by_email
 from webhooks.services import event_publish, events_publish_many
 
 EMAIL_TAKEN = "A customer with this email already exists."
-CUSTOMER_FIELDS = ("account", "email", "phone", "address", "city", "state", "zip", "country")
+CUSTOMER_FIELDS = ["account", "email", "phone", "address", "city", "state", "zip", "country"]
+LEAD_FIELDS = ["first_name", "last_name", "email", "company", "phone", "source", "status"]
+CONVERT_THROUGH_ENDPOINT = "A lead becomes Converted only through POST /api/v2/leads/{id}/convert."
+ALREADY_CONVERTED = "This lead has already been converted."
 
 
-def customer_payload(customer: Customer) -> dict:
-    from customers.serializers import CustomerSerializer
-
-    return CustomerSerializer(customer).data
-
-
-def customer_payloads(customers: list[Customer]) -> list[dict]:
-    # One list serializer builds the fields once; a serializer per customer rebuilt them for
-    # every row, which was most of a 1000-customer batch's time (docs/performance.md).
-    from customers.serializers import CustomerSerializer
-
-    return CustomerSerializer(customers, many=True).data
+def _protected_conflict(noun: str, exc: ProtectedError) -> ConflictError:
+    kinds = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
+    return ConflictError(f"This {noun} still has {', '.join(kinds)} and cannot be deleted.")
 
 
-def _normalize(data: dict) -> dict:
-    clean = {k: v for k, v in data.items() if k in CUSTOMER_FIELDS}
-    if "email" in clean:
-        clean["email"] = clean["email"].strip().lower()
-    return clean
+# --- Customers --------------------------------------------------------------------------------
 
 
-def _email_taken(email: str, exclude_pk: int | None = None) -> bool:
-    query = Customer.objects.filter(email__iexact=email)
-    if exclude_pk is not None:
-        query = query.exclude(pk=exclude_pk)
-    return query.exists()
+def _customer_email(email: str) -> str:
+    return email.strip().lower()
 
 
-def customer_create(*, data: dict) -> Customer:
+def customer_create(
+    *,
+    account: str,
+    email: str,
+    phone: str = "",
+    address: str = "",
+    city: str = "",
+    state: str = "",
+    zip: str = "",
+    country: str = "",
+) -> Customer:
     """Creates a customer with a unique (case-insensitive) email and announces
     `customer.created`."""
-    fields = _normalize(data)
+    email = _customer_email(email)
     try:
         with atomic():
-            if _email_taken(fields["email"]):
+            if customer_email_taken(email=email):
                 raise DomainValidationError({"email": EMAIL_TAKEN})
-            customer = Customer.objects.create(**fields)
+            customer = Customer.objects.create(
+                account=account,
+                email=email,
+                phone=phone,
+                address=address,
+                city=city,
+                state=state,
+                zip=zip,
+                country=country,
+            )
             event_publish(event_type="customer.created", data=customer_payload(customer))
     except IntegrityError:
         # A concurrent create took the email between our check and our insert.
@@ -56,32 +72,68 @@ def customer_create(*, data: dict) -> Customer:
     return customer
 
 
-def customer_update(*, customer: Customer, data: dict) -> Customer:
-    fields = _normalize(data)
+def customer_update(
+    *,
+    customer: Customer,
+    account: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    address: str | None = None,
+    city: str | None = None,
+    state: str | None = None,
+    zip: str | None = None,
+    country: str | None = None,
+) -> Customer:
+    """Changes the given fields of a customer (email still unique, ignoring case) and
+    announces `customer.updated`. A customer deleted meanwhile raises DoesNotExist (404)."""
+    data = given(
+        account=account,
+        email=email,
+        phone=phone,
+        address=address,
+        city=city,
+        state=state,
+        zip=zip,
+        country=country,
+    )
+    if "email" in data:
+        data["email"] = _customer_email(data["email"])
     try:
         with atomic():
-            if "email" in fields and _email_taken(fields["email"], exclude_pk=customer.pk):
+            locked = Customer.objects.select_for_update().get(pk=customer.pk)
+            if "email" in data and customer_email_taken(email=data["email"], exclude_pk=locked.pk):
                 raise DomainValidationError({"email": EMAIL_TAKEN})
-            for name, value in fields.items():
-                setattr(customer, name, value)
-            customer.save()
-            event_publish(event_type="customer.updated", data=customer_payload(customer))
+            model_update(instance=locked, fields=CUSTOMER_FIELDS, data=data)
+            event_publish(event_type="customer.updated", data=customer_payload(locked))
     except IntegrityError:
         raise DomainValidationError({"email": EMAIL_TAKEN}) from None
+    customer.refresh_from_db()  # the caller keeps its instance: show it the saved row
     return customer
 
 
 def customer_delete(*, customer: Customer) -> None:
-    """Deletes a customer with no invoices, quotes or tickets (those protect it: 409)."""
+    """Deletes a customer with no invoices, quotes or tickets (those protect it: 409) and
+    announces `customer.deleted`. The row is locked first, so of concurrent deletes one wins
+    and writes the one event; the others find it gone (DoesNotExist: 404)."""
     with atomic():
-        payload = customer_payload(customer)
-        customer.delete()
+        locked = Customer.objects.select_for_update().get(pk=customer.pk)
+        payload = customer_payload(locked)
+        try:
+            locked.delete()
+        except ProtectedError as exc:
+            raise _protected_conflict("customer", exc) from None
         event_publish(event_type="customer.deleted", data=payload)
 
 
 def customer_batch_create(*, records: list[dict]) -> list[Customer]:
-    """Creates every record or none: one `bulk_create`, errors keyed `customers.N.field`."""
-    rows = [_normalize(record) for record in records]
+    """Creates every record or none (each record holds `customer_create`'s arguments): one
+    `bulk_create`, errors keyed `customers.N.field`."""
+    rows = [
+        {name: value for name, value in record.items() if name in CUSTOMER_FIELDS}
+        for record in records
+    ]
+    for row in rows:
+        row["email"] = _customer_email(row["email"])
     errors: dict[str, str] = {}
     seen: dict[str, int] = {}
     for index, row in enumerate(rows):
@@ -106,3 +158,160 @@ def customer_batch_create(*, records: list[dict]) -> list[Customer]:
             {"customers": "Some emails were taken by a concurrent request; nothing was saved."}
         ) from None
     return created
+
+
+# --- Leads ------------------------------------------------------------------------------------
+
+
+def _lead_data(**values) -> dict:
+    data = given(**values)
+    if "email" in data:
+        data["email"] = data["email"].strip().lower()
+    for name in ("first_name", "last_name", "company", "phone", "source"):
+        if name in data:
+            data[name] = data[name].strip()
+    return data
+
+
+def lead_status_error(*, lead: Lead | None, status: str) -> str | None:
+    """Why `status` cannot be set by an edit on `lead` (None when it can): Converted is
+    reached only by conversion, and a converted lead's status is history."""
+    current = lead.status if lead is not None else None
+    if status == current:
+        return None
+    if current == LeadStatus.CONVERTED:
+        return "A converted lead keeps the status Converted."
+    if status == LeadStatus.CONVERTED:
+        return CONVERT_THROUGH_ENDPOINT
+    return None
+
+
+def lead_create(
+    *,
+    first_name: str,
+    last_name: str,
+    email: str,
+    company: str = "",
+    phone: str = "",
+    source: str = "",
+    status: str = LeadStatus.NEW,
+) -> Lead:
+    """Creates a lead (status New unless given, never Converted) and announces
+    `lead.created`."""
+    data = _lead_data(
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        company=company,
+        phone=phone,
+        source=source,
+        status=status,
+    )
+    error = lead_status_error(lead=None, status=data["status"])
+    if error:
+        raise DomainValidationError({"status": error})
+    with atomic():
+        lead = Lead.objects.create(**data)
+        event_publish(event_type="lead.created", data=lead_payload(lead))
+    return lead
+
+
+def lead_update(
+    *,
+    lead: Lead,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    email: str | None = None,
+    company: str | None = None,
+    phone: str | None = None,
+    source: str | None = None,
+    status: str | None = None,
+) -> Lead:
+    """Changes a lead's details and its pipeline status (New, Contacted, Qualified, Lost);
+    Converted is set only by `lead_convert` and never undone. Announces `lead.updated`."""
+    data = _lead_data(
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        company=company,
+        phone=phone,
+        source=source,
+        status=status,
+    )
+    with atomic():
+        locked = Lead.objects.select_for_update().get(pk=lead.pk)
+        if "status" in data:
+            error = lead_status_error(lead=locked, status=data["status"])
+            if error and locked.status == LeadStatus.CONVERTED:
+                raise ConflictError(error)
+            if error:
+                raise DomainValidationError({"status": error})
+        model_update(instance=locked, fields=LEAD_FIELDS, data=data)
+        event_publish(event_type="lead.updated", data=lead_payload(locked))
+    lead.refresh_from_db()  # the caller keeps its instance: show it the saved row
+    return lead
+
+
+def lead_delete(*, lead: Lead) -> None:
+    """Deletes a lead; the customer it became, if any, stays. The row is locked first, so of
+    concurrent deletes one wins; the others find it gone (DoesNotExist: 404)."""
+    with atomic():
+        Lead.objects.select_for_update().get(pk=lead.pk).delete()
+
+
+@dataclass(frozen=True)
+class LeadConversion:
+    lead: Lead
+    customer: Customer
+    # False when the lead's email already belonged to a customer, who was linked instead.
+    customer_created: bool
+
+
+def lead_convert(*, lead: Lead) -> LeadConversion:
+    """Turns a lead into a customer, in one transaction on the locked lead row:
+
+    - a lead already Converted is a conflict (409), so a double click converts once;
+    - a customer whose email matches the lead's (ignoring case) is linked, not duplicated;
+    - otherwise a customer is created through `customer_create` (so `customer.created`
+      fires), named after the company, or the person when there is no company;
+    - the lead becomes Converted, linked to that customer, and `lead.converted` is announced.
+
+    Any status but Converted may convert, Lost included: a lost prospect who comes back and
+    buys is converted like any other, and the conversion is explicit.
+    """
+    with atomic():
+        locked = Lead.objects.select_for_update().get(pk=lead.pk)
+        if locked.status == LeadStatus.CONVERTED:
+            raise ConflictError(ALREADY_CONVERTED)
+        customer = customer_find_by_email(email=locked.email)
+        created = False
+        if customer is None:
+            customer, created = _customer_from_lead(locked)
+        model_update(
+            instance=locked,
+            fields=["status", "customer", "converted_at"],
+            data={
+                "status": LeadStatus.CONVERTED,
+                "customer": customer,
+                "converted_at": timezone.now(),
+            },
+        )
+        event_publish(event_type="lead.converted", data=lead_payload(locked))
+    lead.refresh_from_db()  # the caller keeps its instance: show it the saved row
+    return LeadConversion(lead=lead, customer=customer, customer_created=created)
+
+
+def _customer_from_lead(lead: Lead) -> tuple[Customer, bool]:
+    try:
+        customer = customer_create(
+            account=lead.company or lead.full_name, email=lead.email, phone=lead.phone
+        )
+        return customer, True
+    except DomainValidationError as exc:
+        # A customer with this email was created concurrently, after our lookup: link it.
+        if "email" not in exc.errors:
+            raise
+        customer = customer_find_by_email(email=lead.email)
+        if customer is None:
+            raise
+        return customer, False

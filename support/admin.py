@@ -1,69 +1,48 @@
 """The support inbox where staff work tickets. Every save and action goes through
-`support.services`, so a reply typed here moves the ticket's status exactly as an API reply
-does, and announces `ticket.replied`."""
+`support.services` (by way of `core.admin.ServiceAdmin`), so a reply typed here moves the
+ticket's status exactly as an API reply does, and announces `ticket.replied`."""
 
 from django import forms
-from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
-from django.db.models import Count, Q
+from django.contrib import admin
 
-from core.errors import DomainError
+from core.admin import ServiceAdmin, changed_fields
 from support import services
 from support.models import Department, ReplyAuthor, Ticket, TicketReply, TicketStatus
+from support.selectors import department_list_with_ticket_counts
+from users.selectors import user_active_list
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(ServiceAdmin):
     list_display = ["name", "email", "open_tickets", "total_tickets"]
     search_fields = ["name", "email"]
     readonly_fields = ["created_at", "updated_at"]
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                _total=Count("tickets"),
-                _open=Count("tickets", filter=~Q(tickets__status=TicketStatus.CLOSED)),
-            )
-        )
+        return department_list_with_ticket_counts()
 
-    @admin.display(description="Open tickets", ordering="_open")
+    @admin.display(description="Open tickets", ordering="ticket_open")
     def open_tickets(self, obj):
-        return obj._open
+        return obj.ticket_open
 
-    @admin.display(description="Tickets", ordering="_total")
+    @admin.display(description="Tickets", ordering="ticket_total")
     def total_tickets(self, obj):
-        return obj._total
+        return obj.ticket_total
 
-    def save_model(self, request, obj, form, change):
-        data = {f: form.cleaned_data[f] for f in services.DEPARTMENT_FIELDS}
-        if change:
-            services.department_update(department=obj, data=data)
-        else:
-            obj.pk = services.department_create(data=data).pk
+    def service_create(self, request, form, formsets):
+        return services.department_create(**form.cleaned_data)
 
-    def delete_model(self, request, obj):
+    def service_update(self, request, obj, form, formsets):
+        return services.department_update(department=obj, **changed_fields(form))
+
+    def service_delete(self, request, obj):
+        # One with tickets is refused by the service, and the page says why.
         services.department_delete(department=obj)
-
-    def has_delete_permission(self, request, obj=None):
-        # A department with tickets cannot be deleted (the service refuses with a 409); do
-        # not offer a button that can only fail.
-        if obj is not None and obj.tickets.exists():
-            return False
-        return super().has_delete_permission(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        for department in queryset:
-            try:
-                services.department_delete(department=department)
-            except DomainError as exc:
-                self.message_user(request, f"{department}: {exc.message}", messages.ERROR)
 
 
 class ReplyInline(admin.StackedInline):
     """Replies in order; past replies are read-only (they were sent), and a new one is added
-    through the reply service by `TicketAdmin.save_formset`."""
+    through the reply service by `TicketAdmin._add_replies`."""
 
     model = TicketReply
     extra = 1
@@ -81,7 +60,7 @@ class AssignedFilter(admin.SimpleListFilter):
     parameter_name = "assigned"
 
     def lookups(self, request, model_admin):
-        users = get_user_model().objects.filter(is_active=True).order_by("name")
+        users = user_active_list()
         return [
             ("me", "Me"),
             ("none", "Unassigned"),
@@ -106,14 +85,15 @@ class TicketAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assigned_to"].queryset = get_user_model().objects.filter(is_active=True)
+        if "assigned_to" in self.fields:  # a viewer's read-only page has no fields
+            self.fields["assigned_to"].queryset = user_active_list()
         if self.instance.pk is None:
             # New tickets are Open (the service's rule): nothing to choose.
             self.fields.pop("status", None)
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(ServiceAdmin):
     form = TicketAdminForm
     list_display = [
         "ticket_number",
@@ -152,60 +132,63 @@ class TicketAdmin(admin.ModelAdmin):
             )
         return fieldsets
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            data = {f: form.cleaned_data[f] for f in form.changed_data if f in form.fields}
-            services.ticket_update(ticket=obj, data=data)
-            return
-        data = {f: form.cleaned_data[f] for f in services.TICKET_FIELDS if f in form.fields}
-        created = services.ticket_create(data=data)
-        # The admin goes on using `obj` (inlines, the log entry, the redirect).
-        for field in Ticket._meta.concrete_fields:
-            setattr(obj, field.attname, getattr(created, field.attname))
+    def service_create(self, request, form, formsets):
+        ticket = services.ticket_create(**form.cleaned_data)
+        self._add_replies(request, ticket, formsets)
+        return ticket
 
-    def save_formset(self, request, form, formset, change):
-        if formset.model is not TicketReply:
-            super().save_formset(request, form, formset, change)
-            return
+    def service_update(self, request, obj, form, formsets):
+        # Only what the clerk changed: a reply that moved the status since the page was
+        # opened is not undone by the page's stale status.
+        ticket = services.ticket_update(ticket=obj, **changed_fields(form))
+        self._add_replies(request, ticket, formsets)
+        return ticket
+
+    def _add_replies(self, request, ticket, formsets) -> None:
         # Replies are never edited or deleted here (the inline is add-only); a new one goes
         # through the service so the ticket's status moves and `ticket.replied` fires.
-        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-        for reply_form in formset.extra_forms:
-            if not reply_form.has_changed():
+        for formset in formsets:
+            if formset.model is not TicketReply:
                 continue
-            message = reply_form.cleaned_data.get("message", "")
-            if not message.strip():
-                continue
-            formset.new_objects.append(
+            for reply_form in formset.extra_forms:
+                if not reply_form.has_changed():
+                    continue
+                message = reply_form.cleaned_data.get("message", "")
+                if not message.strip():
+                    continue
                 services.ticket_reply_create(
-                    ticket=form.instance,
+                    ticket=ticket,
                     message=message,
                     author=reply_form.cleaned_data.get("author") or ReplyAuthor.STAFF,
                     created_by=request.user,
                 )
-            )
 
-    def delete_model(self, request, obj):
+    def service_delete(self, request, obj):
         services.ticket_delete(ticket=obj)
 
-    def delete_queryset(self, request, queryset):
-        for ticket in queryset:
-            services.ticket_delete(ticket=ticket)
+    def _update_each(self, request, queryset, success: str, **fields) -> None:
+        tickets = list(queryset)
+
+        def update_all():
+            for ticket in tickets:
+                services.ticket_update(ticket=ticket, **fields)
+
+        self.run_service(request, update_all, success.format(count=len(tickets)))
 
     @admin.action(description="Assign to me")
     def assign_to_me(self, request, queryset):
-        for ticket in queryset:
-            services.ticket_update(ticket=ticket, data={"assigned_to": request.user})
-        self.message_user(request, f"Assigned {len(queryset)} ticket(s) to you.")
+        self._update_each(
+            request, queryset, "Assigned {count} ticket(s) to you.", assigned_to=request.user
+        )
 
     @admin.action(description="Close")
     def close_tickets(self, request, queryset):
-        for ticket in queryset:
-            services.ticket_update(ticket=ticket, data={"status": TicketStatus.CLOSED})
-        self.message_user(request, f"Closed {len(queryset)} ticket(s).")
+        self._update_each(
+            request, queryset, "Closed {count} ticket(s).", status=TicketStatus.CLOSED
+        )
 
     @admin.action(description="Reopen")
     def reopen_tickets(self, request, queryset):
-        for ticket in queryset:
-            services.ticket_update(ticket=ticket, data={"status": TicketStatus.OPEN})
-        self.message_user(request, f"Reopened {len(queryset)} ticket(s).")
+        self._update_each(
+            request, queryset, "Reopened {count} ticket(s).", status=TicketStatus.OPEN
+        )

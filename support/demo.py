@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from customers import lead_services
+from customers import services as customer_services
 from customers.models import Customer, Lead, LeadStatus
 from support import services
 from support.models import Department, Ticket, TicketReply, TicketStatus
@@ -162,7 +162,7 @@ def _departments() -> dict[str, tuple[Department, bool]]:
         department = Department.objects.filter(name__iexact=name).first()
         created = department is None
         if created:
-            department = services.department_create(data={"name": name, "email": email})
+            department = services.department_create(name=name, email=email)
         found[name] = (department, created)
     return found
 
@@ -184,14 +184,12 @@ def _tickets(departments) -> tuple[int, int]:
         if Ticket.objects.filter(customer=customer, subject=subject).exists():
             continue
         ticket = services.ticket_create(
-            data={
-                "customer": customer,
-                "department": departments[dept][0],
-                "subject": subject,
-                "message": message,
-                "priority": priority,
-                "assigned_to": agent if index % 2 == 0 else None,
-            }
+            customer=customer,
+            department=departments[dept][0],
+            subject=subject,
+            message=message,
+            priority=priority,
+            assigned_to=agent if index % 2 == 0 else None,
         )
         for author, text in conversation:
             services.ticket_reply_create(
@@ -199,7 +197,7 @@ def _tickets(departments) -> tuple[int, int]:
             )
             replies += 1
         if final is not None:
-            services.ticket_update(ticket=ticket, data={"status": final})
+            services.ticket_update(ticket=ticket, status=final)
         _spread_in_time(ticket, opened=now - timedelta(days=len(TICKETS) - index, hours=3))
         created += 1
     return created, replies
@@ -224,33 +222,29 @@ def _leads() -> int:
     for first, last, email, company, phone, source, status in LEADS:
         if Lead.objects.filter(email__iexact=email).exists():
             continue
-        lead_services.lead_create(
-            data={
-                "first_name": first,
-                "last_name": last,
-                "email": email,
-                "company": company,
-                "phone": phone,
-                "source": source,
-                "status": status,
-            }
+        customer_services.lead_create(
+            first_name=first,
+            last_name=last,
+            email=email,
+            company=company,
+            phone=phone,
+            source=source,
+            status=status,
         )
         created += 1
     first, last, email, company, phone, source = CONVERTED_LEAD
     lead = Lead.objects.filter(email__iexact=email).first()
     if lead is None:
-        lead = lead_services.lead_create(
-            data={
-                "first_name": first,
-                "last_name": last,
-                "email": email,
-                "company": company,
-                "phone": phone,
-                "source": source,
-                "status": LeadStatus.QUALIFIED,
-            }
+        lead = customer_services.lead_create(
+            first_name=first,
+            last_name=last,
+            email=email,
+            company=company,
+            phone=phone,
+            source=source,
+            status=LeadStatus.QUALIFIED,
         )
         created += 1
     if lead.status != LeadStatus.CONVERTED:
-        lead_services.lead_convert(lead=lead)
+        customer_services.lead_convert(lead=lead)
     return created

@@ -1,5 +1,6 @@
 import django_filters
 from django.db.models import Q
+from rest_framework.exceptions import ValidationError
 
 from core.filters import FilterSet
 from support.models import Department, Ticket, TicketPriority, TicketStatus
@@ -22,8 +23,6 @@ class AssignedToFilter(django_filters.CharFilter):
         if value.lower() == "none":
             return qs.filter(assigned_to__isnull=True)
         if not value.isdigit():
-            from rest_framework.exceptions import ValidationError
-
             raise ValidationError({"assigned_to": "Use a user id or none."})
         return qs.filter(assigned_to_id=int(value))
 

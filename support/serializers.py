@@ -1,4 +1,3 @@
-from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from core.fields import EmailField
@@ -11,6 +10,7 @@ from support.models import (
     TicketReply,
     TicketStatus,
 )
+from users.selectors import user_active_list
 
 
 def _choice_error(choices) -> dict:
@@ -59,7 +59,7 @@ class TicketSerializer(serializers.ModelSerializer):
         error_messages=_choice_error(TicketStatus.values),
     )
     assigned_to = serializers.PrimaryKeyRelatedField(
-        queryset=get_user_model().objects.filter(is_active=True),
+        queryset=user_active_list(),
         required=False,
         allow_null=True,
         error_messages={

@@ -1,25 +1,28 @@
 """Writes for the support desk. Every function is atomic, raises a domain error on input it
 refuses, and writes its webhook event in the same transaction as the change (the outbox)."""
 
-from typing import Any
-
 from django.db import IntegrityError
 from django.utils import timezone
 
 from core.db import atomic
 from core.errors import ConflictError, DomainValidationError
+from core.services import UNCHANGED, Unchanged, given, model_update
+from customers.models import Customer
+from support.events import reply_payload, ticket_payload
 from support.models import (
     TICKET_NUMBER_PREFIX,
     Department,
     ReplyAuthor,
     Ticket,
+    TicketPriority,
     TicketReply,
     TicketStatus,
 )
+from users.models import User
 from webhooks.services import event_publish
 
-DEPARTMENT_FIELDS = ("name", "email")
-TICKET_FIELDS = (
+DEPARTMENT_FIELDS = ["name", "email"]
+TICKET_FIELDS = [
     "customer",
     "department",
     "subject",
@@ -27,7 +30,7 @@ TICKET_FIELDS = (
     "priority",
     "status",
     "assigned_to",
-)
+]
 DEPARTMENT_NAME_TAKEN = "A department with this name already exists."
 NEW_TICKET_IS_OPEN = "New tickets are always Open."
 
@@ -42,138 +45,151 @@ def _department_name_taken(name: str, exclude_pk: int | None = None) -> bool:
     return query.exists()
 
 
-def _department_fields(data: dict) -> dict:
-    fields = {k: v for k, v in data.items() if k in DEPARTMENT_FIELDS}
-    if "name" in fields:
-        fields["name"] = fields["name"].strip()
-    if fields.get("email"):
-        fields["email"] = fields["email"].strip().lower()
-    return fields
+def _department_data(**values) -> dict:
+    data = given(**values)
+    if "name" in data:
+        data["name"] = data["name"].strip()
+    if "email" in data:
+        data["email"] = data["email"].strip().lower()
+    return data
 
 
-def department_create(*, data: dict) -> Department:
+def department_create(*, name: str, email: str = "") -> Department:
     """Creates a department whose name no other department has (ignoring case)."""
-    fields = _department_fields(data)
+    data = _department_data(name=name, email=email)
     try:
         with atomic():
-            if _department_name_taken(fields["name"]):
+            if _department_name_taken(data["name"]):
                 raise DomainValidationError({"name": DEPARTMENT_NAME_TAKEN})
-            return Department.objects.create(**fields)
+            return Department.objects.create(**data)
     except IntegrityError:
         # A concurrent create took the name between the check and the insert.
         raise DomainValidationError({"name": DEPARTMENT_NAME_TAKEN}) from None
 
 
-def department_update(*, department: Department, data: dict) -> Department:
-    fields = _department_fields(data)
+def department_update(
+    *, department: Department, name: str | None = None, email: str | None = None
+) -> Department:
+    """Renames a department (the name still unique, ignoring case) or changes its email."""
+    data = _department_data(name=name, email=email)
     try:
         with atomic():
-            if "name" in fields and _department_name_taken(fields["name"], department.pk):
+            locked = Department.objects.select_for_update().get(pk=department.pk)
+            if "name" in data and _department_name_taken(data["name"], locked.pk):
                 raise DomainValidationError({"name": DEPARTMENT_NAME_TAKEN})
-            for name, value in fields.items():
-                setattr(department, name, value)
-            department.save()
+            model_update(instance=locked, fields=DEPARTMENT_FIELDS, data=data)
     except IntegrityError:
         raise DomainValidationError({"name": DEPARTMENT_NAME_TAKEN}) from None
+    department.refresh_from_db()  # the caller keeps its instance: show it the saved row
     return department
 
 
 def department_delete(*, department: Department) -> None:
     """Deletes a department that has never had a ticket; one with tickets is a conflict (409),
-    since the tickets' history must keep the department they were handled by."""
+    since the tickets' history must keep the department they were handled by. The row is
+    locked first: of concurrent deletes one wins, the others find it gone (404)."""
     with atomic():
-        count = Ticket.objects.filter(department=department).count()
+        locked = Department.objects.select_for_update().get(pk=department.pk)
+        count = Ticket.objects.filter(department=locked).count()
         if count:
             raise ConflictError(
                 f"This department has {count} ticket(s); move them to another department "
                 "before deleting it."
             )
-        department.delete()
+        locked.delete()
 
 
 # --- Tickets ----------------------------------------------------------------------------------
-
-
-def ticket_payload(ticket: Ticket) -> dict:
-    from support.serializers import TicketSerializer
-
-    return TicketSerializer(ticket).data
 
 
 def format_ticket_number(pk: int) -> str:
     return f"{TICKET_NUMBER_PREFIX}{pk:06d}"
 
 
-def _apply_status(ticket: Ticket, status: str, now) -> None:
-    """Moves `ticket` to `status`, keeping `closed_at` true to it (set on closing, cleared
-    on reopening)."""
+def _status_change(ticket: Ticket, status: str, now) -> dict:
+    """The columns that move `ticket` to `status`, keeping `closed_at` true to it (set on
+    closing, cleared on reopening); nothing when it is already there."""
     if status == ticket.status:
-        return
-    ticket.status = status
-    ticket.closed_at = now if status == TicketStatus.CLOSED else None
+        return {}
+    return {"status": status, "closed_at": now if status == TicketStatus.CLOSED else None}
 
 
-def ticket_create(*, data: dict[str, Any]) -> Ticket:
+def ticket_create(
+    *,
+    customer: Customer,
+    department: Department,
+    subject: str,
+    message: str,
+    priority: str = TicketPriority.MEDIUM,
+    status: str = TicketStatus.OPEN,
+    assigned_to: User | None = None,
+) -> Ticket:
     """Opens a ticket (always `Open`) with a unique `TKT-NNNNNN` number and announces
     `ticket.created`.
 
     The number comes from the row's primary key, assigned by the database sequence, so two
     concurrent creations can never get the same number and no lock is needed.
     """
-    fields = {k: v for k, v in data.items() if k in TICKET_FIELDS}
-    status = fields.pop("status", TicketStatus.OPEN)
     if status != TicketStatus.OPEN:
         raise DomainValidationError({"status": NEW_TICKET_IS_OPEN})
     with atomic():
-        ticket = Ticket.objects.create(status=TicketStatus.OPEN, **fields)
+        ticket = Ticket.objects.create(
+            customer=customer,
+            department=department,
+            subject=subject,
+            message=message,
+            priority=priority,
+            status=TicketStatus.OPEN,
+            assigned_to=assigned_to,
+        )
         ticket.ticket_number = format_ticket_number(ticket.pk)
         ticket.save(update_fields=["ticket_number"])
         event_publish(event_type="ticket.created", data=ticket_payload(ticket))
     return ticket
 
 
-def ticket_update(*, ticket: Ticket, data: dict[str, Any]) -> Ticket:
-    """Changes a ticket's fields; closing and reopening are a change of `status`.
+def ticket_update(
+    *,
+    ticket: Ticket,
+    customer: Customer | None = None,
+    department: Department | None = None,
+    subject: str | None = None,
+    message: str | None = None,
+    priority: str | None = None,
+    status: str | None = None,
+    assigned_to: User | None | Unchanged = UNCHANGED,
+) -> Ticket:
+    """Changes the given fields of a ticket (`assigned_to=None` unassigns it); closing and
+    reopening are a change of `status`. Announces `ticket.updated` when anything changed.
 
-    Only the given fields are written, on a row locked for the transaction, so an edit never
+    Only the changed fields are written, on a row locked for the transaction, so an edit never
     undoes a reply's status move that committed in between.
     """
-    fields = {k: v for k, v in data.items() if k in TICKET_FIELDS}
+    data = given(
+        customer=customer,
+        department=department,
+        subject=subject,
+        message=message,
+        priority=priority,
+    )
+    if assigned_to is not UNCHANGED:
+        data["assigned_to"] = assigned_to
     with atomic():
         locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
-        now = timezone.now()
-        changed: list[str] = []
-        if "status" in fields:
-            status = fields.pop("status")
-            if status != locked.status:
-                _apply_status(locked, status, now)
-                changed += ["status", "closed_at"]
-        for name, value in fields.items():
-            field = Ticket._meta.get_field(name)
-            # Compare foreign keys by id: reading `locked.customer` would cost a query.
-            new = value.pk if field.is_relation and value is not None else value
-            if getattr(locked, field.attname) != new:
-                setattr(locked, name, value)
-                changed.append(name)
+        if status is not None:
+            data.update(_status_change(locked, status, timezone.now()))
+        _, changed = model_update(instance=locked, fields=[*TICKET_FIELDS, "closed_at"], data=data)
         if changed:
-            locked.save(update_fields=[*changed, "updated_at"])
             event_publish(event_type="ticket.updated", data=ticket_payload(locked))
-    _copy_state(source=locked, target=ticket)
+    ticket.refresh_from_db()  # the caller keeps its instance: show it the saved row
     return ticket
 
 
 def ticket_delete(*, ticket: Ticket) -> None:
-    """Deletes a ticket and its replies."""
+    """Deletes a ticket and its replies. The row is locked first: of concurrent deletes one
+    wins, the others find it gone (DoesNotExist: 404)."""
     with atomic():
-        ticket.delete()
-
-
-def _copy_state(*, source: Ticket, target: Ticket) -> None:
-    # Callers keep their instance (the admin, a viewset): give it the saved state.
-    if source is target:
-        return
-    for field in Ticket._meta.concrete_fields:
-        setattr(target, field.attname, getattr(source, field.attname))
+        Ticket.objects.select_for_update().get(pk=ticket.pk).delete()
 
 
 # --- Replies ----------------------------------------------------------------------------------
@@ -189,12 +205,6 @@ def status_after_reply(*, current: str, author: str) -> str:
     if current == TicketStatus.OPEN:
         return TicketStatus.PENDING
     return current
-
-
-def reply_payload(reply: TicketReply, ticket: Ticket) -> dict:
-    from support.serializers import TicketReplySerializer
-
-    return {**TicketReplySerializer(reply).data, "ticket": ticket_payload(ticket)}
 
 
 def ticket_reply_create(
@@ -216,11 +226,14 @@ def ticket_reply_create(
         reply = TicketReply.objects.create(
             ticket=locked, message=message, author=author, created_by=created_by
         )
-        _apply_status(
+        moved = _status_change(
             locked, status_after_reply(current=locked.status, author=author), reply.created_at
         )
-        locked.last_reply_at = reply.created_at
-        locked.save(update_fields=["status", "closed_at", "last_reply_at", "updated_at"])
+        model_update(
+            instance=locked,
+            fields=["status", "closed_at", "last_reply_at"],
+            data={**moved, "last_reply_at": reply.created_at},
+        )
         event_publish(event_type="ticket.replied", data=reply_payload(reply, locked))
-    _copy_state(source=locked, target=ticket)
+    ticket.refresh_from_db()  # the caller keeps its instance: show it the saved row
     return reply

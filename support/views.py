@@ -7,6 +7,7 @@ from api.viewsets import ServiceViewSet
 from support import services
 from support.filters import DepartmentFilter, TicketFilter
 from support.models import Department, Ticket
+from support.selectors import ticket_reply_list
 from support.serializers import DepartmentSerializer, TicketReplySerializer, TicketSerializer
 
 
@@ -17,11 +18,12 @@ class DepartmentViewSet(ServiceViewSet):
     search_fields = ["name", "email"]
     ordering_fields = ["id", "name", "created_at"]
 
+    # The serializer's fields are the service's keyword arguments.
     def create_object(self, data):
-        return services.department_create(data=data)
+        return services.department_create(**data)
 
     def update_object(self, instance, data):
-        return services.department_update(department=instance, data=data)
+        return services.department_update(department=instance, **data)
 
     def destroy_object(self, instance):
         services.department_delete(department=instance)
@@ -35,10 +37,10 @@ class TicketViewSet(ServiceViewSet):
     ordering_fields = ["id", "created_at", "updated_at", "last_reply_at", "priority", "status"]
 
     def create_object(self, data):
-        return services.ticket_create(data=data)
+        return services.ticket_create(**data)
 
     def update_object(self, instance, data):
-        return services.ticket_update(ticket=instance, data=data)
+        return services.ticket_update(ticket=instance, **data)
 
     def destroy_object(self, instance):
         services.ticket_delete(ticket=instance)
@@ -68,8 +70,7 @@ class TicketViewSet(ServiceViewSet):
                 created_by=request.user,
             )
             return Response(TicketReplySerializer(reply).data, status=status.HTTP_201_CREATED)
-        replies = ticket.replies.order_by("created_at", "id")
-        page = self.paginate_queryset(replies)
+        page = self.paginate_queryset(ticket_reply_list(ticket=ticket))
         return self.get_paginated_response(TicketReplySerializer(page, many=True).data)
 
     def get_ticket(self) -> Ticket:

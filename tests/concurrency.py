@@ -1,5 +1,8 @@
-"""Running one request in several threads at once (PostgreSQL tests with row locks)."""
+"""Running work in threads released together, for races that only a real database with row
+locks can show (PostgreSQL: tests using this carry `requires_postgres` and
+`django_db(transaction=True)`, so each thread's connection sees the others' commits)."""
 
+import inspect
 import threading
 
 from django.db import connections
@@ -7,15 +10,17 @@ from rest_framework.test import APIClient
 
 
 def run_at_once(count: int, work) -> list:
-    """Runs `work(i)` in `count` threads released together; returns results or exceptions."""
+    """Runs `work()` (or `work(i)`, thread i) in `count` threads released together; returns
+    each thread's result or exception, in thread order."""
+    takes_index = bool(inspect.signature(work).parameters)
     barrier = threading.Barrier(count)
     results: list = [None] * count
 
     def run(i):
         try:
             barrier.wait()
-            results[i] = work(i)
-        except Exception as exc:  # noqa: BLE001 - reported to the test
+            results[i] = work(i) if takes_index else work()
+        except Exception as exc:  # the test inspects what each thread got
             results[i] = exc
         finally:
             connections.close_all()
@@ -36,8 +41,19 @@ def statuses_of_concurrent(
     paths = path if isinstance(path, list) else [path] * count
 
     def send(i):
-        client = APIClient()
+        client = APIClient()  # one per thread: a test client keeps per-client state
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {api.raw_key}")
         return getattr(client, method)(paths[i], format="json").status_code
 
     return sorted(run_at_once(len(paths), send))
+
+
+def delete_at_once(count: int, raw_key: str, path: str) -> list[int]:
+    """`count` clients DELETE `path` at the same moment with one API key; their statuses."""
+
+    def delete() -> int:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw_key}")
+        return client.delete(path).status_code
+
+    return run_at_once(count, delete)

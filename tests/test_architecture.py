@@ -15,7 +15,6 @@ HTTP_LAYER = {
     "views.py",
     "serializers.py",
     "api_urls.py",
-    "lead_views.py",
     "authentication.py",
     "permissions.py",
 }

@@ -7,6 +7,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.utils import timezone
 
+from core.admin import ServiceAdmin, changed_fields
 from users import services
 from users.models import ApiKey, ApiKeyUsage, User
 from users.usage import flush_all as flush_usage
@@ -32,11 +33,24 @@ class UserChangeForm(forms.ModelForm):
         fields = ["email", "name", "role", "is_active"]
 
 
+class UserPasswordForm(AdminPasswordChangeForm):
+    """Django's password page, saving through the users service instead of `user.save()`."""
+
+    def save(self, commit=True):
+        usable = self.cleaned_data.get("set_usable_password", True)
+        password = self.cleaned_data["password1"] if usable else None
+        return services.user_set_password(user=self.user, password=password)
+
+
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(ServiceAdmin, BaseUserAdmin):
+    """Users through the same services as the API: admin rights follow the role, passwords
+    are validated, and the last active administrator is neither deleted, demoted nor
+    deactivated (the page shows the refusal)."""
+
     form = UserChangeForm
     add_form = UserCreationForm
-    change_password_form = AdminPasswordChangeForm
+    change_password_form = UserPasswordForm
     list_display = ["email", "name", "role", "is_active", "last_login", "created_at"]
     list_filter = ["role", "is_active"]
     search_fields = ["email", "name"]
@@ -49,22 +63,18 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = [(None, {"fields": ["email", "name", "role", "password"]})]
     filter_horizontal: list = []
 
-    def save_model(self, request, obj, form, change):
-        # The same service as the API: role-derived admin rights, validated passwords.
-        data = {
-            f: form.cleaned_data[f]
-            for f in ["email", "name", "role", "is_active"]
-            if f in form.cleaned_data
-        }
-        if change:
-            services.user_update(user=obj, **data)
-        else:
-            created = services.user_create(password=form.cleaned_data.get("password"), **data)
-            obj.pk = created.pk
+    def service_create(self, request, form, formsets):
+        return services.user_create(**form.cleaned_data)
+
+    def service_update(self, request, obj, form, formsets):
+        return services.user_update(user=obj, **changed_fields(form))
+
+    def service_delete(self, request, obj):
+        services.user_delete(user=obj, acting_user=request.user)
 
 
 class ReadOnlyAdminMixin:
-    """Usage rows are written by the API only: staff read them, nobody edits them by hand."""
+    """Usage rows are written by the API only: administrators read them, nobody edits them."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -92,7 +102,7 @@ class ApiKeyUsageInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(ApiKeyUsage)
-class ApiKeyUsageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ApiKeyUsageAdmin(ReadOnlyAdminMixin, ServiceAdmin):
     list_display = [
         "day",
         "api_key",
@@ -118,7 +128,7 @@ class ApiKeyUsageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(ServiceAdmin):
     list_display = [
         "prefix",
         "name",
@@ -168,33 +178,54 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def role(self, obj):
         return obj.user.get_role_display()
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-            return
-        key, raw = services.api_key_create(
-            user=obj.user, name=obj.name, is_sandbox=obj.is_sandbox, expires_at=obj.expires_at
-        )
-        obj.pk = key.pk
+    def get_readonly_fields(self, request, obj=None):
+        # The owner and the live/sandbox kind are what a key is: another one is a new key.
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "user", "is_sandbox"] if obj is not None else fields
+
+    def service_create(self, request, form, formsets):
+        key, raw = services.api_key_create(**form.cleaned_data)
         messages.warning(request, f"New API key (shown once, copy it now): {raw}")
+        return key
+
+    def service_update(self, request, obj, form, formsets):
+        return services.api_key_update(api_key=obj, **changed_fields(form))
+
+    def service_delete(self, request, obj):
+        services.api_key_delete(api_key=obj)
 
     @admin.action(description="Require signed requests (new signing secret)")
     def require_signature_action(self, request, queryset):
-        for key in queryset:
-            services.api_key_require_signature(api_key=key)
-            messages.warning(
-                request,
-                f"Signing secret for {key.prefix}… (shown once, copy it now): {key.signing_secret}",
-            )
+        keys = list(queryset)
+
+        def require_all():
+            for key in keys:
+                services.api_key_require_signature(api_key=key)
+
+        if self.run_service(request, require_all):
+            for key in keys:
+                messages.warning(
+                    request,
+                    f"Signing secret for {key.prefix}… (shown once, copy it now): "
+                    f"{key.signing_secret}",
+                )
 
     @admin.action(description="Stop requiring signed requests")
     def drop_signature_action(self, request, queryset):
-        for key in queryset:
-            services.api_key_drop_signature(api_key=key)
-        self.message_user(request, f"Signing turned off for {queryset.count()} key(s).")
+        keys = list(queryset)
+
+        def drop_all():
+            for key in keys:
+                services.api_key_drop_signature(api_key=key)
+
+        self.run_service(request, drop_all, f"Signing turned off for {len(keys)} key(s).")
 
     @admin.action(description="Revoke selected keys")
     def revoke(self, request, queryset):
-        for key in queryset:
-            services.api_key_revoke(api_key=key)
-        self.message_user(request, f"Revoked {queryset.count()} key(s).")
+        keys = list(queryset)
+
+        def revoke_all():
+            for key in keys:
+                services.api_key_revoke(api_key=key)
+
+        self.run_service(request, revoke_all, f"Revoked {len(keys)} key(s).")

@@ -34,7 +34,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A person who works in Ledgerline: logs into the admin and owns API keys.
 
     `role` is the single source of truth for what they may do; `is_staff`, `is_superuser`
-    and group membership are derived from it by `users.services`.
+    and group membership are derived from it by `users.services` (`user_create`,
+    `user_update`), and the admin's permissions per role by `users.roles`.
     """
 
     email = models.EmailField(unique=True)
@@ -95,8 +96,9 @@ class ApiKey(models.Model):
 
 
 class ApiKeyUsage(models.Model):
-    """Requests made with one key on one UTC day, by status class. One row per key and day,
-    incremented with an UPSERT per request (`users.services.api_key_usage_count`)."""
+    """Requests made with one key on one UTC day, by status class. One row per key and day:
+    `users.usage` counts requests in the shared cache and flushes them here with one UPSERT
+    per key and day (`users.services.api_key_usage_add`)."""
 
     api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="usage")
     day = models.DateField()

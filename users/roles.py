@@ -1,23 +1,37 @@
 """Django admin permissions derived from the API roles, so a role means the same thing in the
-admin as in the API: staff may do everything but users, API keys and webhooks; viewers look."""
+admin as in the API (contract section 4): administrators do everything (superusers); staff
+everything but the administrator-only screens; viewers look at what staff may touch, and
+change nothing.
+
+`ADMINISTRATOR_ONLY_APPS` is the one list of what only administrators see, by app label, so a
+model added later to one of these apps (or an app such as django-axes added to the list) is
+covered without another rule: users, API keys and their usage, webhook endpoints, events,
+deliveries and attempts, auth groups, login lockouts, and the audit trail and closed books."""
 
 from django.apps import apps as global_apps
 
 from users.models import Role
 
-ADMIN_ONLY_APPS = {"users", "webhooks", "auth"}
+ADMINISTRATOR_ONLY_APPS = frozenset({"auth", "users", "webhooks", "axes", "audit"})
 STAFF_GROUP = "Role: staff"
 VIEWER_GROUP = "Role: viewer"
+
+
+def is_administrator_only(app_label: str) -> bool:
+    return app_label in ADMINISTRATOR_ONLY_APPS
 
 
 def sync_role_groups(sender=None, using="default", apps=global_apps, **kwargs) -> None:
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    perms = Permission.objects.using(using).select_related("content_type")
-    staff_perms = [p for p in perms if p.content_type.app_label not in ADMIN_ONLY_APPS]
+    perms = [
+        p
+        for p in Permission.objects.using(using).select_related("content_type")
+        if not is_administrator_only(p.content_type.app_label)
+    ]
     viewer_perms = [p for p in perms if p.codename.startswith("view_")]
     staff, _ = Group.objects.using(using).get_or_create(name=STAFF_GROUP)
-    staff.permissions.set(staff_perms)
+    staff.permissions.set(perms)
     viewer, _ = Group.objects.using(using).get_or_create(name=VIEWER_GROUP)
     viewer.permissions.set(viewer_perms)
 

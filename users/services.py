@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from core.db import LIVE, SANDBOX, atomic, using_alias
 from core.errors import ConflictError, DomainValidationError
+from core.services import UNCHANGED, Unchanged, given, model_update
 from users import key_cache
 from users.models import ApiKey, ApiKeyUsage, Role, User
 from users.roles import group_name_for
@@ -79,38 +80,91 @@ def user_create(
     return user
 
 
-def user_update(*, user: User, **fields) -> User:
-    """Updates name, email, role, is_active and (re-validated) password."""
+def _keep_an_administrator(user: User, action: str) -> None:
+    """Refuses (409) when `user` is the only active administrator, so the installation is
+    never locked out. The active administrators' rows stay locked until the transaction ends,
+    taken in id order so concurrent callers queue instead of deadlocking: of two
+    administrators deleting or demoting each other at the same moment, the second one reads
+    the first one's committed change and is refused."""
+    admins = list(
+        User.objects.select_for_update()
+        .filter(role=Role.ADMINISTRATOR, is_active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if admins == [user.pk]:
+        raise ConflictError(f"The last active administrator cannot be {action}.")
+
+
+def _user_write(*, locked: User, data: dict, password: str | None) -> None:
+    """Saves `data` (and a validated `password`) on the locked row, keeping the admin rights
+    and groups in line with the role."""
+    if "email" in data:
+        data["email"] = User.objects.normalize_email(data["email"]).lower()
+        _check_email_free(data["email"], exclude_pk=locked.pk)
+    role = data.get("role", locked.role)
+    data["is_staff"] = True
+    data["is_superuser"] = role == Role.ADMINISTRATOR
+    if password:
+        # Validated against the user as they will be (similarity to the new email or name).
+        _validate_password(
+            password,
+            User(email=data.get("email", locked.email), name=data.get("name", locked.name)),
+        )
+        locked.set_password(password)
+        data["password"] = locked.password
+    model_update(
+        instance=locked,
+        fields=["email", "name", "role", "is_active", "is_staff", "is_superuser", "password"],
+        data=data,
+    )
+    _sync_groups(locked)
+
+
+def user_update(
+    *,
+    user: User,
+    email: str | None = None,
+    name: str | None = None,
+    role: str | None = None,
+    is_active: bool | None = None,
+    password: str | None = None,
+) -> User:
+    """Changes the given fields (a password is re-validated; left out or empty, it stays).
+    The last active administrator can be neither demoted nor deactivated, by anyone,
+    themselves included (409)."""
+    data = given(email=email, name=name, role=role, is_active=is_active)
     with atomic():
-        if "email" in fields:
-            fields["email"] = User.objects.normalize_email(fields["email"]).lower()
-            _check_email_free(fields["email"], exclude_pk=user.pk)
-        password = fields.pop("password", None)
-        for name, value in fields.items():
-            setattr(user, name, value)
-        _apply_role(user)
+        demotes = (role is not None and role != Role.ADMINISTRATOR) or is_active is False
+        if demotes:
+            _keep_an_administrator(user, "demoted" if is_active is not False else "deactivated")
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        _user_write(locked=locked, data=data, password=password)
+    user.refresh_from_db()  # the caller keeps its instance: show it the saved row
+    return user
+
+
+def user_set_password(*, user: User, password: str | None) -> User:
+    """Sets a new (validated) password, or with None makes password login impossible."""
+    with atomic():
         if password:
             _validate_password(password, user)
             user.set_password(password)
-        user.save()
-        _sync_groups(user)
+        else:
+            user.set_unusable_password()
+        user.save(update_fields=["password", "updated_at"])
     return user
 
 
 def user_delete(*, user: User, acting_user: User | None = None) -> None:
     """Deletes a user and their API keys. Nobody deletes themselves, and the last active
-    administrator stays, so the installation is never locked out."""
+    administrator stays (409), so the installation is never locked out. Of concurrent
+    deletes of one user one wins; the others find it gone (DoesNotExist: 404)."""
     with atomic():
         if acting_user is not None and acting_user.pk == user.pk:
             raise ConflictError("You cannot delete your own user.")
-        if (
-            user.role == Role.ADMINISTRATOR
-            and not User.objects.filter(role=Role.ADMINISTRATOR, is_active=True)
-            .exclude(pk=user.pk)
-            .exists()
-        ):
-            raise ConflictError("The last administrator cannot be deleted.")
-        user.delete()
+        _keep_an_administrator(user, "deleted")
+        User.objects.select_for_update().get(pk=user.pk).delete()
 
 
 def api_key_create(
@@ -194,6 +248,30 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
     return api_key
 
 
+def api_key_update(
+    *,
+    api_key: ApiKey,
+    name: str | None = None,
+    expires_at: datetime | None | Unchanged = UNCHANGED,
+) -> ApiKey:
+    """Renames a key or moves its expiry (`expires_at=None`: never expires). Its owner and
+    live/sandbox kind are part of what the key is: a different one is a new key."""
+    data = given(name=name)
+    if expires_at is not UNCHANGED:
+        data["expires_at"] = expires_at
+    with atomic():
+        locked = ApiKey.objects.select_for_update().get(pk=api_key.pk)
+        model_update(instance=locked, fields=["name", "expires_at"], data=data)
+    return locked
+
+
+def api_key_delete(*, api_key: ApiKey) -> None:
+    """Deletes a key and its usage rows (revoking keeps them: prefer it). The row is locked
+    first: of concurrent deletes one wins, the others find it gone (DoesNotExist)."""
+    with atomic():
+        ApiKey.objects.select_for_update().get(pk=api_key.pk).delete()
+
+
 def api_key_authenticate(raw_key: str) -> ApiKey | None:
     """The usable key for `raw_key`, or None (unknown, revoked or expired)."""
     if not raw_key or len(raw_key) > 200:
@@ -235,5 +313,12 @@ def user_sandbox_mirror(*, user: User) -> User:
             if getattr(mirror, field) != getattr(user, field)
         ]
         if changed:
-            mirror = user_update(user=mirror, **{f: getattr(user, f) for f in changed})
+            # A mirror follows the live row as it is: the last-administrator rule guards
+            # the live installation, not its sandbox copy.
+            with atomic():
+                locked = User.objects.select_for_update().get(pk=mirror.pk)
+                _user_write(
+                    locked=locked, data={f: getattr(user, f) for f in changed}, password=None
+                )
+            mirror = locked
         return mirror

@@ -4,8 +4,7 @@ its validation behave as before on every request."""
 import pytest
 from django.http import QueryDict
 
-from customers.filters import CustomerFilter
-from customers.lead_filters import LeadFilter
+from customers.filters import CustomerFilter, LeadFilter
 from tests.factories import CustomerFactory
 
 

@@ -105,15 +105,13 @@ def test_clerk_answers_and_closes_a_ticket(clerk):
     from tests.factories import CustomerFactory
 
     customer = CustomerFactory(account="Contoso Ltd")
-    department = department_create(data={"name": "Billing support"})
+    department = department_create(name="Billing support")
     ticket = ticket_create(
-        data={
-            "customer": customer,
-            "department": department,
-            "subject": "Invoice shows the wrong address",
-            "message": "Our new address is 9 Elm Street. Can you update the invoice?",
-            "priority": "High",
-        }
+        customer=customer,
+        department=department,
+        subject="Invoice shows the wrong address",
+        message="Our new address is 9 Elm Street. Can you update the invoice?",
+        priority="High",
     )
     page = clerk.page
     clerk.login()
@@ -142,17 +140,15 @@ def test_clerk_answers_and_closes_a_ticket(clerk):
 
 
 def test_clerk_converts_a_lead_into_a_customer(clerk):
-    from customers.lead_services import lead_create
     from customers.models import Customer, LeadStatus
+    from customers.services import lead_create
 
     lead = lead_create(
-        data={
-            "first_name": "Ada",
-            "last_name": "Lovelace",
-            "email": "ada@analytical.example",
-            "company": "Analytical Engines",
-            "source": "Website",
-        }
+        first_name="Ada",
+        last_name="Lovelace",
+        email="ada@analytical.example",
+        company="Analytical Engines",
+        source="Website",
     )
     clerk.login()
 

@@ -1,6 +1,6 @@
 import pytest
 
-from customers import lead_services
+from customers import services as customer_services
 from customers.models import Customer, Lead, LeadStatus
 from tests.customers.lead_factories import LeadFactory
 from tests.factories import CustomerFactory
@@ -155,17 +155,17 @@ def test_viewer_cannot_convert(client_for):
 def test_conversion_is_one_transaction(monkeypatch):
     # If the lead.converted event cannot be written, the customer is not created either.
     lead = LeadFactory()
-    real_publish = lead_services.event_publish
+    real_publish = customer_services.event_publish
 
     def failing_publish(*, event_type, data):
         if event_type == "lead.converted":
             raise RuntimeError("outbox down")
         return real_publish(event_type=event_type, data=data)
 
-    monkeypatch.setattr(lead_services, "event_publish", failing_publish)
+    monkeypatch.setattr(customer_services, "event_publish", failing_publish)
 
     with pytest.raises(RuntimeError):
-        lead_services.lead_convert(lead=lead)
+        customer_services.lead_convert(lead=lead)
 
     assert Customer.objects.count() == 0
     assert not Event.objects.exists()

@@ -1,6 +1,6 @@
 import pytest
 
-from support.models import Ticket, TicketReply, TicketStatus
+from support.models import Department, Ticket, TicketReply, TicketStatus
 from tests.factories import CustomerFactory, UserFactory
 from tests.support.factories import DepartmentFactory, TicketFactory
 from users.services import user_create
@@ -260,13 +260,19 @@ def test_staff_works_a_ticket_from_open_to_closed_in_the_admin(staff, staff_user
     assert "Cannot download my invoice" in page
 
 
-def test_department_with_tickets_has_no_delete_button(staff):
+def test_deleting_a_department_with_tickets_in_the_admin_shows_the_refusal(staff):
+    # The admin offers the button and lets the service refuse (core.admin.ServiceAdmin).
     ticket = TicketFactory()
+    url = f"/admin/support/department/{ticket.department_id}/"
 
-    page = staff.get(f"/admin/support/department/{ticket.department_id}/change/")
+    response = staff.post(f"{url}delete/", {"post": "yes"}, follow=True)
 
-    assert page.status_code == 200
-    assert "deletelink" not in page.content.decode()
+    messages = [str(m) for m in response.context["messages"]]
+    assert messages == [
+        "This department has 1 ticket(s); move them to another department before deleting it."
+    ]
+    assert response.redirect_chain[-1][0] == f"{url}change/"
+    assert Department.objects.filter(pk=ticket.department_id).exists()
 
 
 def test_department_admin_pages_render(staff):

@@ -3,44 +3,19 @@
 import threading
 
 import pytest
-from django.db import connections
 
 from core.errors import ConflictError
-from customers import lead_services
+from customers import services as customer_services
 from customers.models import Customer, Lead
 from support import services
-from support.models import Ticket, TicketReply
+from support.models import Department, Ticket, TicketReply
+from tests.concurrency import delete_at_once, run_at_once
 from tests.customers.lead_factories import LeadFactory
 from tests.factories import CustomerFactory
 from tests.markers import requires_postgres
 from tests.support.factories import DepartmentFactory, TicketFactory
 
 pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_at_once(count: int, work) -> list:
-    """Runs `work()` in `count` threads released together; returns results or exceptions."""
-    barrier = threading.Barrier(count)
-    results: list = []
-    lock = threading.Lock()
-
-    def runner():
-        try:
-            barrier.wait()
-            outcome = work()
-        except Exception as exc:  # the test inspects what each thread got
-            outcome = exc
-        finally:
-            connections.close_all()
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=runner) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_concurrent_tickets_get_distinct_numbers():
@@ -50,7 +25,7 @@ def test_concurrent_tickets_get_distinct_numbers():
     results = run_at_once(
         8,
         lambda: services.ticket_create(
-            data={"customer": customer, "department": department, "subject": "s", "message": "m"}
+            customer=customer, department=department, subject="s", message="m"
         ),
     )
 
@@ -63,10 +38,12 @@ def test_concurrent_tickets_get_distinct_numbers():
 def test_concurrent_conversions_of_one_lead_convert_it_once():
     lead = LeadFactory()
 
-    results = run_at_once(4, lambda: lead_services.lead_convert(lead=Lead.objects.get(pk=lead.pk)))
+    results = run_at_once(
+        4, lambda: customer_services.lead_convert(lead=Lead.objects.get(pk=lead.pk))
+    )
 
     assert sum(isinstance(r, ConflictError) for r in results) == 3
-    assert sum(isinstance(r, lead_services.LeadConversion) for r in results) == 1
+    assert sum(isinstance(r, customer_services.LeadConversion) for r in results) == 1
     assert Customer.objects.count() == 1
 
 
@@ -78,11 +55,11 @@ def test_concurrent_conversions_of_leads_sharing_an_email_make_one_customer():
     def convert_next():
         with pick:
             lead = queue.pop()
-        return lead_services.lead_convert(lead=lead)
+        return customer_services.lead_convert(lead=lead)
 
     results = run_at_once(4, convert_next)
 
-    assert all(isinstance(r, lead_services.LeadConversion) for r in results), results
+    assert all(isinstance(r, customer_services.LeadConversion) for r in results), results
     assert Customer.objects.count() == 1
     assert sum(r.customer_created for r in results) == 1
     assert set(Lead.objects.values_list("customer_id", flat=True)) == {Customer.objects.get().pk}
@@ -102,3 +79,21 @@ def test_concurrent_replies_all_land_and_the_last_word_decides():
     assert TicketReply.objects.count() == 6
     assert ticket.status == "Pending"
     assert ticket.last_reply_at == TicketReply.objects.order_by("-created_at").first().created_at
+
+
+def test_concurrent_deletes_of_one_ticket_delete_it_once(api):
+    ticket = TicketFactory()
+
+    statuses = delete_at_once(8, api.raw_key, f"/api/v2/tickets/{ticket.pk}")
+
+    assert sorted(statuses) == [200] + [404] * 7
+    assert not Ticket.objects.exists()
+
+
+def test_concurrent_deletes_of_one_department_delete_it_once(api):
+    department = DepartmentFactory()
+
+    statuses = delete_at_once(8, api.raw_key, f"/api/v2/departments/{department.pk}")
+
+    assert sorted(statuses) == [200] + [404] * 7
+    assert not Department.objects.filter(pk=department.pk).exists()

@@ -225,12 +225,7 @@ def test_ticket_and_its_event_commit_together(monkeypatch):
 
     with pytest.raises(RuntimeError):
         services.ticket_create(
-            data={
-                "customer": ticket.customer,
-                "department": ticket.department,
-                "subject": "s",
-                "message": "m",
-            }
+            customer=ticket.customer, department=ticket.department, subject="s", message="m"
         )
 
     assert Ticket.objects.count() == 0

@@ -70,6 +70,8 @@ def test_deleting_a_cached_key_takes_effect_on_the_next_request(warm):
 
 
 def test_deactivating_the_user_takes_effect_on_the_next_request(warm):
+    UserFactory(role=Role.ADMINISTRATOR)  # the last administrator may not be deactivated
+
     user_update(user=warm.user, is_active=False)
 
     assert warm.get(CUSTOMERS).status_code == 401
@@ -84,6 +86,8 @@ def test_deleting_the_user_takes_effect_on_the_next_request(warm):
 
 
 def test_a_role_change_takes_effect_on_the_next_request(warm):
+    UserFactory(role=Role.ADMINISTRATOR)  # the last administrator may not be demoted
+
     user_update(user=warm.user, role=Role.VIEWER)
 
     response = warm.post(CUSTOMERS, {"account": "A", "email": "a@example.com"})

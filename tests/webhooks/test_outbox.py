@@ -173,7 +173,7 @@ def test_customer_services_publish_through_the_outbox(django_capture_on_commit_c
     customer = CustomerFactory()
     with mock.patch.object(tasks.dispatch_events, "apply_async") as queued:
         with django_capture_on_commit_callbacks(execute=True):
-            customer_update(customer=customer, data={"phone": "555-9999"})
+            customer_update(customer=customer, phone="555-9999")
 
     event = Event.objects.get()
     assert (event.type, event.data["phone"]) == ("customer.updated", "555-9999")
