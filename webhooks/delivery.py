@@ -637,7 +637,9 @@ def deliveries_run(*, seconds: float = RUN_SECONDS, once: bool = False) -> RunSu
             summary.events_fanned_out += fanned
             jobs = deliveries_claim(limit=free, busy=busy, exclude=attempted if once else ())
             last_claim = now
-            exhausted = not jobs and not fanned
+            # Nothing found with sends still in flight may only mean every endpoint with due
+            # work is at its share: the run ends after a claim with nothing in flight.
+            exhausted = not jobs and not fanned and not inflight
             unsendable = [job for job in jobs if not job.endpoint_active]
             if unsendable:
                 _fail_unsendable(unsendable)
