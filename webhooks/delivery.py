@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 import httpx
 from django.conf import settings
 from django.db import connections
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from core.db import atomic, current_alias
@@ -37,6 +37,9 @@ from webhooks.signing import signed_headers
 from webhooks.target_guard import TargetNotAllowed, pinned_async_client
 
 logger = logging.getLogger("ledgerline.webhooks")
+# httpx logs every request at INFO: at hundreds of deliveries a second that is most of a
+# worker's log and a measurable share of its CPU, and each attempt is logged in the database.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 DISABLE_AFTER = timedelta(days=5)
 # A due delivery marked by the sweep this recently is not marked (nor a run queued for it)
@@ -53,21 +56,24 @@ MAX_RUNS_PER_SWEEP = 4
 # its task queues the next run), so a worker also gets to its other tasks.
 RUN_SECONDS = 60.0
 # Finished attempts are written when this many are waiting, or after FLUSH_SECONDS.
-FLUSH_SIZE = 100
-FLUSH_SECONDS = 0.05
-# With sends in flight, a claim waits for a quarter of the slots to be free or this long.
-CLAIM_SECONDS = 0.02
+FLUSH_SIZE = 200
+FLUSH_SECONDS = 0.1
+# With sends in flight, the next claim waits until half an endpoint's share of sends has
+# come back, or this long: claims of one or two rows would cost more than the sends.
+CLAIM_SECONDS = 0.05
+# How often a busy run looks for events to fan out (at once when it last found some).
+FAN_OUT_SECONDS = 0.25
 
 
 def concurrency() -> int:
     """Sends in flight at once in one worker process."""
-    return int(getattr(settings, "WEBHOOK_CONCURRENCY", 32))
+    return int(getattr(settings, "WEBHOOK_CONCURRENCY", 64))
 
 
 def endpoint_concurrency() -> int:
     """Sends in flight at once to one endpoint from one worker process: a slow endpoint holds
     at most this share of `concurrency()`, the others keep the rest."""
-    return int(getattr(settings, "WEBHOOK_ENDPOINT_CONCURRENCY", 8))
+    return int(getattr(settings, "WEBHOOK_ENDPOINT_CONCURRENCY", 32))
 
 
 def claim_lease() -> timedelta:
@@ -165,6 +171,7 @@ class Job:
     message_id: str
     body: bytes
     endpoint_active: bool
+    endpoint_failing: bool = False  # the endpoint's failure streak, as loaded at the claim
     deadline: float = 0.0  # time.monotonic() by which the sender gives up
 
 
@@ -193,9 +200,10 @@ picked AS (
 )
 UPDATE {delivery} d
 SET next_attempt_at = %(lease_end)s, claimed_until = %(lease_end)s, queued_at = NULL
-FROM picked
-WHERE d.id = picked.id
-RETURNING d.id
+FROM picked, {endpoint} ep, {event} ev
+WHERE d.id = picked.id AND ep.id = d.endpoint_id AND ev.id = d.event_id
+RETURNING d.id, d.endpoint_id, d.attempt_count, ep.url, ep.secret, ep.active,
+    ep.failing_since IS NOT NULL, ev.public_id, ev.type, ev.created_at, ev.data::text
 """
 
 
@@ -223,7 +231,11 @@ def deliveries_claim(
     lease_end = now + claim_lease()
     connection = connections[current_alias()]
     if connection.vendor == "postgresql":
-        sql = _CLAIM_SQL.format(endpoint=Endpoint._meta.db_table, delivery=Delivery._meta.db_table)
+        sql = _CLAIM_SQL.format(
+            endpoint=Endpoint._meta.db_table,
+            delivery=Delivery._meta.db_table,
+            event=Event._meta.db_table,
+        )
         params = {
             "busy_ids": list(busy),
             "busy_counts": list(busy.values()),
@@ -233,9 +245,31 @@ def deliveries_claim(
             "limit": limit,
             "lease_end": lease_end,
         }
-        with atomic(), connection.cursor() as cursor:
+        # The claim and everything the sends need come back from the one statement, which is
+        # atomic on its own: no transaction around it, one round trip.
+        with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            ids = [row[0] for row in cursor.fetchall()]
+            rows = cursor.fetchall()
+        jobs = [
+            Job(
+                delivery_id=row[0],
+                endpoint_id=row[1],
+                lease_end=lease_end,
+                number=row[2] + 1,
+                url=row[3],
+                secret=row[4],
+                endpoint_active=row[5],
+                endpoint_failing=row[6],
+                message_id=row[7],
+                body=event_body_bytes(
+                    Event(
+                        public_id=row[7], type=row[8], created_at=row[9], data=json.loads(row[10])
+                    )
+                ),
+            )
+            for row in rows
+        ]
+        return sorted(jobs, key=lambda job: job.delivery_id)
     else:
         ids = _claim_portable(
             now=now,
@@ -320,6 +354,7 @@ def _jobs_load(ids: list[int], lease_end: datetime) -> list[Job]:
             message_id=d.event.public_id,
             body=event_body_bytes(d.event),
             endpoint_active=d.endpoint.active,
+            endpoint_failing=d.endpoint.failing_since is not None,
         )
         for d in deliveries
     ]
@@ -462,6 +497,7 @@ def outcomes_record(results: list[tuple[Job, SendOutcome]]) -> list[Recorded]:
     ids = sorted({job.delivery_id for job, _ in results})
     recorded: list[Recorded] = []
     last_by_endpoint: dict[int, SendOutcome] = {}
+    failing_at_claim: dict[int, bool] = {}
     with atomic():
         rows = {
             row.pk: row
@@ -471,7 +507,8 @@ def outcomes_record(results: list[tuple[Job, SendOutcome]]) -> list[Recorded]:
             .only("id", "status", "next_attempt_at", "attempt_count", "first_failed_at")
         }
         attempts: list[Attempt] = []
-        owned: list[Delivery] = []
+        owned_ok: list[int] = []
+        owned_failed: list[Delivery] = []
         for job, outcome in results:
             row = rows.get(job.delivery_id)
             if row is None:
@@ -488,6 +525,7 @@ def outcomes_record(results: list[tuple[Job, SendOutcome]]) -> list[Recorded]:
             )
             attempts.append(attempt)
             last_by_endpoint[job.endpoint_id] = outcome
+            failing_at_claim[job.endpoint_id] = job.endpoint_failing
             if row.status != Delivery.Status.PENDING or row.next_attempt_at != job.lease_end:
                 logger.warning(
                     "delivery %s: lease lost during attempt %s; outcome logged, state left to "
@@ -498,12 +536,26 @@ def outcomes_record(results: list[tuple[Job, SendOutcome]]) -> list[Recorded]:
                 recorded.append(Recorded(attempt, row.status))
                 continue
             _apply_outcome(row, outcome, now)
-            owned.append(row)
+            if outcome.succeeded:
+                owned_ok.append(row.pk)
+            else:
+                owned_failed.append(row)
             recorded.append(Recorded(attempt, row.status))
         Attempt.objects.bulk_create(attempts)
-        if owned:
+        if owned_ok:
+            # Every success gets the same values: one plain UPDATE (the rows are locked above).
+            Delivery.objects.filter(pk__in=owned_ok).update(
+                status=Delivery.Status.SUCCEEDED,
+                next_attempt_at=None,
+                claimed_until=None,
+                attempt_count=F("attempt_count") + 1,
+                last_attempt_at=now,
+                completed_at=now,
+                last_error="",
+            )
+        if owned_failed:
             Delivery.objects.bulk_update(
-                owned,
+                owned_failed,
                 [
                     "status",
                     "next_attempt_at",
@@ -515,7 +567,11 @@ def outcomes_record(results: list[tuple[Job, SendOutcome]]) -> list[Recorded]:
                     "first_failed_at",
                 ],
             )
-        succeeded = sorted(k for k, v in last_by_endpoint.items() if v.succeeded)
+        # A success clears the streak of an endpoint that was failing when its delivery was
+        # claimed (a streak started since then is cleared by the next batch's success).
+        succeeded = sorted(
+            k for k, v in last_by_endpoint.items() if v.succeeded and failing_at_claim[k]
+        )
         failing = sorted(k for k, v in last_by_endpoint.items() if not v.succeeded)
         # Each UPDATE matches (and locks) only endpoints whose streak actually changes.
         if succeeded:
@@ -615,6 +671,7 @@ def deliveries_run(*, seconds: float = RUN_SECONDS, once: bool = False) -> RunSu
     most once in this run (a retry due at once waits for the next run)."""
     sender = _sender()
     slots = concurrency()
+    share = endpoint_concurrency()
     summary = RunSummary()
     inflight: dict[futures.Future, Job] = {}
     busy: Counter[int] = Counter()
@@ -622,7 +679,8 @@ def deliveries_run(*, seconds: float = RUN_SECONDS, once: bool = False) -> RunSu
     finished_since = 0.0
     attempted: set[int] = set()
     stop_at = time.monotonic() + seconds
-    last_claim = 0.0
+    last_claim = last_fan_out = 0.0
+    fanned = returned = 0
     exhausted = False
     while True:
         now = time.monotonic()
@@ -631,12 +689,19 @@ def deliveries_run(*, seconds: float = RUN_SECONDS, once: bool = False) -> RunSu
         if (
             claiming
             and free > 0
-            and (not inflight or free >= max(1, slots // 4) or now - last_claim >= CLAIM_SECONDS)
+            and (
+                not inflight or returned >= max(1, share // 2) or now - last_claim >= CLAIM_SECONDS
+            )
         ):
-            fanned = events_fan_out()
-            summary.events_fanned_out += fanned
-            jobs = deliveries_claim(limit=free, busy=busy, exclude=attempted if once else ())
+            if not inflight or fanned or now - last_fan_out >= FAN_OUT_SECONDS:
+                fanned = events_fan_out()
+                summary.events_fanned_out += fanned
+                last_fan_out = now
+            jobs = deliveries_claim(
+                limit=free, per_endpoint=share, busy=busy, exclude=attempted if once else ()
+            )
             last_claim = now
+            returned = 0
             # Nothing found with sends still in flight may only mean every endpoint with due
             # work is at its share: the run ends after a claim with nothing in flight.
             exhausted = not jobs and not fanned and not inflight
@@ -656,6 +721,7 @@ def deliveries_run(*, seconds: float = RUN_SECONDS, once: bool = False) -> RunSu
             for future in done:
                 job = inflight.pop(future)
                 busy[job.endpoint_id] -= 1
+                returned += 1
                 if not finished:
                     finished_since = time.monotonic()
                 finished.append((job, future.result()))

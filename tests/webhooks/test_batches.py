@@ -103,9 +103,9 @@ def test_a_batch_of_outcomes_is_written_with_the_same_queries_as_one(
     single = deliveries_claim(limit=1, per_endpoint=50)
     batch = deliveries_claim(limit=50, per_endpoint=50)
 
-    with django_assert_num_queries(6) as one:
+    with django_assert_num_queries(5) as one:
         outcomes_record([(job, SendOutcome(status_code=200)) for job in single])
-    with django_assert_num_queries(6) as twenty:
+    with django_assert_num_queries(5) as twenty:
         outcomes_record([(job, SendOutcome(status_code=200)) for job in batch])
 
     assert len(batch) == 20
