@@ -1,26 +1,30 @@
-"""Webhook benchmark (run by hand; figures go in docs/performance.md).
+"""Webhook benchmark, one command (figures go in docs/performance.md).
 
 1. What publishing adds to a request: POST /api/v2/customers through the full Django stack
    (in-process WSGI client: auth, rate limit, serializer, service, commit, on_commit), with the
    event publish switched off, on (event row + task queued to Redis), and on with the broker
    unreachable (the fail-fast path).
-2. Deliveries per second: two Celery worker processes deliver N events to a local receiver.
+2. Deliveries per second end to end: 1000 events published in one batch (as a bulk import
+   does: one commit, one task), two Celery worker processes, one endpoint answering at once;
+   the clock runs from the publish to the last delivery logged as succeeded.
+3. The same with a second endpoint, subscribed to the same events, that sleeps 10 s on every
+   request: the rate the fast endpoint still gets.
 
-Needs PostgreSQL and Redis, and its own database (it empties the webhook tables):
+Needs PostgreSQL and Redis. It uses its own database (created if missing; it empties the
+webhook tables) and Redis database 4 unless told otherwise:
 
-    createdb -h 127.0.0.1 -U postgres ll_webhooks_bench
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/ll_webhooks_bench \\
-    SANDBOX_DATABASE_URL=postgres://postgres@127.0.0.1:5432/ll_webhooks_bench \\
-    REDIS_URL=redis://127.0.0.1:6379/4 .venv/bin/python bench/bench_webhooks.py
+    .venv/bin/python bench/bench_webhooks.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/ll_webhooks_bench \
+    REDIS_URL=redis://127.0.0.1:6379/4 .venv/bin/python bench/bench_webhooks.py --events 1000
 """
 
 import argparse
 import logging
+import multiprocessing
 import os
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,6 +32,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/ll_webhooks_bench"
+os.environ.setdefault("DATABASE_URL", DEFAULT_DB)
+os.environ.setdefault("SANDBOX_DATABASE_URL", os.environ["DATABASE_URL"])
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/4")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
 os.environ["WEBHOOK_ALLOW_PRIVATE_TARGETS"] = "true"
@@ -36,22 +44,57 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 os.environ.setdefault("LOG_FORMAT", "plain")
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as real receivers do
-    count = 0
-    lock = threading.Lock()
+def _serve(port: int, delay: float, counter) -> None:
+    """A receiver in its own process (so it does not share a GIL with the publisher):
+    HTTP/1.1 keep-alive, as real receivers do; answers 200 after `delay` seconds."""
 
-    def do_POST(self):  # noqa: N802
-        self.rfile.read(int(self.headers.get("content-length", 0)))
-        with _Handler.lock:
-            _Handler.count += 1
-        self.send_response(200)
-        self.send_header("content-length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
 
-    def log_message(self, *args):
-        pass
+        def do_POST(self):  # noqa: N802
+            self.rfile.read(int(self.headers.get("content-length", 0)))
+            if delay:
+                time.sleep(delay)
+            with counter.get_lock():
+                counter.value += 1
+            self.send_response(200)
+            self.send_header("content-length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args):
+            pass
+
+    # socketserver's listen backlog of 5 would refuse a burst of new connections.
+    ThreadingHTTPServer.request_queue_size = 512
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server.daemon_threads = True
+    # Workers stopped at the end leave slow requests unanswered: not worth a traceback.
+    server.handle_error = lambda request, address: None
+    server.serve_forever()
+
+
+class _Receiver:
+    def __init__(self, port: int, delay: float = 0.0) -> None:
+        self.url = f"http://127.0.0.1:{port}/hook"
+        self.count = multiprocessing.Value("i", 0)
+        self.process = multiprocessing.Process(
+            target=_serve, args=(port, delay, self.count), daemon=True
+        )
+
+    def __enter__(self) -> "_Receiver":
+        self.process.start()
+        time.sleep(0.3)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.process.terminate()
+        self.process.join(5)
+
+
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -156,46 +199,70 @@ def bench_publish_cost(requests: int) -> None:
     Customer.objects.filter(email__endswith="@bench.example.com").delete()
 
 
-def bench_delivery_rate(events: int, workers: int, port: int) -> None:
+def _reset() -> None:
     from config.celery import app
     from webhooks.models import Delivery, Endpoint, Event
-    from webhooks.services import event_publish, webhook_endpoint_create
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     Delivery.objects.all().delete()
     Event.objects.all().delete()
     Endpoint.objects.all().delete()
     app.control.purge()
-    webhook_endpoint_create(url=f"http://127.0.0.1:{port}/hook", events=["*"])
 
-    procs = _start_workers(workers)
-    try:
-        time.sleep(6)  # let both workers connect before the clock starts
-        started = time.perf_counter()
-        for n in range(events):
-            event_publish(event_type="customer.created", data={"id": n, "account": f"C{n}"})
-        published = time.perf_counter() - started
-        while True:
-            done = Delivery.objects.filter(status=Delivery.Status.SUCCEEDED).count()
-            if done >= events:
-                break
-            if time.perf_counter() - started > 600:
-                raise SystemExit(f"only {done}/{events} delivered after 600 s")
-            time.sleep(0.05)
-        elapsed = time.perf_counter() - started
-    finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(timeout=30)
-        server.shutdown()
-    print(
-        f"Delivery: {events} events, {workers} worker processes (solo pool), local receiver:\n"
-        f"  published in {published:.2f} s; all delivered after {elapsed:.2f} s "
-        f"-> {events / elapsed:.0f} deliveries/s (receiver saw {_Handler.count} requests)"
-    )
+
+def bench_delivery_rate(events: int, workers: int, port: int, slow: bool) -> None:
+    from webhooks.models import Delivery
+    from webhooks.services import events_publish_many, webhook_endpoint_create
+
+    _reset()
+    with _Receiver(port) as fast_receiver, _Receiver(port + 1, delay=10.0) as slow_receiver:
+        fast = webhook_endpoint_create(url=fast_receiver.url, events=["*"])
+        if slow:
+            webhook_endpoint_create(url=slow_receiver.url, events=["*"])
+        procs = _start_workers(workers)
+        try:
+            time.sleep(6)  # let the workers connect before the clock starts
+            print(f"  ({_load()} at the start)")
+            started = time.perf_counter()
+            # One batch, as a bulk import publishes them: one commit, one task.
+            events_publish_many(
+                event_type="customer.created",
+                items=[{"id": n, "account": f"C{n}"} for n in range(events)],
+            )
+            published = time.perf_counter() - started
+            fast_done = Delivery.objects.filter(endpoint=fast, status=Delivery.Status.SUCCEEDED)
+            while True:
+                done = fast_done.count()
+                if done >= events:
+                    break
+                if time.perf_counter() - started > 600:
+                    raise SystemExit(f"only {done}/{events} delivered after 600 s")
+                time.sleep(0.05)
+            elapsed = time.perf_counter() - started
+        finally:
+            for proc in procs:
+                proc.terminate()
+            for proc in procs:
+                proc.wait(timeout=60)
+        label = "fast endpoint, with a 10 s endpoint also subscribed" if slow else "one endpoint"
+        print(
+            f"Delivery ({label}): {events} events, {workers} worker processes (solo pool):\n"
+            f"  published in {published:.2f} s; all {events} delivered to the fast endpoint "
+            f"after {elapsed:.2f} s -> {events / elapsed:.0f} deliveries/s "
+            f"(fast receiver saw {fast_receiver.count.value} requests"
+            + (f", slow receiver {slow_receiver.count.value}" if slow else "")
+            + f"; {_load()} at the end)"
+        )
+
+
+def _ensure_database() -> None:
+    import psycopg
+
+    url = os.environ["DATABASE_URL"]
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def main() -> None:
@@ -204,9 +271,11 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8106)
+    parser.add_argument("--skip-publish", action="store_true", help="only the delivery runs")
     args = parser.parse_args()
-    if not os.environ.get("REDIS_URL") or "bench" not in os.environ.get("DATABASE_URL", ""):
-        raise SystemExit("Set REDIS_URL and a DATABASE_URL whose name contains 'bench'.")
+    if "bench" not in os.environ["DATABASE_URL"].rsplit("/", 1)[1]:
+        raise SystemExit("DATABASE_URL must name a database containing 'bench' (it is emptied).")
+    _ensure_database()
 
     import django
 
@@ -214,8 +283,12 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    bench_publish_cost(args.requests)
-    bench_delivery_rate(args.events, args.workers, args.port)
+    print(f"Machine: {os.cpu_count()} cores, {_load()}")
+    if not args.skip_publish:
+        bench_publish_cost(args.requests)
+    bench_delivery_rate(args.events, args.workers, args.port, slow=False)
+    bench_delivery_rate(args.events, args.workers, args.port, slow=True)
+    _reset()
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
-from core.errors import ConflictError, DomainValidationError
+from core.admin import ServiceAdmin
 from webhooks import catalog, services
 from webhooks.models import Attempt, Delivery, Endpoint, Event
 from webhooks.target_guard import url_target_problem
@@ -31,7 +31,7 @@ class EndpointAdminForm(forms.ModelForm):
 
 
 @admin.register(Endpoint)
-class EndpointAdmin(admin.ModelAdmin):
+class EndpointAdmin(ServiceAdmin):
     """Endpoints, never their secret: it is shown once, in a message, when one is added."""
 
     form = EndpointAdminForm
@@ -46,36 +46,35 @@ class EndpointAdmin(admin.ModelAdmin):
     def subscribed(self, obj: Endpoint) -> str:
         return ", ".join(obj.events)
 
-    def save_model(self, request, obj, form, change):
-        data = {name: form.cleaned_data[name] for name in ("url", "events", "active")}
-        try:
-            if change:
-                services.webhook_endpoint_update(endpoint=obj, data=data)
-                return
-            created = services.webhook_endpoint_create(
-                url=data["url"], events=data["events"], owner=request.user
-            )
-        except DomainValidationError as exc:
-            # The form checked the same rules; this only catches a DNS answer that changed.
-            messages.error(request, "; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
-            return
-        obj.pk = created.pk
+    def service_create(self, request, form, formsets) -> Endpoint:
+        data = form.cleaned_data
+        created = services.webhook_endpoint_create(
+            url=data["url"], events=data["events"], active=data["active"], owner=request.user
+        )
         messages.warning(
             request, f"Signing secret for {created.url} (shown once, copy it now): {created.secret}"
         )
+        return created
 
-    def delete_model(self, request, obj):
+    def service_update(self, request, obj, form, formsets) -> Endpoint:
+        # The form already wrote its values onto `obj`; the service compares against the row.
+        endpoint = Endpoint.objects.get(pk=obj.pk)
+        data = form.cleaned_data
+        return services.webhook_endpoint_update(
+            endpoint=endpoint, url=data["url"], events=data["events"], active=data["active"]
+        )
+
+    def service_delete(self, request, obj) -> None:
         services.webhook_endpoint_delete(endpoint=obj)
 
     @admin.action(description="Send test event")
     def send_test(self, request, queryset):
         sent = 0
         for endpoint in queryset:
-            try:
-                services.webhook_endpoint_test(endpoint=endpoint)
+            if self.run_service(
+                request, lambda e=endpoint: services.webhook_endpoint_test(endpoint=e)
+            ):
                 sent += 1
-            except ConflictError as exc:
-                self.message_user(request, f"{endpoint.url}: {exc.message}", messages.ERROR)
         self.message_user(request, f"Test event queued for {sent} endpoint(s).")
 
 
@@ -99,7 +98,7 @@ class AttemptInline(admin.TabularInline):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ServiceAdmin):
     list_display = [
         "id",
         "event_type",
@@ -150,20 +149,21 @@ class DeliveryAdmin(admin.ModelAdmin):
         # Viewing is allowed through has_view_permission; nothing here is edited by hand.
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        # The delivery log goes with its endpoint, or is pruned by age (prune_webhook_attempts).
+        return False
+
     @admin.action(description="Re-send selected deliveries")
     def resend(self, request, queryset):
         sent = 0
         for delivery in queryset:
-            try:
-                services.delivery_retry(delivery=delivery)
+            if self.run_service(request, lambda d=delivery: services.delivery_retry(delivery=d)):
                 sent += 1
-            except ConflictError as exc:
-                self.message_user(request, f"Delivery {delivery.pk}: {exc.message}", messages.ERROR)
         self.message_user(request, f"{sent} delivery(ies) queued to be re-sent.")
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ServiceAdmin):
     list_display = ["public_id", "type", "created_at", "fanned_out_at"]
     list_filter = ["type", "created_at"]
     search_fields = ["public_id"]
@@ -174,4 +174,8 @@ class EventAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # The outbox is the record of what happened: never edited or deleted by hand.
         return False

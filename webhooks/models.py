@@ -92,8 +92,11 @@ class Delivery(models.Model):
     # When the next attempt is due (pending only). While an attempt is in flight it holds the
     # claim's lease end instead, so a crashed worker's delivery becomes due again by itself.
     next_attempt_at = models.DateTimeField(null=True, blank=True)
-    # When a Celery task for it was last queued: the sweep does not queue it again for a
-    # while, so a backlog does not fill the broker with duplicates.
+    # While an attempt is in flight: the claim's lease end (the same as next_attempt_at then).
+    # Cleared when the outcome is recorded; a re-send request leaves an in-flight delivery be.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    # When the sweep last queued a run for it while it was due: the sweep does not queue
+    # again for it for a while, so a backlog does not fill the broker with messages.
     queued_at = models.DateTimeField(null=True, blank=True)
     attempt_count = models.PositiveIntegerField(default=0)
     first_failed_at = models.DateTimeField(null=True, blank=True)
@@ -115,7 +118,13 @@ class Delivery(models.Model):
                 fields=["next_attempt_at"],
                 condition=models.Q(status="pending"),
                 name="webhooks_delivery_due",
-            )
+            ),
+            # The batched claim walks each endpoint's due rows in order.
+            models.Index(
+                fields=["endpoint", "next_attempt_at", "id"],
+                condition=models.Q(status="pending"),
+                name="webhooks_delivery_ep_due",
+            ),
         ]
 
     def __str__(self) -> str:

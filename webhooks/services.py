@@ -1,14 +1,17 @@
 """Webhook writes: publishing events into the outbox, and managing endpoints.
 
 Publishing: call `event_publish` / `events_publish_many` inside the service's own `atomic()`
-block, so the event commits, or rolls back, with the change it announces. After the commit a
-Celery task is queued to deliver it; if queueing fails (broker down) nothing is lost, because
-the beat sweep (`webhooks.tasks.sweep_due_deliveries`) fans out every event still waiting.
+block, so the event commits, or rolls back, with the change it announces. After the commit
+the delivery is queued; if queueing fails (broker down) nothing is lost, because the beat
+sweep (`webhooks.tasks.sweep_due_deliveries`) fans out every event still waiting.
 
-Sending lives in `webhooks.delivery`.
+Imports go one way inside the room: services <- delivery <- tasks. Services never import the
+tasks: `webhooks.apps` registers the task that delivers (`dispatcher_register`) when the app
+loads, and services call it after the commit through `_dispatch_after_commit`.
 """
 
 import logging
+from collections.abc import Callable
 from functools import partial
 
 from django.utils import timezone
@@ -24,17 +27,27 @@ from webhooks.target_guard import url_target_problem
 logger = logging.getLogger("ledgerline.webhooks")
 
 ENDPOINT_DISABLED = "The endpoint is disabled: re-enable it (PATCH active=true) first."
+IN_FLIGHT = "The delivery is being sent right now; retry once this attempt is logged."
 
 
-def _queue_dispatch(event_ids: list[int], db_alias: str) -> None:
+# `dispatcher(event_ids, db_alias)` queues "fan these events out (if any), then deliver what is
+# due" on the given database. Registered by WebhooksConfig.ready (webhooks.tasks.dispatch).
+Dispatcher = Callable[[list[int], str], None]
+_dispatchers: list[Dispatcher] = []
+
+
+def dispatcher_register(dispatcher: Dispatcher) -> None:
+    """Sets the function services call after a commit to get deliveries going."""
+    _dispatchers[:] = [dispatcher]
+
+
+def _dispatch_after_commit(event_ids: list[int], db_alias: str) -> None:
     """Runs after the commit. A failure here is logged, never raised: the change is already
-    committed and its events are in the outbox, where the sweep will find them."""
-    from webhooks.tasks import dispatch_events
-
+    committed and its events (or due deliveries) are in the database, where the sweep will
+    find them."""
     try:
-        # retry=False: with the broker down, fail at once rather than hold the request for
-        # kombu's publish retries; the sweep is the retry.
-        dispatch_events.apply_async(args=(event_ids,), kwargs={"db_alias": db_alias}, retry=False)
+        for dispatcher in _dispatchers:
+            dispatcher(event_ids, db_alias)
     except Exception:
         logger.warning(
             "could not queue delivery of events %s; the sweep will deliver them",
@@ -58,7 +71,7 @@ def event_publish(*, event_type: str, data: dict) -> Event:
     broker is unreachable.
     """
     event = Event.objects.create(type=_checked_type(event_type), data=to_json_data(data))
-    on_commit(partial(_queue_dispatch, [event.pk], current_alias()))
+    on_commit(partial(_dispatch_after_commit, [event.pk], current_alias()))
     return event
 
 
@@ -70,7 +83,7 @@ def events_publish_many(*, event_type: str, items: list[dict]) -> list[Event]:
     )
     event_ids = [event.pk for event in events if event.pk is not None]
     if event_ids:
-        on_commit(partial(_queue_dispatch, event_ids, current_alias()))
+        on_commit(partial(_dispatch_after_commit, event_ids, current_alias()))
     return events
 
 
@@ -111,19 +124,26 @@ def webhook_endpoint_create(
         )
 
 
-def webhook_endpoint_update(*, endpoint: Endpoint, data: dict) -> Endpoint:
-    """Changes `url`, `events` and/or `active`. Re-enabling clears the disabled reason and the
-    failure streak; disabling fails the endpoint's pending deliveries (they can be re-sent)."""
+def webhook_endpoint_update(
+    *,
+    endpoint: Endpoint,
+    url: str | None = None,
+    events: list[str] | None = None,
+    active: bool | None = None,
+) -> Endpoint:
+    """Changes `url`, `events` and/or `active` (None leaves a field as it is). Re-enabling
+    clears the disabled reason and the failure streak; disabling fails the endpoint's pending
+    deliveries (they can be re-sent)."""
     fields: list[str] = []
-    if "events" in data:
-        endpoint.events = _clean_events(data["events"])
+    if events is not None:
+        endpoint.events = _clean_events(events)
         fields.append("events")
-    if "url" in data and data["url"] != endpoint.url:
-        endpoint.url = _clean_url(data["url"])
+    if url is not None and url != endpoint.url:
+        endpoint.url = _clean_url(url)
         fields.append("url")
     with atomic():
-        if "active" in data and data["active"] != endpoint.active:
-            if data["active"]:
+        if active is not None and active != endpoint.active:
+            if active:
                 _endpoint_enable(endpoint)
                 fields += ["active", "disabled_reason", "disabled_at", "failing_since"]
             else:
@@ -160,15 +180,12 @@ def endpoint_disable(*, endpoint: Endpoint, reason: str) -> bool:
 
 
 def webhook_endpoint_delete(*, endpoint: Endpoint) -> None:
-    """Deletes the endpoint with its deliveries and their attempts (events stay)."""
+    """Deletes the endpoint with its deliveries and their attempts (events stay). Raises
+    Endpoint.DoesNotExist (a 404) when it is already gone: of two concurrent deletes, the
+    second waits for the first's row lock, then finds nothing."""
     with atomic():
-        endpoint.delete()
-
-
-def _queue_attempt(delivery_id: int, db_alias: str) -> None:
-    from webhooks.delivery import deliveries_queue
-
-    deliveries_queue(delivery_ids=[delivery_id], db_alias=db_alias)
+        locked = Endpoint.objects.select_for_update().get(pk=endpoint.pk)
+        locked.delete()
 
 
 def webhook_endpoint_test(*, endpoint: Endpoint) -> Delivery:
@@ -183,7 +200,7 @@ def webhook_endpoint_test(*, endpoint: Endpoint) -> Delivery:
             fanned_out_at=now,
         )
         delivery = Delivery.objects.create(event=event, endpoint=endpoint, next_attempt_at=now)
-        on_commit(partial(_queue_attempt, delivery.pk, current_alias()))
+        on_commit(partial(_dispatch_after_commit, [], current_alias()))
     return delivery
 
 
@@ -197,9 +214,13 @@ def delivery_retry(*, delivery: Delivery) -> Delivery:
         )
         if not delivery.endpoint.active:
             raise ConflictError(ENDPOINT_DISABLED)
+        if delivery.claimed_until is not None and delivery.claimed_until > timezone.now():
+            # Making it due now would let a second worker send it beside the one in flight.
+            raise ConflictError(IN_FLIGHT)
         delivery.status = Delivery.Status.PENDING
         delivery.next_attempt_at = timezone.now()
         delivery.completed_at = None
-        delivery.save(update_fields=["status", "next_attempt_at", "completed_at"])
-        on_commit(partial(_queue_attempt, delivery.pk, current_alias()))
+        delivery.claimed_until = None
+        delivery.save(update_fields=["status", "next_attempt_at", "completed_at", "claimed_until"])
+        on_commit(partial(_dispatch_after_commit, [], current_alias()))
     return delivery

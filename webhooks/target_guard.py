@@ -14,17 +14,26 @@ connection, which is the check that counts:
   host name, because only the TCP connect is redirected to the pinned address;
 - redirects are never followed, and environment proxies are ignored.
 
+A refusal never tells the caller what a host name resolved to (that would let an API user map
+internal names and addresses): for a name it says only that the target is not allowed, and the
+resolved address goes to the server log. An address literal's reason is shown, since it only
+repeats the caller's own input.
+
 `settings.WEBHOOK_ALLOW_PRIVATE_TARGETS` turns the address check off (development, tests).
 """
 
 import ipaddress
+import logging
 import socket
 import ssl
 from urllib.parse import urlsplit
 
+import anyio
 import httpcore
 import httpx
 from django.conf import settings
+
+logger = logging.getLogger("ledgerline.webhooks")
 
 NAT64_PREFIX = ipaddress.IPv6Network("64:ff9b::/96")
 
@@ -78,10 +87,19 @@ def address_refusal(raw: str) -> str | None:
     return None
 
 
+def _is_address_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
 def checked_addresses(host: str, port: int) -> list[str]:
     """Resolves `host` once and returns its addresses, all checked (unless private targets are
     allowed). Raises TargetNotAllowed if any one is refused: a name with one public and one
-    private address is refused, since the client cannot be trusted to pick the public one."""
+    private address is refused, since the client cannot be trusted to pick the public one.
+    The exception's message never contains a resolved address (see the module docstring)."""
     try:
         addresses = resolve_host(host, port)
     except (socket.gaierror, UnicodeError) as exc:
@@ -91,62 +109,81 @@ def checked_addresses(host: str, port: int) -> list[str]:
     if not settings.WEBHOOK_ALLOW_PRIVATE_TARGETS:
         for address in addresses:
             reason = address_refusal(address)
-            if reason:
+            if reason is None:
+                continue
+            if _is_address_literal(host):
                 raise TargetNotAllowed(f"Refused to connect to {host}: {reason}.")
+            logger.warning("webhook target %s refused: %s", host, reason)
+            raise TargetNotAllowed(f"Refused to connect to {host}: the target is not allowed.")
     return addresses
 
 
-class PinnedBackend(httpcore.SyncBackend):
+class AsyncPinnedBackend(httpcore.AnyIOBackend):
     """httpcore's network backend with the check between resolving and connecting: the socket
-    connects to a checked address literal, so nothing resolves the name again."""
+    connects to a checked address literal, so nothing resolves the name again. Resolving
+    blocks, so it runs in a worker thread, off the event loop."""
 
-    def connect_tcp(
+    async def connect_tcp(
         self,
         host: str,
         port: int,
         timeout: float | None = None,
         local_address: str | None = None,
         socket_options=None,
-    ) -> httpcore.NetworkStream:
+    ) -> httpcore.AsyncNetworkStream:
         last_error: Exception | None = None
-        for address in checked_addresses(host, port):
+        for address in await anyio.to_thread.run_sync(checked_addresses, host, port):
             try:
-                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+                return await super().connect_tcp(
+                    address, port, timeout, local_address, socket_options
+                )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 last_error = exc
         assert last_error is not None  # noqa: S101 - checked_addresses never returns []
         raise last_error
 
 
-class PinnedTransport(httpx.HTTPTransport):
-    """httpx's own transport (request mapping, TLS, pooling) over `PinnedBackend`."""
+class AsyncPinnedTransport(httpx.AsyncHTTPTransport):
+    """httpx's own transport (request mapping, TLS, pooling) over `AsyncPinnedBackend`."""
 
     def __init__(
         self, *, limits: httpx.Limits | None = None, ssl_context: ssl.SSLContext | None = None
     ) -> None:
-        limits = limits or httpx.Limits(max_connections=20, max_keepalive_connections=10)
+        limits = limits or httpx.Limits(max_connections=100, max_keepalive_connections=100)
         super().__init__(trust_env=False, limits=limits)
         # httpx has no argument for the network backend, so the pool it built is replaced by
         # the same pool over ours (httpx is pinned in requirements/base.txt).
-        self._pool = httpcore.ConnectionPool(
+        self._pool = httpcore.AsyncConnectionPool(
             ssl_context=ssl_context or httpx.create_ssl_context(trust_env=False),
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
-            network_backend=PinnedBackend(),
+            network_backend=AsyncPinnedBackend(),
         )
 
 
-def pinned_client(timeout: float, *, ssl_context: ssl.SSLContext | None = None) -> httpx.Client:
-    """An HTTP client that only reaches checked addresses and never follows redirects.
-    `ssl_context` replaces the default trust store (the public CAs), e.g. with a private CA."""
-    return httpx.Client(
-        transport=PinnedTransport(ssl_context=ssl_context),
+def pinned_async_client(
+    timeout: float,
+    *,
+    limits: httpx.Limits | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+) -> httpx.AsyncClient:
+    """An HTTP client that only reaches checked addresses and never follows redirects; it
+    keeps connections alive per origin (one pool per endpoint host). `ssl_context` replaces
+    the default trust store (the public CAs), e.g. with a private CA."""
+    return httpx.AsyncClient(
+        transport=AsyncPinnedTransport(limits=limits, ssl_context=ssl_context),
         timeout=httpx.Timeout(timeout),
         follow_redirects=False,
         trust_env=False,
         headers={"user-agent": "Ledgerline-Webhooks/1.0"},
     )
+
+
+NAME_NOT_ALLOWED = (
+    "The host {host} is not allowed as a webhook target: it must resolve, and only to public "
+    "internet addresses."
+)
 
 
 def url_target_problem(url: str) -> str | None:
@@ -169,7 +206,11 @@ def url_target_problem(url: str) -> str | None:
     try:
         checked_addresses(host, port)
     except TargetNotAllowed as exc:
-        return f"URL must point to a public internet address: {exc}"
+        if _is_address_literal(host):
+            return f"URL must point to a public internet address: {exc}"
+        return NAME_NOT_ALLOWED.format(host=parts.hostname)
     except httpcore.ConnectError:
-        return f"The host {parts.hostname} could not be resolved."
+        # The same sentence as a refused name: "does not resolve" versus "resolves somewhere
+        # private" would tell a caller which internal names exist.
+        return NAME_NOT_ALLOWED.format(host=parts.hostname)
     return None

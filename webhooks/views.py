@@ -36,7 +36,12 @@ class WebhookEndpointViewSet(ServiceViewSet):
         return Response(EndpointCreatedSerializer(endpoint).data, status=status.HTTP_201_CREATED)
 
     def update_object(self, instance, data):
-        return services.webhook_endpoint_update(endpoint=instance, data=data)
+        return services.webhook_endpoint_update(
+            endpoint=instance,
+            url=data.get("url"),
+            events=data.get("events"),
+            active=data.get("active"),
+        )
 
     def destroy_object(self, instance):
         services.webhook_endpoint_delete(endpoint=instance)

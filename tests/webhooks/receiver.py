@@ -38,6 +38,9 @@ class Receiver:
         self.default = default or Reply()
         self.secret: str | None = None
         self.requests: list[Received] = []
+        # Requests being answered right now, and the most there ever were at once.
+        self.active = 0
+        self.max_active = 0
         self._lock = threading.Lock()
         receiver = self
 
@@ -47,8 +50,14 @@ class Receiver:
                 receiver._record(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                 with receiver._lock:
                     reply = receiver.replies.popleft() if receiver.replies else receiver.default
-                if reply.delay:
-                    time.sleep(reply.delay)
+                    receiver.active += 1
+                    receiver.max_active = max(receiver.max_active, receiver.active)
+                try:
+                    if reply.delay:
+                        time.sleep(reply.delay)
+                finally:
+                    with receiver._lock:
+                        receiver.active -= 1
                 self.send_response(reply.status)
                 for name, value in (reply.headers or {}).items():
                     self.send_header(name, value)

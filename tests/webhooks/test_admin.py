@@ -103,3 +103,57 @@ def test_event_list_loads(admin_client_):
     DeliveryFactory()
 
     assert admin_client_.get("/admin/webhooks/event/").status_code == 200
+
+
+def test_editing_an_endpoint_goes_through_the_service(admin_client_, private_targets):
+    endpoint = EndpointFactory(events=["*"])
+
+    response = admin_client_.post(
+        f"/admin/webhooks/endpoint/{endpoint.pk}/change/",
+        {"url": endpoint.url, "events": ["invoice.created"]},  # "active" unticked
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    endpoint.refresh_from_db()
+    assert endpoint.events == ["invoice.created"]
+    assert (endpoint.active, endpoint.disabled_reason) == (False, "Disabled by an administrator.")
+
+
+def test_deleting_an_endpoint_in_the_admin_removes_its_deliveries(admin_client_):
+    delivery = DeliveryFactory()
+
+    response = admin_client_.post(
+        f"/admin/webhooks/endpoint/{delivery.endpoint_id}/delete/", {"post": "yes"}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert Endpoint.objects.count() == 0
+    assert Delivery.objects.count() == 0
+
+
+def test_resending_a_delivery_of_a_disabled_endpoint_is_refused_on_the_page(admin_client_):
+    delivery = DeliveryFactory(endpoint=EndpointFactory(active=False), status="failed")
+
+    response = admin_client_.post(
+        "/admin/webhooks/delivery/",
+        {"action": "resend", "_selected_action": [delivery.pk]},
+        follow=True,
+    )
+
+    page = response.content.decode()
+    assert "The endpoint is disabled: re-enable it (PATCH active=true) first." in page
+    assert "0 delivery(ies) queued to be re-sent." in page
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.FAILED
+
+
+def test_deliveries_and_events_cannot_be_deleted_in_the_admin(admin_client_):
+    delivery = DeliveryFactory()
+
+    for url in (
+        f"/admin/webhooks/delivery/{delivery.pk}/delete/",
+        f"/admin/webhooks/event/{delivery.event_id}/delete/",
+    ):
+        assert admin_client_.post(url, {"post": "yes"}).status_code == 403
+    assert Delivery.objects.count() == 1

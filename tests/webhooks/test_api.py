@@ -1,8 +1,12 @@
 """`/api/v2/webhooks`, `/api/v2/deliveries`, `/api/v2/events` (administrators only)."""
 
+import threading
+
 import pytest
+from django.db import connection
 from django.utils import timezone
 
+from tests.markers import requires_postgres
 from tests.webhooks.factories import DeliveryFactory, EndpointFactory, EventFactory
 from tests.webhooks.receiver import Receiver, Reply
 from webhooks import catalog
@@ -345,3 +349,33 @@ def test_an_endpoint_can_be_registered_inactive(api, private_targets):
 
     assert response.status_code == 201
     assert Endpoint.objects.get().active is False
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_deletes_of_one_endpoint_answer_one_200_and_the_rest_404(api):
+    from rest_framework.test import APIClient
+
+    endpoint = EndpointFactory()
+    DeliveryFactory(endpoint=endpoint)
+    start = threading.Barrier(6)
+    codes: list[int] = []
+
+    def delete():
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {api.raw_key}")
+        start.wait()
+        try:
+            codes.append(client.delete(f"/api/v2/webhooks/{endpoint.pk}").status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=delete) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(codes) == [200, 404, 404, 404, 404, 404]
+    assert Endpoint.objects.count() == 0
+    assert Delivery.objects.count() == 0

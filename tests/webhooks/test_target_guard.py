@@ -1,11 +1,14 @@
 """The SSRF guard: at registration (a 400 on `url`) and inside every delivery's connection."""
 
 import pytest
+from django.test import Client
 
+from tests.factories import UserFactory
 from tests.webhooks.factories import DeliveryFactory, EndpointFactory
 from tests.webhooks.receiver import Receiver, Reply
 from webhooks.delivery import delivery_attempt
 from webhooks.models import Delivery, Endpoint
+from webhooks.target_guard import NAME_NOT_ALLOWED as NOT_ALLOWED
 from webhooks.target_guard import address_refusal
 
 pytestmark = pytest.mark.django_db
@@ -84,10 +87,8 @@ def test_a_host_name_resolving_to_a_private_address_is_refused(api, fake_dns):
     )
 
     assert response.status_code == 400
-    assert response.json()["errors"] == {
-        "url": "URL must point to a public internet address: Refused to connect to "
-        "internal.example.com: 192.168.10.20 is a private address."
-    }
+    assert response.json()["errors"] == {"url": NOT_ALLOWED.format(host="internal.example.com")}
+    assert "192.168" not in response.content.decode()  # the DNS answer is not echoed
     assert Endpoint.objects.count() == 0
 
 
@@ -99,7 +100,8 @@ def test_a_host_with_one_public_and_one_private_address_is_refused(api, fake_dns
     )
 
     assert response.status_code == 400
-    assert "10.0.0.7 is a private address" in response.json()["errors"]["url"]
+    assert response.json()["errors"] == {"url": NOT_ALLOWED.format(host="mixed.example.com")}
+    assert "10.0.0.7" not in response.content.decode()
 
 
 def test_a_host_resolving_to_a_public_address_is_accepted(api, fake_dns):
@@ -120,8 +122,10 @@ def test_an_unresolvable_host_is_a_400_on_url(api, fake_dns):
         "/api/v2/webhooks", {"url": "https://nowhere.invalid/", "events": ["*"]}, format="json"
     )
 
+    # The same answer as a name resolving to a private address: different answers would tell
+    # a caller which internal names exist.
     assert response.status_code == 400
-    assert response.json()["errors"] == {"url": "The host nowhere.invalid could not be resolved."}
+    assert response.json()["errors"] == {"url": NOT_ALLOWED.format(host="nowhere.invalid")}
 
 
 def test_private_targets_can_be_allowed_for_development(api, settings):
@@ -162,9 +166,7 @@ def test_dns_rebinding_to_a_private_address_is_refused_at_delivery(settings, fak
         attempt = delivery_attempt(delivery_id=delivery.pk)
 
         assert receiver.requests == []
-    assert attempt.error == (
-        "Refused to connect to rebind.example.com: 127.0.0.1 is a loopback address."
-    )
+    assert attempt.error == "Refused to connect to rebind.example.com: the target is not allowed."
 
 
 def test_the_connection_goes_to_the_checked_address_with_the_original_host_header(
@@ -202,3 +204,40 @@ def test_a_redirect_is_never_followed(private_targets):
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.PENDING
     assert delivery.last_error == attempt.error
+
+
+def test_a_rebinding_refusal_shown_by_the_api_and_admin_names_no_address(api, settings, fake_dns):
+    admin_client = Client()
+    admin_client.force_login(UserFactory(role="administrator"))
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
+    fake_dns({"rebind.example.com": ["10.20.30.40"]})
+    endpoint = EndpointFactory(url="http://rebind.example.com/hooks")
+    delivery = DeliveryFactory(endpoint=endpoint)
+
+    delivery_attempt(delivery_id=delivery.pk)
+
+    shown = api.get(f"/api/v2/webhooks/{endpoint.pk}/deliveries").content.decode()
+    page = admin_client.get(f"/admin/webhooks/delivery/{delivery.pk}/change/").content.decode()
+    assert "the target is not allowed" in shown
+    assert "the target is not allowed" in page
+    assert "10.20.30.40" not in shown + page
+    delivery.refresh_from_db()
+    assert delivery.last_error == (
+        "Refused to connect to rebind.example.com: the target is not allowed."
+    )
+
+
+def test_patching_to_a_name_resolving_privately_names_no_address(api, fake_dns):
+    fake_dns({"public.example.com": ["93.184.216.34"], "inside.example.com": ["172.20.0.9"]})
+    endpoint_id = api.post(
+        "/api/v2/webhooks", {"url": "https://public.example.com/", "events": ["*"]}, format="json"
+    ).json()["data"]["id"]
+
+    response = api.patch(
+        f"/api/v2/webhooks/{endpoint_id}", {"url": "https://inside.example.com/"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"url": NOT_ALLOWED.format(host="inside.example.com")}
+    assert "172.20" not in response.content.decode()
+    assert Endpoint.objects.get().url == "https://public.example.com/"

@@ -184,3 +184,39 @@ def test_a_change_committed_while_the_broker_is_unreachable_goes_out_via_the_swe
 
     assert received.verified is True
     assert received.headers["webhook-id"] == event.public_id
+
+
+def test_a_worker_killed_in_the_middle_of_a_batch_loses_nothing(api):
+    # Issue 22: a run has a batch of sends in flight when its worker is killed (SIGKILL: no
+    # clean-up of any kind). Every event still arrives; the only duplicates are sends that
+    # were in flight at the kill (received, but the worker died before logging them).
+    from webhooks.models import Attempt
+    from webhooks.services import events_publish_many
+
+    env = {**WORKER_ENV, "WEBHOOK_TIMEOUT": "2"}  # lease 2 x 2 + 15 = 19 s
+    with Receiver(default=Reply(200, delay=0.3)) as receiver:
+        _register(api, receiver, ["customer.created"])
+        with celery_worker(extra_env=env) as worker:
+            events_publish_many(event_type="customer.created", items=[{"id": n} for n in range(40)])
+            receiver.wait_for(10)
+            worker.kill()
+            worker.wait(timeout=10)
+        time.sleep(0.5)  # bytes the dead worker already sent reach the receiver
+        received_before = {r.headers["webhook-id"] for r in receiver.requests}
+        logged = set(Attempt.objects.values_list("delivery__event__public_id", flat=True))
+        in_flight = received_before - logged
+        assert 0 < len(received_before) < 40
+        assert in_flight  # the kill did land in the middle of a batch
+
+        with celery_worker(beat=True, extra_env=env):
+            _wait(
+                lambda: Delivery.objects.filter(status=Delivery.Status.SUCCEEDED).count() == 40,
+                timeout=90,
+            )
+        received = [r.headers["webhook-id"] for r in receiver.requests]
+
+    every = set(Event.objects.values_list("public_id", flat=True))
+    assert set(received) == every
+    duplicates = {webhook_id for webhook_id in received if received.count(webhook_id) > 1}
+    assert duplicates <= in_flight
+    assert all(r.verified for r in receiver.requests)
