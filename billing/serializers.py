@@ -19,7 +19,7 @@ from billing.models import (
     Quote,
     QuoteStatus,
 )
-from core.fields import MoneyField, PositiveMoneyField
+from core.fields import IdField, MoneyField, PositiveMoneyField
 from customers.models import Customer
 from ledger.models import Account
 
@@ -71,8 +71,8 @@ def non_negative_money(label: str, **kwargs) -> MoneyField:
     )
 
 
-def related_id(model, label: str, **kwargs) -> serializers.PrimaryKeyRelatedField:
-    return serializers.PrimaryKeyRelatedField(
+def related_id(model, label: str, **kwargs) -> IdField:
+    return IdField(
         queryset=model.objects.all(),
         error_messages={
             "does_not_exist": label + " {pk_value} does not exist.",
