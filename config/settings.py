@@ -50,6 +50,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "api.middleware.RequestIdMiddleware",
+    # Before anything reads the body: a chunked body is read in full or refused (411).
+    "api.middleware.ChunkedBodyMiddleware",
     # Inside the request id (its log lines carry it) and around everything that answers.
     "users.usage.ApiUsageMiddleware",
     "django.middleware.security.SecurityMiddleware",
