@@ -125,6 +125,12 @@ if REDIS_URL:
         "default": {
             "BACKEND": "core.cache.RedisCache",
             "LOCATION": REDIS_URL,
+            # Redis answers in well under a millisecond: a Redis that hangs must cost a
+            # request at most this, then degraded mode takes over (core/cache.py).
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT", default=0.5),
+                "socket_timeout": env.float("REDIS_TIMEOUT", default=1.0),
+            },
         }
     }
     SILENCED_SYSTEM_CHECKS: list[str] = []
@@ -137,6 +143,9 @@ else:
 
 RATELIMIT_USE_CACHE = "default"
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="1000/h")
+# Seconds of Redis outage (per process) during which API requests are served without counting
+# them against the rate limit; past that they get 503 + Retry-After (api/ratelimit.py).
+RATELIMIT_FAIL_OPEN_SECONDS = env.int("RATELIMIT_FAIL_OPEN_SECONDS", default=300)
 # How often, at most, one key's buffered usage counts are written to the database (users/usage.py).
 API_USAGE_FLUSH_SECONDS = env.int("API_USAGE_FLUSH_SECONDS", default=60)
 # Seconds an API-key lookup is cached (users/key_cache.py). Only with Redis by default: the
