@@ -27,6 +27,9 @@ pytestmark = [
 ]
 
 
+REDIS_SERVER = shutil.which("redis-server") or "redis-server"
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -41,7 +44,7 @@ class PrivateRedis:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(  # noqa: S603 - a fixed binary on loopback
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1",
              "--save", "", "--appendonly", "no"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
