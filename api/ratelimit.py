@@ -92,3 +92,25 @@ def consume(request) -> Usage | None:
             f"key. Retry in {time_left} seconds.",
         )
     return result
+
+
+def client_ip(request) -> str:
+    """The client's address for per-IP limits (anonymous paths here, admin login lockouts in
+    django-axes). Behind `TRUSTED_PROXY_COUNT` proxies that each append to X-Forwarded-For,
+    the client is the entry that many places from the end (anything before it is the
+    client's to forge); with none, the socket's peer."""
+    hops = settings.TRUSTED_PROXY_COUNT
+    if hops > 0:
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [a for a in forwarded if a]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return request.META.get("REMOTE_ADDR") or "0.0.0.0"  # noqa: S104 - a key, not a bind
+
+
+def login_username(request, credentials: dict | None) -> str | None:
+    """The account a login attempt is counted against (django-axes): the email as typed,
+    case and spaces folded, so `Boss@Example.com ` does not start a fresh count."""
+    # Some of axes' calls pass empty credentials: the form's POST has the name then.
+    username = (credentials or {}).get("username") or request.POST.get("username")
+    return str(username).strip().lower() if username else None

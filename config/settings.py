@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "api",
     "users",
     "customers",
@@ -62,6 +63,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its lockout response.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes first: it refuses a locked-out account or address before any password check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -189,6 +198,23 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=4, minute=0),
     },
 }
+
+# --- Admin login lockout (django-axes; docs/operations.md) ----------------------------------
+# In the database (the default handler): works with and without Redis, survives a Redis
+# outage, and the admin lists attempts (Axes → Access attempts: delete one to unlock).
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+# Two separate counters: per account (whatever the address) and per address (whatever the
+# account), so neither a botnet on one account nor one address spraying accounts gets far.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The admin login form posts the email as `username`; counted case-insensitively.
+AXES_USERNAME_CALLABLE = "api.ratelimit.login_username"
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "api.ratelimit.client_ip"
+# Proxies in front of gunicorn that append to X-Forwarded-For (1 behind one load balancer);
+# 0 trusts no header and uses the peer address. Per-IP limits use it (api/ratelimit.py).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- Webhooks --------------------------------------------------------------------------------
 WEBHOOK_RETRY_DELAYS = [
