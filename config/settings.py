@@ -152,6 +152,8 @@ else:
 
 RATELIMIT_USE_CACHE = "default"
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="1000/h")
+# Per client address, on the anonymous paths (the schema and the docs; api/public.py).
+ANON_RATE_LIMIT = env.str("ANON_RATE_LIMIT", default="60/m")
 # Seconds of Redis outage (per process) during which API requests are served without counting
 # them against the rate limit; past that they get 503 + Retry-After (api/ratelimit.py).
 RATELIMIT_FAIL_OPEN_SECONDS = env.int("RATELIMIT_FAIL_OPEN_SECONDS", default=300)
