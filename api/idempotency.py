@@ -167,6 +167,9 @@ def finish(request, response):
     }
     try:
         call("idempotency store", cache.set, claim.cache_key, record, RECORD_TTL)
+    except CacheUnavailable:
+        # Redis died while the request ran: the outage is logged once by core.cache.
+        logger.warning("idempotency record %s not stored: cache unreachable", claim.cache_key)
     except Exception:
         # The work is done and committed: losing the record only loses replay protection for
         # this key, so the client still gets its answer.
