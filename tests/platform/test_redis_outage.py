@@ -69,12 +69,13 @@ def redis_server(settings, monkeypatch):
     """A private Redis as the cache and the Celery broker, publishing for real (not eager)."""
     from config.celery import app
 
+    # Saved first: Celery reads its configuration through Django's settings, changed below.
+    saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
     server = PrivateRedis()
     server.start()
     settings.CACHES = {"default": {"BACKEND": "core.cache.RedisCache", "LOCATION": server.url}}
     settings.API_KEY_CACHE_SECONDS = 60
     settings.CELERY_BROKER_URL = server.url
-    saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
     app.conf.broker_url = server.url
     app.conf.task_always_eager = False
     app._pool, app.amqp._producer_pool = None, None
