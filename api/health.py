@@ -1,6 +1,12 @@
 """`GET /health` for load balancers and monitors: the state of each database, the cache and
-the Celery broker. 200 when everything answers, 503 as soon as one does not (the body says
-which). No authentication and no rate limit, and no detail an attacker could use."""
+the Celery broker. No authentication and no rate limit, and no detail an attacker could use.
+
+- every check passes: 200, `"status": "ok"`;
+- only the cache or the broker (Redis) fails: 200, `"status": "degraded"`, and `degraded`
+  lists them. The node still serves requests in degraded mode (docs/operations.md, "Redis
+  outage"); taking every node out of rotation would turn a Redis outage into a full one;
+- a database fails: 503, `"status": "down"`: the node cannot serve.
+"""
 
 import logging
 import time
@@ -61,8 +67,9 @@ def health(request):
     checks = {f"database.{alias}": _run(check_database, alias) for alias in connections}
     checks["cache"] = _run(check_cache)
     checks["broker"] = _run(check_broker)
-    healthy = all(c["status"] == "ok" for c in checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "down", "checks": checks},
-        status=200 if healthy else 503,
-    )
+    failed = [name for name, check in checks.items() if check["status"] != "ok"]
+    if any(name.startswith("database.") for name in failed):
+        return JsonResponse({"status": "down", "checks": checks}, status=503)
+    if failed:
+        return JsonResponse({"status": "degraded", "degraded": failed, "checks": checks})
+    return JsonResponse({"status": "ok", "checks": checks})

@@ -15,6 +15,11 @@ every web process sees the same records):
    stored and frees the key: the service's transaction rolled back, so a retry is safe and
    should run again. Requests refused before the endpoint ran (401, 403, 429, a malformed
    `Idempotency-Key`) never touch the store.
+
+With the store unreachable (Redis down, core.cache degraded mode) a POST that carries an
+`Idempotency-Key` is refused with 503 and `Retry-After`, before the endpoint runs: the client
+asked for at-most-once, and running it without the record could charge twice on its retry. A
+POST without the header, and every other method, is served as usual.
 """
 
 import hashlib
@@ -25,7 +30,9 @@ from datetime import timedelta
 from django.core.cache import cache
 from django.http import HttpResponse
 from rest_framework import status
+from rest_framework.exceptions import APIException
 
+from core.cache import CacheUnavailable, call
 from core.errors import ConflictError, DomainValidationError, UnprocessableError
 
 logger = logging.getLogger("ledgerline.api")
@@ -39,6 +46,23 @@ RECORD_TTL = int(timedelta(hours=24).total_seconds())
 LOCK_TTL = 120
 # Response headers worth replaying besides the body (the rest are per request).
 REPLAYED_HEADERS = ("Location",)
+
+
+# What a client is told to wait when the store is unreachable.
+UNAVAILABLE_RETRY_SECONDS = 30
+
+
+class IdempotencyUnavailable(APIException):
+    status_code = 503
+    default_detail = (
+        f"Service temporarily unavailable: requests with an {HEADER} cannot be processed "
+        "safely right now. Retry later with the same key."
+    )
+    default_code = "service_unavailable"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.wait = UNAVAILABLE_RETRY_SECONDS
 
 
 class IdempotentReplay(Exception):  # noqa: N818 - a control-flow signal, not an error
@@ -87,10 +111,13 @@ def begin(request) -> None:
     running = {"state": "running", "fingerprint": claim.fingerprint}
     # Two tries: the record may expire between our failed add and our read.
     for _ in range(2):
-        if cache.add(claim.cache_key, running, timeout=LOCK_TTL):
-            django_request.idempotency_claim = claim
-            return
-        record = cache.get(claim.cache_key)
+        try:
+            if call("idempotency claim", cache.add, claim.cache_key, running, LOCK_TTL):
+                django_request.idempotency_claim = claim
+                return
+            record = call("idempotency read", cache.get, claim.cache_key)
+        except CacheUnavailable as exc:
+            raise IdempotencyUnavailable() from exc
         if record is None:
             continue
         if record["fingerprint"] != claim.fingerprint:
@@ -123,7 +150,10 @@ def finish(request, response):
         return response
     request._request.idempotency_claim = None
     if response.status_code >= status.HTTP_500_INTERNAL_SERVER_ERROR:
-        cache.delete(claim.cache_key)
+        try:
+            call("idempotency release", cache.delete, claim.cache_key)
+        except CacheUnavailable:
+            pass  # the claim expires by itself after LOCK_TTL
         return response
     if hasattr(response, "render"):
         response.render()
@@ -136,7 +166,10 @@ def finish(request, response):
         "headers": {name: response[name] for name in REPLAYED_HEADERS if name in response},
     }
     try:
-        cache.set(claim.cache_key, record, timeout=RECORD_TTL)
+        call("idempotency store", cache.set, claim.cache_key, record, RECORD_TTL)
+    except CacheUnavailable:
+        # Redis died while the request ran: the outage is logged once by core.cache.
+        logger.warning("idempotency record %s not stored: cache unreachable", claim.cache_key)
     except Exception:
         # The work is done and committed: losing the record only loses replay protection for
         # this key, so the client still gets its answer.

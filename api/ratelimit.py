@@ -1,11 +1,22 @@
-"""Per-key rate limits on the shared cache (Redis in production), via django-ratelimit."""
+"""Per-key rate limits on the shared cache (Redis in production), via django-ratelimit.
+
+With the cache unreachable (core.cache degraded mode) the limiter fails open: requests are
+served uncounted, with a warning logged when the outage starts, for at most
+`RATELIMIT_FAIL_OPEN_SECONDS` of outage in this process. Past that the API answers 503 with
+`Retry-After`, so a long outage cannot become unlimited access (docs/operations.md).
+"""
 
 import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django_ratelimit.core import get_usage
-from rest_framework.exceptions import Throttled
+from django_ratelimit.core import _split_rate, get_usage
+from rest_framework.exceptions import APIException, Throttled
+
+from core.cache import CacheUnavailable, call, outage_seconds
+
+# What a client is told to wait when the limiter has been down too long.
+UNAVAILABLE_RETRY_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -30,13 +41,40 @@ class RateLimited(Throttled):
     default_detail = "Rate limit exceeded for this API key."
 
 
+class LimiterUnavailable(APIException):
+    status_code = 503
+    default_detail = "Service temporarily unavailable: rate limiting is down. Retry later."
+    default_code = "service_unavailable"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.wait = UNAVAILABLE_RETRY_SECONDS
+
+
+def _uncounted(rate: str) -> Usage | None:
+    """The limiter is down: fail open within the bound, refuse with 503 past it."""
+    down_for = outage_seconds() or 0.0
+    if down_for > settings.RATELIMIT_FAIL_OPEN_SECONDS:
+        raise LimiterUnavailable()
+    # The contract's headers on every authenticated response; nothing is being counted, so
+    # the full allowance and the end of a fresh window are the honest figures.
+    limit, period = _split_rate(rate)
+    return Usage(limit=limit, remaining=limit, reset=int(time.time()) + period)
+
+
 def consume(request) -> Usage | None:
     """Counts this request against its key's window. Raises `RateLimited` past the limit."""
     if request.auth is None:
         return None
-    usage = get_usage(
-        request, group="api", key=_key_of, rate=settings.API_RATE_LIMIT, increment=True
-    )
+    rate = settings.API_RATE_LIMIT
+    try:
+        usage = call(
+            "rate limit", get_usage, request, group="api", key=_key_of, rate=rate, increment=True
+        )
+    except CacheUnavailable:
+        result = _uncounted(rate)
+        request.rate_usage = result
+        return result
     if usage is None:  # RATELIMIT_ENABLE is off
         return None
     now = int(time.time())
@@ -54,3 +92,25 @@ def consume(request) -> Usage | None:
             f"key. Retry in {time_left} seconds.",
         )
     return result
+
+
+def client_ip(request) -> str:
+    """The client's address for per-IP limits (anonymous paths here, admin login lockouts in
+    django-axes). Behind `TRUSTED_PROXY_COUNT` proxies that each append to X-Forwarded-For,
+    the client is the entry that many places from the end (anything before it is the
+    client's to forge); with none, the socket's peer."""
+    hops = settings.TRUSTED_PROXY_COUNT
+    if hops > 0:
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [a for a in forwarded if a]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return request.META.get("REMOTE_ADDR") or "0.0.0.0"  # noqa: S104 - a key, not a bind
+
+
+def login_username(request, credentials: dict | None) -> str | None:
+    """The account a login attempt is counted against (django-axes): the email as typed,
+    case and spaces folded, so `Boss@Example.com ` does not start a fresh count."""
+    # Some of axes' calls pass empty credentials: the form's POST has the name then.
+    username = (credentials or {}).get("username") or request.POST.get("username")
+    return str(username).strip().lower() if username else None

@@ -1,12 +1,21 @@
 """The printable invoice: an A4 PDF drawn with reportlab's platypus (flowing layout, so long
-item lists break across pages with the table header repeated)."""
+item lists break across pages with the table header repeated).
 
+Drawing costs ~10 ms a line (docs/performance.md), so a rendered PDF is kept in the shared
+cache under a fingerprint of everything it prints (the invoice, its customer, lines and active
+payments, whether it is overdue, the company's name and address): a repeated download is one
+cache read, and any change to what the PDF shows changes the key, so a stale PDF is never
+served. Input bounds the work: at most `MAX_ITEMS` lines a document (billing/serializers.py).
+"""
+
+import hashlib
 from collections import defaultdict
 from decimal import Decimal
 from io import BytesIO
 from xml.sax.saxutils import escape
 
 from django.conf import settings
+from django.core.cache import cache
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -16,6 +25,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from billing.models import Invoice, InvoiceStatus
 from billing.serializers import NumberField
+from core.cache import CacheUnavailable, call
 
 INK = colors.HexColor("#1f2933")
 MUTED = colors.HexColor("#616e7c")
@@ -262,9 +272,50 @@ def _footer(canvas, doc) -> None:
     canvas.restoreState()
 
 
+# Bump when the layout changes: cached PDFs of the old layout are then never served.
+LAYOUT_VERSION = 1
+PDF_CACHE_SECONDS = 24 * 3600
+
+
+def _row(obj) -> tuple:
+    return tuple(getattr(obj, f.attname) for f in obj._meta.concrete_fields)
+
+
+def pdf_fingerprint(invoice: Invoice) -> str:
+    """A hash of everything the PDF prints: equal fingerprints, identical documents."""
+    parts = (
+        LAYOUT_VERSION,
+        settings.COMPANY_NAME,
+        settings.COMPANY_ADDRESS,
+        _row(invoice),
+        invoice.is_overdue,
+        _row(invoice.customer),
+        [_row(item) for item in invoice.items.all()],
+        [_row(payment) for payment in invoice.payments.all()],
+    )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
 def invoice_pdf(invoice: Invoice) -> bytes:
-    """The invoice as PDF bytes. Expects items and active payments prefetched
-    (billing.selectors.invoice_for_document)."""
+    """The invoice as PDF bytes, from the cache when this exact document was rendered before.
+    Expects items and active payments prefetched (billing.selectors.invoice_for_document)."""
+    key = f"invoice-pdf:{invoice.pk}:{pdf_fingerprint(invoice)}"
+    try:
+        cached = call("invoice pdf read", cache.get, key)
+    except CacheUnavailable:
+        return invoice_pdf_render(invoice)
+    if isinstance(cached, bytes):
+        return cached
+    content = invoice_pdf_render(invoice)
+    try:
+        call("invoice pdf store", cache.set, key, content, PDF_CACHE_SECONDS)
+    except CacheUnavailable:
+        pass  # served all the same, rendered again next time
+    return content
+
+
+def invoice_pdf_render(invoice: Invoice) -> bytes:
+    """Draws the PDF (no cache)."""
     s = _styles()
     buffer = BytesIO()
     doc = SimpleDocTemplate(

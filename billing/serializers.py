@@ -19,11 +19,13 @@ from billing.models import (
     Quote,
     QuoteStatus,
 )
-from core.fields import BusinessDateField, MoneyField, PositiveMoneyField
+from core.fields import BusinessDateField, IdField, MoneyField, PositiveMoneyField
 from customers.models import Customer
 from ledger.models import Account
 
-MAX_ITEMS = 500
+# Lines per invoice or quote: bounds what one request (and its PDF) costs (docs/performance.md).
+MAX_ITEMS = 200
+TOO_MANY_ITEMS = f"A document has at most {MAX_ITEMS} lines."
 
 
 class NumberField(serializers.DecimalField):
@@ -71,8 +73,8 @@ def non_negative_money(label: str, **kwargs) -> MoneyField:
     )
 
 
-def related_id(model, label: str, **kwargs) -> serializers.PrimaryKeyRelatedField:
-    return serializers.PrimaryKeyRelatedField(
+def related_id(model, label: str, **kwargs) -> IdField:
+    return IdField(
         queryset=model.objects.all(),
         error_messages={
             "does_not_exist": label + " {pk_value} does not exist.",
@@ -182,7 +184,12 @@ class InvoiceInputSerializer(serializers.Serializer):
     customer_id = related_id(Customer, "Customer", source="customer")
     date = BusinessDateField(required=False)
     due_date = BusinessDateField(required=False)
-    items = LineItemInputSerializer(many=True, allow_empty=False, max_length=MAX_ITEMS)
+    items = LineItemInputSerializer(
+        many=True,
+        allow_empty=False,
+        max_length=MAX_ITEMS,
+        error_messages={"max_length": TOO_MANY_ITEMS},
+    )
     discount = non_negative_money("Discount", required=False)
     notes = serializers.CharField(required=False, allow_blank=True)
     status = serializers.ChoiceField(choices=InvoiceStatus.choices, required=False)
@@ -281,7 +288,12 @@ class QuoteInputSerializer(serializers.Serializer):
     customer_id = related_id(Customer, "Customer", source="customer")
     date = BusinessDateField(required=False)
     valid_until = BusinessDateField(required=False)
-    items = LineItemInputSerializer(many=True, allow_empty=False, max_length=MAX_ITEMS)
+    items = LineItemInputSerializer(
+        many=True,
+        allow_empty=False,
+        max_length=MAX_ITEMS,
+        error_messages={"max_length": TOO_MANY_ITEMS},
+    )
     discount = non_negative_money("Discount", required=False)
     notes = serializers.CharField(required=False, allow_blank=True)
     status = serializers.ChoiceField(choices=QuoteStatus.choices, required=False)

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "api",
     "users",
     "customers",
@@ -52,6 +53,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "api.middleware.RequestIdMiddleware",
+    # Before anything reads the body: a chunked body is read in full or refused (411).
+    "api.middleware.ChunkedBodyMiddleware",
     # Inside the request id (its log lines carry it) and around everything that answers.
     "users.usage.ApiUsageMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -62,6 +65,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its lockout response.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes first: it refuses a locked-out account or address before any password check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -135,6 +146,12 @@ if REDIS_URL:
         "default": {
             "BACKEND": "core.cache.RedisCache",
             "LOCATION": REDIS_URL,
+            # Redis answers in well under a millisecond: a Redis that hangs must cost a
+            # request at most this, then degraded mode takes over (core/cache.py).
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT", default=0.5),
+                "socket_timeout": env.float("REDIS_TIMEOUT", default=1.0),
+            },
         }
     }
     SILENCED_SYSTEM_CHECKS: list[str] = []
@@ -147,6 +164,11 @@ else:
 
 RATELIMIT_USE_CACHE = "default"
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="1000/h")
+# Per client address, on the anonymous paths (the schema and the docs; api/public.py).
+ANON_RATE_LIMIT = env.str("ANON_RATE_LIMIT", default="60/m")
+# Seconds of Redis outage (per process) during which API requests are served without counting
+# them against the rate limit; past that they get 503 + Retry-After (api/ratelimit.py).
+RATELIMIT_FAIL_OPEN_SECONDS = env.int("RATELIMIT_FAIL_OPEN_SECONDS", default=300)
 # How often, at most, one key's buffered usage counts are written to the database (users/usage.py).
 API_USAGE_FLUSH_SECONDS = env.int("API_USAGE_FLUSH_SECONDS", default=60)
 # Seconds an API-key lookup is cached (users/key_cache.py). Only with Redis by default: the
@@ -194,6 +216,23 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=env.int("EMAIL_SWEEP_SECONDS", default=60)),
     },
 }
+
+# --- Admin login lockout (django-axes; docs/operations.md) ----------------------------------
+# In the database (the default handler): works with and without Redis, survives a Redis
+# outage, and the admin lists attempts (Axes → Access attempts: delete one to unlock).
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+# Two separate counters: per account (whatever the address) and per address (whatever the
+# account), so neither a botnet on one account nor one address spraying accounts gets far.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The admin login form posts the email as `username`; counted case-insensitively.
+AXES_USERNAME_CALLABLE = "api.ratelimit.login_username"
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "api.ratelimit.client_ip"
+# Proxies in front of gunicorn that append to X-Forwarded-For (1 behind one load balancer);
+# 0 trusts no header and uses the peer address. Per-IP limits use it (api/ratelimit.py).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- Webhooks --------------------------------------------------------------------------------
 WEBHOOK_RETRY_DELAYS = [

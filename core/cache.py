@@ -17,7 +17,15 @@ request in one scripted round trip). Used when `REDIS_URL` is set (config/settin
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
 from django.core.cache.backends import redis as django_redis
+from redis.exceptions import RedisError
+
+T = TypeVar("T")
 
 _INCR_IF_EXISTS = """
 if redis.call('EXISTS', KEYS[1]) == 1 then
@@ -56,3 +64,63 @@ class RedisCache(django_redis.RedisCache):
     def redis(self):
         """The shared client of the primary (writable) server."""
         return self._cache.get_client(write=True)
+
+
+# --- Degraded mode: the cache (Redis) unreachable ------------------------------------------
+#
+# Every caller of the cache on a request's path goes through `call()`, and decides what an
+# outage means for it (docs/operations.md, "Redis outage"): key lookups read the database,
+# rate limits fail open for a bounded time, usage counts are skipped, Idempotency-Key POSTs
+# are refused with 503. After a failure the cache is left alone for `RETRY_SECONDS` in this
+# process, so a Redis that hangs rather than refuses costs one timeout a second, not one per
+# call; one warning is logged when the outage starts and one when it ends.
+
+CACHE_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError)
+RETRY_SECONDS = 1.0
+
+logger = logging.getLogger("ledgerline.cache")
+
+
+class CacheUnavailable(Exception):  # noqa: N818 - reads better at the call sites
+    pass
+
+
+class _Outage:
+    def __init__(self) -> None:
+        self.since: float | None = None  # monotonic time of the first failure
+        self.retry_at = 0.0
+
+    def failed(self, what: str, exc: BaseException) -> None:
+        now = time.monotonic()
+        if self.since is None:
+            self.since = now
+            logger.warning("cache unreachable (%s: %s): degraded mode", what, exc)
+        self.retry_at = now + RETRY_SECONDS
+
+    def succeeded(self) -> None:
+        if self.since is not None:
+            logger.warning(
+                "cache reachable again after %.1f s: normal mode", time.monotonic() - self.since
+            )
+            self.since = None
+
+
+_outage = _Outage()
+
+
+def outage_seconds() -> float | None:
+    """How long this process has found the cache unreachable, or None when it is fine."""
+    return None if _outage.since is None else time.monotonic() - _outage.since
+
+
+def call(what: str, func: Callable[..., T], *args, **kwargs) -> T:
+    """`func(*args, **kwargs)`, or `CacheUnavailable` when the cache is (known to be) down."""
+    if _outage.since is not None and time.monotonic() < _outage.retry_at:
+        raise CacheUnavailable(what)
+    try:
+        result = func(*args, **kwargs)
+    except CACHE_ERRORS as exc:
+        _outage.failed(what, exc)
+        raise CacheUnavailable(what) from exc
+    _outage.succeeded()
+    return result

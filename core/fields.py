@@ -122,3 +122,24 @@ class BusinessYearField(serializers.IntegerField):
         if not low <= year <= high:
             raise serializers.ValidationError(business_year_message())
         return year
+
+
+# The largest value a bigint primary key can hold: beyond it no row can exist.
+MAX_ID = 2**63 - 1
+
+
+class IdField(serializers.PrimaryKeyRelatedField):
+    """A related row's id in input: a JSON integer (or a string of digits, as form data sends
+    it). DRF's own field hands anything to the ORM, which turns `1.5` into `1` and `true` into
+    `1`: an invoice for the wrong customer. Those are refused with `incorrect_type`."""
+
+    default_error_messages = {"incorrect_type": "Id must be a whole number."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and data.isascii() and data.isdigit():
+            data = int(data)
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if not 0 < data <= MAX_ID:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)

@@ -4,12 +4,12 @@ live in `ledger.services`."""
 
 from rest_framework import serializers
 
-from core.fields import BusinessDateField, MoneyField, PositiveMoneyField
+from core.fields import BusinessDateField, IdField, MoneyField, PositiveMoneyField
 from ledger.models import Account, Category, CategoryType, Transaction, TransactionType
 
 
-def _related(queryset, label: str) -> serializers.PrimaryKeyRelatedField:
-    return serializers.PrimaryKeyRelatedField(
+def _related(queryset, label: str) -> IdField:
+    return IdField(
         queryset=queryset,
         error_messages={
             "does_not_exist": f"{label} not found.",

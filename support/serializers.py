@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from core.fields import EmailField
+from core.fields import EmailField, IdField
 from customers.models import Customer
 from support.models import (
     Department,
@@ -30,7 +30,7 @@ class DepartmentSerializer(serializers.ModelSerializer):
 
 
 class TicketSerializer(serializers.ModelSerializer):
-    customer_id = serializers.PrimaryKeyRelatedField(
+    customer_id = IdField(
         source="customer",
         queryset=Customer.objects.all(),
         error_messages={
@@ -38,7 +38,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "incorrect_type": "Customer id must be a number.",
         },
     )
-    department_id = serializers.PrimaryKeyRelatedField(
+    department_id = IdField(
         source="department",
         queryset=Department.objects.all(),
         error_messages={
@@ -58,7 +58,7 @@ class TicketSerializer(serializers.ModelSerializer):
         required=False,
         error_messages=_choice_error(TicketStatus.values),
     )
-    assigned_to = serializers.PrimaryKeyRelatedField(
+    assigned_to = IdField(
         queryset=user_active_list(),
         required=False,
         allow_null=True,

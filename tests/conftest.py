@@ -34,6 +34,22 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _login_with_a_request(monkeypatch):
+    # django-axes checks every authentication against its lockouts and so needs the request;
+    # the test client's login() passes none (axes' documented fix: hand it one).
+    from django.http import HttpRequest
+    from django.test import Client
+
+    original = Client.login
+
+    def login(self, **credentials):
+        credentials.setdefault("request", HttpRequest())
+        return original(self, **credentials)
+
+    monkeypatch.setattr(Client, "login", login)
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     # Rate-limit counters and idempotency records must not leak between tests.
     cache.clear()

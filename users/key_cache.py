@@ -18,17 +18,25 @@ Correctness rules, each tested in tests/users/test_key_cache.py:
   fields). Without Redis it is 0, no caching: a local-memory cache is not shared with the
   other processes (a `manage.py shell`) that could change a key.
 - Expiry (`expires_at`) is checked at use, on the cached row, so it needs no invalidation.
+- Redis unreachable (core.cache degraded mode): lookups go to the database, nothing is
+  stored, and a change's tombstone cannot be written. An entry cached before the outage, if
+  Redis comes back with it, lives out its TTL (API_KEY_CACHE_SECONDS) at most: the same bound
+  as any change made behind the ORM's back.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from core.cache import CacheUnavailable, call
 from users.models import ApiKey
+
+logger = logging.getLogger("ledgerline.api")
 
 _TOMBSTONE = "changed"
 TOMBSTONE_SECONDS = 60
@@ -42,14 +50,20 @@ def get(key_hash: str) -> ApiKey | None:
     """The cached key (with its user) for `key_hash`, or None on a miss or a tombstone."""
     if settings.API_KEY_CACHE_SECONDS <= 0:
         return None
-    value = cache.get(_name(key_hash))
+    try:
+        value = call("key lookup", cache.get, _name(key_hash))
+    except CacheUnavailable:
+        return None  # the caller reads the database
     return value if isinstance(value, ApiKey) else None
 
 
 def remember(key: ApiKey) -> None:
     if key.require_signature or settings.API_KEY_CACHE_SECONDS <= 0:
         return
-    cache.add(_name(key.key_hash), key, timeout=settings.API_KEY_CACHE_SECONDS)
+    try:
+        call("key store", cache.add, _name(key.key_hash), key, settings.API_KEY_CACHE_SECONDS)
+    except CacheUnavailable:
+        pass  # served from the database this time
 
 
 def forget(key_hashes: Iterable[str], using: str) -> None:
@@ -59,7 +73,14 @@ def forget(key_hashes: Iterable[str], using: str) -> None:
 
     def bury() -> None:
         # Outlives any entry a slow reader could still be about to store.
-        cache.set_many(dict.fromkeys(names, _TOMBSTONE), timeout=TOMBSTONE_SECONDS)
+        # Never raises: it runs inside the change's transaction and after its commit, and a
+        # cache outage must not undo (or hide) a revocation. Bounded by the entries' TTL.
+        try:
+            call(
+                "key tombstone", cache.set_many, dict.fromkeys(names, _TOMBSTONE), TOMBSTONE_SECONDS
+            )
+        except CacheUnavailable:
+            logger.warning("could not bury cached API keys %s during a cache outage", names)
 
     bury()
     transaction.on_commit(bury, using=using)

@@ -7,6 +7,9 @@ concurrent request of one integration queue on the same two row locks (docs/perf
 The buffered counts reach the database at most once per `API_USAGE_FLUSH_SECONDS` per key,
 written by the first request after the interval, by the beat task `users.tasks.flush_api_usage`,
 and whenever the admin shows usage, so what staff see is current.
+
+With the cache unreachable (core.cache degraded mode) requests are not counted and nothing is
+flushed: monitoring never fails or slows a request, and the counts of an outage are lost.
 """
 
 import logging
@@ -17,7 +20,7 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.utils import timezone
 
-from core.cache import RedisCache
+from core.cache import CacheUnavailable, RedisCache, call
 from users.models import ApiKey
 from users.services import USAGE_COLUMNS, api_key_usage_add, api_key_use_add
 
@@ -64,8 +67,10 @@ def record(request, response) -> None:
         return
     try:
         counter = _counter(api_key.pk, timezone.now().date(), status_class)
-        if _count(counter, api_key.pk, settings.API_USAGE_FLUSH_SECONDS):
+        if call("usage count", _count, counter, api_key.pk, settings.API_USAGE_FLUSH_SECONDS):
             flush_key(api_key.pk)
+    except CacheUnavailable:
+        pass  # not counted; the outage itself is logged once by core.cache
     except Exception:
         # Monitoring must never turn a served request into an error.
         logger.exception("could not count API usage for key %s", api_key.pk)
@@ -91,6 +96,13 @@ def flush_key(api_key_id: int) -> int:
     meanwhile stay buffered for the next flush. A short mutex keeps two flushers of one key
     from writing the same counts twice.
     """
+    try:
+        return call("usage flush", _flush_key, api_key_id)
+    except CacheUnavailable:
+        return 0  # the counts wait in Redis, if it kept them, for the next flush
+
+
+def _flush_key(api_key_id: int) -> int:
     mutex = f"usage:{api_key_id}:flushing"
     if not cache.add(mutex, 1, timeout=30):
         return 0

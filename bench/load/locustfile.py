@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import os
 import random
+import time
 import uuid
+from collections import Counter
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
 
@@ -26,12 +28,18 @@ CENTS = Decimal("0.01")
 
 # Writes the clients saw succeed (this process runs every user, so plain lists suffice).
 WRITES: dict[str, list] = {"customers": [], "invoices": [], "payments": []}
+# Every status code answered, retries included: a 500 is never acceptable, a 503 (Redis outage:
+# an Idempotency-Key POST refused, docs/operations.md) is retried like a real client would.
+STATUSES: Counter = Counter()
+# A refused POST is retried with the same Idempotency-Key, every second (shorter than the
+# server's Retry-After, to see the recovery), for at most this many tries.
+MAX_RETRIES = 60
 
 
 @events.test_stop.add_listener
 def _dump_writes(environment, **kwargs):
     with open(WRITES_FILE, "w") as out:
-        json.dump(WRITES, out)
+        json.dump({**WRITES, "statuses": dict(STATUSES)}, out)
 
 
 class StaffIntegration(FastHttpUser):
@@ -44,16 +52,24 @@ class StaffIntegration(FastHttpUser):
 
     def _post(self, path: str, body: dict, name: str):
         headers = {**self.headers, "Idempotency-Key": str(uuid.uuid4())}
-        with self.client.post(
-            path, json=body, headers=headers, name=name, catch_response=True
-        ) as response:
-            if response.status_code != 201:
-                response.failure(f"{response.status_code}: {response.text[:200]}")
-                return None
-            return response.json()["data"]
+        for _ in range(MAX_RETRIES):
+            with self.client.post(
+                path, json=body, headers=headers, name=name, catch_response=True
+            ) as response:
+                STATUSES[response.status_code] += 1
+                if response.status_code == 503 and response.headers.get("Retry-After"):
+                    response.success()  # the documented degraded answer: retry it
+                    time.sleep(1)
+                    continue
+                if response.status_code != 201:
+                    response.failure(f"{response.status_code}: {response.text[:200]}")
+                    return None
+                return response.json()["data"]
+        return None
 
     def _get(self, path: str, name: str):
         with self.client.get(path, headers=self.headers, name=name, catch_response=True) as r:
+            STATUSES[r.status_code] += 1
             if r.status_code != 200:
                 r.failure(f"{r.status_code}: {r.text[:200]}")
 

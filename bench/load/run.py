@@ -1,9 +1,14 @@
 """The load test, end to end: a fresh database, gunicorn (config/gunicorn.conf.py) +
-PostgreSQL + Redis + a Celery worker, 50 locust clients for 2 minutes, then verify.py.
-Everything it starts is stopped when it ends, even on failure.
+PostgreSQL + a private Redis + a Celery worker with beat, 50 locust clients for 2 minutes,
+then verify.py. Everything it starts is stopped when it ends, even on failure.
 
     bench/load/run.sh                      # 50 users, 120 s
     LOAD_USERS=10 LOAD_SECONDS=20 bench/load/run.sh     # a dry run
+    LOAD_REDIS_OUTAGE=20 bench/load/run.sh # Redis killed for 20 s in the middle of the run
+
+Redis is a `redis-server` of its own on a free port (never a shared one: the outage kills it
+and it starts empty); the database is `LOAD_DB` (default ll_bench_load) and its `_sb` twin;
+gunicorn listens on `LOAD_PORT` (default: a free port). So several runs can share a machine.
 
 Writes bench/results/load-<stamp>/ (locust CSVs, client writes, verify output, server logs,
 summary.md) and prints the summary.
@@ -14,8 +19,12 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
+import socket
 import subprocess
 import sys
+import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,7 +32,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.common import (  # noqa: E402
     PYTHON,
-    REDIS_URL,
     RESULTS,
     ROOT,
     VENV_BIN,
@@ -32,19 +40,84 @@ from bench.common import (  # noqa: E402
     stop_process_group,
 )
 
-PORT = 8114
 DB = os.environ.get("LOAD_DB", "ll_bench_load")
 USERS = int(os.environ.get("LOAD_USERS", "50"))
 SECONDS = int(os.environ.get("LOAD_SECONDS", "120"))
 WORKERS = int(os.environ.get("LOAD_WORKERS", "4"))
+OUTAGE = int(os.environ.get("LOAD_REDIS_OUTAGE", "0"))  # seconds; 0: no outage
+# Seconds after the clients start: by default the outage sits in the middle of the run.
+OUTAGE_AT = int(os.environ.get("LOAD_REDIS_OUTAGE_AT", str(max(0, (SECONDS - OUTAGE) // 2))))
 
 
-def _summary(out: Path, verified: subprocess.CompletedProcess, started: datetime) -> str:
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+PORT = int(os.environ.get("LOAD_PORT") or _free_port())
+
+
+class PrivateRedis:
+    """A throwaway redis-server on loopback: no persistence, killed and restarted at will."""
+
+    def __init__(self, log: Path) -> None:
+        self.port = _free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.log = log
+        self.proc: subprocess.Popen | None = None
+        self.events: list[str] = []
+
+    def start(self) -> None:
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [shutil.which("redis-server") or "redis-server", "--port", str(self.port),
+                 "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+                stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        self.events.append(f"{datetime.now(UTC):%H:%M:%S} redis started")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+            self.events.append(f"{datetime.now(UTC):%H:%M:%S} redis killed")
+
+    def outage(self, after: float, seconds: float) -> threading.Thread:
+        def run() -> None:
+            time.sleep(after)
+            self.stop()
+            time.sleep(seconds)
+            self.start()
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        return thread
+
+
+def _summary(
+    out: Path, verified: subprocess.CompletedProcess, started: datetime, redis: PrivateRedis
+) -> str:
     rows = list(csv.DictReader((out / "locust_stats.csv").open()))
+    outage = (
+        f" Redis killed {OUTAGE_AT} s into the run and restarted (empty) {OUTAGE} s later "
+        f"({'; '.join(redis.events)})."
+        if OUTAGE
+        else ""
+    )
     lines = [
         f"Load test {started.isoformat()}: {USERS} clients for {SECONDS} s against gunicorn "
         f"({WORKERS} sync workers, config/gunicorn.conf.py) + PostgreSQL + Redis + 1 Celery "
-        "worker, all on this machine.",
+        f"worker with beat, all on this machine.{outage}",
         "",
         "| request | count | failures | req/s | p50 ms | p95 ms | p99 ms | max ms |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -57,7 +130,10 @@ def _summary(out: Path, verified: subprocess.CompletedProcess, started: datetime
             f"{float(row['Max Response Time']):.0f} |"
         )
     writes = json.loads((out / "writes.json").read_text())
+    statuses = ", ".join(f"{code}: {n}" for code, n in sorted(writes.get("statuses", {}).items()))
     lines += [
+        "",
+        f"Responses by status (retries included): {statuses}.",
         "",
         f"Writes the clients saw succeed: {len(writes['customers'])} customers, "
         f"{len(writes['invoices'])} invoices, {len(writes['payments'])} payments.",
@@ -77,16 +153,20 @@ def main() -> int:
     out = RESULTS / f"load-{started:%Y%m%dT%H%M%S}"
     out.mkdir(parents=True, exist_ok=True)
     state = out / "state.json"
+    redis = PrivateRedis(out / "redis.log")
+    redis.start()
     subprocess.run(
         [PYTHON, str(ROOT / "bench/load/prepare.py"), "--db", DB, "--state", str(state)],
         check=True,
+        env={**os.environ, "BENCH_REDIS_URL": redis.url},
     )
-    subprocess.run(["redis-cli", "-u", REDIS_URL, "flushdb"], check=True, capture_output=True)
     prepared = json.loads(state.read_text())
-    env = django_env(DB, WEB_CONCURRENCY=str(WORKERS))
+    env = django_env(DB, WEB_CONCURRENCY=str(WORKERS), REDIS_URL=redis.url)
     with (out / "celery.log").open("wb") as celery_log:
+        # With beat (-B): the outbox sweep re-queues what an outage lost, as in production.
         worker = subprocess.Popen(
-            [str(VENV_BIN / "celery"), "-A", "config", "worker", "--pool=solo",
+            [str(VENV_BIN / "celery"), "-A", "config", "worker", "-B",
+             "-s", str(out / "celerybeat-schedule"), "--pool=solo",
              "--loglevel=WARNING", "--without-mingle", "--without-gossip"],
             cwd=ROOT, env=env, stdout=celery_log, stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -107,6 +187,8 @@ def main() -> int:
                 "LOAD_CUSTOMER_IDS": ",".join(map(str, prepared["customer_ids"])),
                 "LOAD_WRITES_FILE": str(out / "writes.json"),
             }
+            if OUTAGE:
+                redis.outage(after=OUTAGE_AT, seconds=OUTAGE)
             subprocess.run(
                 [str(VENV_BIN / "locust"), "-f", str(ROOT / "bench/load/locustfile.py"),
                  "--headless", "-u", str(USERS), "-r", str(max(1, USERS // 5)),
@@ -118,10 +200,12 @@ def main() -> int:
             [PYTHON, str(ROOT / "bench/load/verify.py"), "--state", str(state),
              "--writes", str(out / "writes.json"), "--out", str(out / "verify.txt")],
             capture_output=True, text=True, check=False,
+            env={**os.environ, "BENCH_REDIS_URL": redis.url},
         )  # fmt: skip
     finally:
         stop_process_group(worker)
-    summary = _summary(out, verified, started)
+        redis.stop()
+    summary = _summary(out, verified, started, redis)
     (out / "summary.md").write_text(summary)
     print(summary)
     if verified.returncode != 0:
