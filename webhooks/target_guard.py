@@ -151,7 +151,8 @@ def pinned_client(timeout: float, *, ssl_context: ssl.SSLContext | None = None) 
 
 def url_target_problem(url: str) -> str | None:
     """The registration-time check: one sentence saying why `url` cannot be a webhook target,
-    or None. Delivery checks again at connect time, because DNS answers change."""
+    or None. A name that resolves to a private address is refused; one that does not resolve
+    at all is accepted. Delivery checks again at connect time, because DNS answers change."""
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -171,5 +172,8 @@ def url_target_problem(url: str) -> str | None:
     except TargetNotAllowed as exc:
         return f"URL must point to a public internet address: {exc}"
     except httpcore.ConnectError:
-        return f"The host {parts.hostname} could not be resolved."
+        # Not resolvable now (a DNS record still to be made, a resolver hiccup): accepted, as
+        # Stripe and Svix do; every delivery resolves and checks the address again, and a
+        # name that never resolves fails its attempts like a server that is down.
+        return None
     return None

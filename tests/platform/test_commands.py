@@ -44,7 +44,7 @@ def test_seed_demo_into_the_sandbox_leaves_live_empty():
 
 
 def test_seed_demo_refuses_an_unknown_database():
-    with pytest.raises(CommandError, match="Unknown database alias 'nope'"):
+    with pytest.raises(CommandError, match="--database: unknown database 'nope'"):
         run("seed_demo", "--database", "nope")
 
 
