@@ -4,7 +4,8 @@ numbers, totals, statuses, payments and events are the real thing. Dates are rel
 day of loading, so "overdue" and "expired" hold on a fresh load.
 
 Idempotent: products are matched by name (the oldest of a name: users may reuse one),
-invoices and quotes by customer and notes. `large` adds nothing yet beyond the small set (no billing benchmark needs volume so far).
+invoices and quotes by customer and notes. `large` adds nothing yet beyond the small set
+(no billing benchmark needs volume so far).
 """
 
 from datetime import timedelta
