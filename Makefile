@@ -10,7 +10,7 @@ BASE_STAMP := $(VENV)/.base-$(shell cat requirements/base.txt | sha1sum | cut -c
 # cannot be had, pip does the job, only slower.
 UV_PIN := $(shell grep -E '^uv==' requirements/dev.txt)
 UV := $(VENV)/bin/uv
-INSTALL = if test -x $(UV); then $(UV) pip install --quiet --python $(PY); else $(PY) -m pip install --quiet --disable-pip-version-check; fi
+INSTALL = if test -x $(UV); then $(UV) pip install --quiet --python $(PY) $(1); else $(PY) -m pip install --quiet --disable-pip-version-check $(1); fi
 ADMIN_EMAIL ?= owner@ledgerline.local
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -21,14 +21,14 @@ PORT ?= 8000
 install: $(STAMP)
 
 $(STAMP): requirements/base.txt requirements/dev.txt | $(PY)
-	@$(INSTALL) -r requirements/dev.txt
+	@$(call INSTALL,-r requirements/dev.txt)
 	@rm -f $(VENV)/.installed-* $(VENV)/.base-* && touch $@ $(BASE_STAMP)
 
 # The runtime only (make run): no test tools, browsers or linters to download.
 install-base: $(BASE_STAMP)
 
 $(BASE_STAMP): requirements/base.txt | $(PY)
-	@$(INSTALL) -r requirements/base.txt
+	@$(call INSTALL,-r requirements/base.txt)
 	@rm -f $(VENV)/.base-* && touch $@
 
 $(PY):
