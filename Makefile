@@ -44,15 +44,7 @@ run: export LOG_FORMAT ?= plain
 # admin keeps a password changed since, and the "make run" key printed replaces the previous one
 # (docs/operations.md, "make run").
 run: install-base
-	@echo "Migrating the local databases..."
-	@$(PY) manage.py migrate --noinput -v 0
-	@$(PY) manage.py migrate --noinput -v 0 --database sandbox
-	@$(PY) manage.py seed_demo
-	@$(PY) manage.py seed_demo --database sandbox
-	@echo "------------------------------------------------------------------"
-	@$(PY) manage.py ensure_admin --email $(ADMIN_EMAIL) | tail -n 1
-	@echo "API key (administrator; replaces the previous make-run key):"
-	@$(PY) manage.py create_api_key --email $(ADMIN_EMAIL) --name "make run" --replace | tail -n 1
+	@$(PY) manage.py local_setup --admin-email $(ADMIN_EMAIL)
 	@echo "Admin:  http://$(HOST):$(PORT)/admin/    API: http://$(HOST):$(PORT)/api/v2/customers"
 	@echo "------------------------------------------------------------------"
 	$(PY) manage.py runserver $(HOST):$(PORT)

@@ -87,7 +87,7 @@ def test_an_unknown_database_is_refused(command):
 
 
 def test_a_refused_argument_ends_with_one_line_and_exit_status_1():
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: S603 - our own interpreter and manage.py
         [sys.executable, "manage.py", "deliver_webhooks", "--database", "nope"],
         capture_output=True,
         text=True,
@@ -155,3 +155,17 @@ def test_create_api_key_replace_leaves_other_keys_alone():
     run("create_api_key", "--email", "owner@ledgerline.local", "--name", "make run", "--replace")
 
     assert ApiKey.objects.get(key_hash=hash_key(other)).is_usable()
+
+
+def test_local_setup_twice_leaves_one_usable_make_run_key_and_the_password():
+    run("local_setup")
+    admin = User.objects.get(email="owner@ledgerline.local")
+    admin.set_password("changed-in-the-admin-42")
+    admin.save()
+
+    lines = run("local_setup")
+
+    admin.refresh_from_db()
+    usable = [k for k in ApiKey.objects.filter(name="make run") if k.is_usable()]
+    assert [k.key_hash for k in usable] == [hash_key(lines[-1])]
+    assert admin.check_password("changed-in-the-admin-42")

@@ -41,7 +41,7 @@ def test_redocly_recommended_rules_find_no_error(schema, tmp_path):
     document = tmp_path / "schema.json"
     document.write_text(json.dumps(schema))
 
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: S603 - npx with fixed arguments
         ["npx", "--yes", REDOCLY, "lint", "--extends", "recommended", "--format", "json"]
         + [str(document)],
         capture_output=True,
@@ -96,9 +96,9 @@ def test_the_schema_states_the_enforced_limits(schema):
 
     assert components["UserCreateRequest"]["properties"]["password"]["minLength"] == 8
     assert components["CustomerBatchRequest"]["properties"]["customers"]["minItems"] == 1
-    assert "invoice.created" in components["EndpointRequest"]["properties"]["events"]["items"][
-        "enum"
-    ]
+    assert (
+        "invoice.created" in components["EndpointRequest"]["properties"]["events"]["items"]["enum"]
+    )
     assert "Converted" not in components["PatchedLeadRequest"]["properties"]["status"]["enum"]
     assert "anyOf" in components["DepartmentRequest"]["properties"]["email"]
 
