@@ -138,6 +138,8 @@ IF_NONE_MATCH_PARAMETER = {
 }
 
 
+SUCCESS_DESCRIPTIONS = {"200": "OK.", "201": "Created.", "202": "Accepted: queued."}
+
 # `data` of a delete: always null. Typed, so that generators and linters know what it is.
 NULL_DATA = {"type": "object", "nullable": True, "description": "Always null."}
 
@@ -188,6 +190,8 @@ def _wrap_success(operation: dict, method: str, components: dict) -> None:
     for code, response in responses.items():
         if not code.startswith("2"):
             continue
+        if not response.get("description"):
+            response["description"] = SUCCESS_DESCRIPTIONS.get(code, "Success.")
         for media_type, content in list(response.get("content", {}).items()):
             if media_type != "application/json":
                 continue
