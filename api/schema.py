@@ -345,7 +345,8 @@ def postprocess_envelope(result, generator, request, public):
             if operation.get("description") == generic_description:
                 # The base class's docstring says nothing about this endpoint.
                 del operation["description"]
-            secured = bool(operation.get("security"))
+            # A public view is documented as `security: [{}]` (no scheme needed).
+            secured = any(operation.get("security") or [])
             _wrap_success(operation, method, schemas)
             _add_errors(operation, method, secured)
             _add_headers(operation, method, secured)
