@@ -79,6 +79,15 @@ def exception_handler(exc, context):
     if isinstance(exc, IntegrityError):
         logger.warning("integrity error answered as 409: %s", exc)
         return error_response("The request conflicts with existing data.", 409)
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        # DRF's own text names the type but not the fix; form posts from curl -d hit this.
+        request = (context or {}).get("request")
+        sent = (getattr(request, "content_type", "") or "none").split(";")[0]
+        return error_response(
+            f"Unsupported media type '{sent}': send the body as JSON with the header "
+            "'Content-Type: application/json'.",
+            415,
+        )
     if isinstance(exc, exceptions.APIException):
         headers = {}
         if getattr(exc, "auth_header", None):

@@ -18,7 +18,9 @@ from rest_framework.permissions import AllowAny
 
 from api.exceptions import AUTH_MESSAGE, VALIDATION_MESSAGE
 from api.idempotency import MAX_KEY_LENGTH
+from api.schema_docs import add_summaries
 from api.schema_examples import add_examples
+from api.schema_limits import tighten
 from api.viewsets import ServiceViewSet
 
 
@@ -136,6 +138,12 @@ IF_NONE_MATCH_PARAMETER = {
 }
 
 
+SUCCESS_DESCRIPTIONS = {"200": "OK.", "201": "Created.", "202": "Accepted: queued."}
+
+# `data` of a delete: always null. Typed, so that generators and linters know what it is.
+NULL_DATA = {"type": "object", "nullable": True, "description": "Always null."}
+
+
 def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -177,19 +185,28 @@ def _wrap_success(operation: dict, method: str, components: dict) -> None:
         del responses["204"]
         responses["200"] = {
             "description": "Deleted.",
-            "content": {"application/json": {"schema": _envelope({"nullable": True})}},
+            "content": {"application/json": {"schema": _envelope(NULL_DATA)}},
         }
     for code, response in responses.items():
         if not code.startswith("2"):
             continue
+        if not response.get("description"):
+            response["description"] = SUCCESS_DESCRIPTIONS.get(code, "Success.")
         for media_type, content in list(response.get("content", {}).items()):
             if media_type != "application/json":
                 continue
             schema = content.get("schema")
             if schema is None:
-                content["schema"] = _envelope({"nullable": True})
+                content["schema"] = _envelope(NULL_DATA)
             elif not _is_enveloped(schema, components):
                 content["schema"] = _envelope(schema)
+
+
+def _is_json(operation: dict) -> bool:
+    """Whether the operation's success is a JSON body: only those get an ETag (api/etags.py);
+    a PDF does not."""
+    ok = operation.get("responses", {}).get("200", {})
+    return "application/json" in ok.get("content", {"application/json": None})
 
 
 def _add_errors(operation: dict, method: str, secured: bool) -> None:
@@ -210,14 +227,18 @@ def _add_errors(operation: dict, method: str, secured: bool) -> None:
                 "content": {"application/json": {"schema": _ref(component)}},
             },
         )
-    if method == "get":
+    if method == "get" and secured and _is_json(operation):
         responses.setdefault("304", {"description": "Not modified (If-None-Match matched)."})
 
 
-def _add_headers(operation: dict, method: str) -> None:
+def _add_headers(operation: dict, method: str, secured: bool = True) -> None:
     for code, response in operation["responses"].items():
         names = ["X-Request-ID"]
         required = {"X-Request-ID"}
+        if not secured:
+            # Public views (the index) count no key: only the request id.
+            response["headers"] = {**_headers(names, required), **response.get("headers", {})}
+            continue
         if code != "401":
             names += RATE_HEADERS
         if code.startswith("2"):
@@ -227,7 +248,7 @@ def _add_headers(operation: dict, method: str) -> None:
         if code == "429":
             names.append("Retry-After")
             required |= {*RATE_HEADERS, "Retry-After"}
-        if method == "get" and code in ("200", "304"):
+        if method == "get" and code in ("200", "304") and _is_json(operation):
             names.append("ETag")
             required.add("ETag")
         if method == "post" and code.startswith(("2", "4")):
@@ -305,6 +326,8 @@ def _add_links(paths: dict, schemas: dict) -> None:
 
 def postprocess_envelope(result, generator, request, public):
     """drf-spectacular postprocessing hook: the envelope, errors, headers and parameters."""
+    # Relative: the API is described on whatever host serves this document.
+    result["servers"] = [{"url": "/", "description": "The server that serves this schema"}]
     components = result.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
     schemas.setdefault("ErrorResponse", ERROR)
@@ -322,12 +345,15 @@ def postprocess_envelope(result, generator, request, public):
             if operation.get("description") == generic_description:
                 # The base class's docstring says nothing about this endpoint.
                 del operation["description"]
-            secured = bool(operation.get("security"))
+            # A public view is documented as `security: [{}]` (no scheme needed).
+            secured = any(operation.get("security") or [])
             _wrap_success(operation, method, schemas)
             _add_errors(operation, method, secured)
-            _add_headers(operation, method)
+            _add_headers(operation, method, secured)
             _add_parameters(operation, method)
     add_examples(result["paths"])
+    add_summaries(result["paths"])
+    tighten(result)
     _add_links(result["paths"], schemas)
     return result
 

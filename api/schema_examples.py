@@ -65,7 +65,7 @@ REFERENCE_REQUESTS: dict[tuple[str, str], dict] = {
     ("/api/v2/users", "post"): {
         "name": "Admin User",
         "email": "admin@example.com",
-        "password": "a-Strong-passphrase-42",
+        "password": "securepassword",
         "role": "administrator",
     },
     ("/api/v2/webhooks", "post"): {

@@ -7,6 +7,7 @@ from importlib.util import find_spec
 
 from django.urls import include, re_path
 
+from api.index import ApiIndexView
 from api.routers import OptionalSlashRouter
 from api.views import api_not_found
 
@@ -31,6 +32,7 @@ for module_path in DOMAIN_ROUTE_MODULES:
     extra_patterns += import_module(module_path).api_routes(router) or []
 
 urlpatterns = [
+    re_path(r"^$", ApiIndexView.as_view(), name="api-index"),
     *extra_patterns,
     re_path(r"^", include(router.urls)),
     # Anything else under /api/v2/ is a JSON 404, whatever the method.

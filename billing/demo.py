@@ -3,8 +3,9 @@ overdue, draft, cancelled) and quotes in every state, all created through the se
 numbers, totals, statuses, payments and events are the real thing. Dates are relative to the
 day of loading, so "overdue" and "expired" hold on a fresh load.
 
-Idempotent: products are matched by name, invoices and quotes by customer and notes. `large`
-adds nothing yet beyond the small set (no billing benchmark needs volume so far).
+Idempotent: products are matched by name (the oldest of a name: users may reuse one),
+invoices and quotes by customer and notes. `large` adds nothing yet beyond the small set
+(no billing benchmark needs volume so far).
 """
 
 from datetime import timedelta
@@ -69,15 +70,17 @@ def load(*, size: str, stdout) -> str:
     today = timezone.localdate()
     products = {}
     for name, kind, price, tax_rate, description in PRODUCTS:
-        products[name] = Product.objects.get_or_create(
+        # Names are not unique: a user may have made a product called "Web Hosting" too
+        # (the reference's own example). The oldest of that name is the demo's.
+        products[name] = Product.objects.filter(name=name).order_by(
+            "id"
+        ).first() or Product.objects.create(
             name=name,
-            defaults={
-                "type": kind,
-                "price": Decimal(price),
-                "tax_rate": Decimal(tax_rate),
-                "description": description,
-            },
-        )[0]
+            type=kind,
+            price=Decimal(price),
+            tax_rate=Decimal(tax_rate),
+            description=description,
+        )
 
     made_invoices = 0
     for index, days_ago, terms, lines, discount, paid, notes in INVOICES:

@@ -11,7 +11,7 @@ from billing.models import (
     Quote,
     QuoteStatus,
 )
-from core.filters import BusinessDateFilter, FilterSet
+from core.filters import BusinessDateFilter, FilterSet, StrictBooleanFilter
 
 
 class ProductFilter(FilterSet):
@@ -31,7 +31,7 @@ class InvoiceFilter(FilterSet):
     date_from = BusinessDateFilter(field_name="date", lookup_expr="gte")
     date_to = BusinessDateFilter(field_name="date", lookup_expr="lte")
     updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    overdue = django_filters.BooleanFilter(method="filter_overdue")
+    overdue = StrictBooleanFilter(method="filter_overdue")
 
     class Meta:
         model = Invoice

@@ -410,8 +410,10 @@ def quote_create(
     status: str | None = None,
 ) -> Quote:
     """Creates a quote numbered `QUO-YYYY-NNN` with totals computed like an invoice's.
-    `date` defaults to today and `valid_until` to 30 days later. Announces `quote.created`."""
-    issued = date or timezone.localdate()
+    `date` defaults to today, or to `valid_until` when that is already past (a quote recorded
+    after the fact, shown `Expired`: the reference's own example is such a quote); `valid_until`
+    defaults to 30 days after the date. Announces `quote.created`."""
+    issued = date or min(filter(None, [timezone.localdate(), valid_until]))
     business_dates_check(date=issued)  # before a default is derived from it
     valid = valid_until or issued + timedelta(days=QUOTE_VALIDITY_DAYS)
     _quote_dates_check(issued=issued, valid=valid)

@@ -3,6 +3,8 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
 from api.health import health
+from api.index import ApiIndexView
+from api.views import api_not_found
 
 admin.site.site_header = "Ledgerline back office"
 admin.site.site_title = "Ledgerline"
@@ -14,6 +16,10 @@ admin.site.enable_nav_sidebar = False
 urlpatterns = [
     path("admin/", admin.site.urls),
     re_path(r"^api/v2/", include("api.urls")),
+    # `/api/v2` without its slash is the index too; anything else under /api is a JSON 404,
+    # also with DEBUG on (Django's debug 404 page is HTML and skips handler404).
+    re_path(r"^api/v2$", ApiIndexView.as_view()),
+    re_path(r"^api(?:/.*)?$", api_not_found),
     path("health", health, name="health"),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]

@@ -50,7 +50,12 @@ class MoneyField(serializers.DecimalField):
     def to_internal_value(self, data):
         if isinstance(data, bool):
             self.fail("invalid")
-        return super().to_internal_value(data)
+        value = super().to_internal_value(data)
+        if self.min_value is not None and self.min_value >= 0 and value.is_signed():
+            # A tiny negative (-0.001) rounds to -0.00, which the minimum would let through:
+            # a negative input is refused before rounding can hide it.
+            self.fail("min_value", min_value=self.min_value)
+        return value
 
 
 class PositiveMoneyField(MoneyField):

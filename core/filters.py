@@ -1,12 +1,43 @@
-"""The FilterSet every API filter inherits, and the business date filter."""
+"""The FilterSet every API filter inherits, its strict boolean filter, the business date
+filter, and the filter backend that builds `filterset_fields` filters on it."""
 
 from typing import ClassVar
 
 import django_filters
 from django import forms
+from django.db import models
 from django.utils.translation import get_language
+from django_filters.filterset import FILTER_FOR_DBFIELD_DEFAULTS
+from django_filters.rest_framework import DjangoFilterBackend
 
 from core.fields import business_date_message, business_date_valid
+
+BOOLEAN_WORDS = {"true": True, "1": True, "false": False, "0": False}
+BOOLEAN_ERROR = "Use true or false (or 1 or 0)."
+
+
+class StrictBooleanField(forms.Field):
+    """`true`/`false`/`1`/`0` (any case); empty means "not given". Anything else is an error,
+    never silently ignored: a script sending `overdue=yes` must not get every invoice
+    (contract section 8, strict filters). Django's NullBooleanField would read `banana` as
+    "no filter"."""
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
+        try:
+            return BOOLEAN_WORDS[str(value).strip().lower()]
+        except KeyError:
+            raise forms.ValidationError(BOOLEAN_ERROR, code="invalid") from None
+
+    def validate(self, value):
+        pass  # None is "not given"; every other value is already a bool.
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
 
 
 class FilterSet(django_filters.FilterSet):
@@ -21,8 +52,26 @@ class FilterSet(django_filters.FilterSet):
     needs one sets `cache_form_class = False`.
     """
 
+    # Model boolean fields named in `Meta.fields` / `filterset_fields` get the strict filter.
+    FILTER_DEFAULTS: ClassVar[dict] = {
+        **FILTER_FOR_DBFIELD_DEFAULTS,
+        models.BooleanField: {"filter_class": StrictBooleanFilter},
+    }
+
     cache_form_class: ClassVar[bool] = True
     _form_classes: ClassVar[dict] = {}
+
+    def __init_subclass__(cls, **kwargs):
+        # A declared django-filter BooleanFilter would quietly ignore `banana`: refuse it.
+        super().__init_subclass__(**kwargs)
+        lax = [
+            name
+            for name, declared in cls.declared_filters.items()
+            if isinstance(declared, django_filters.BooleanFilter)
+            and not isinstance(declared, StrictBooleanFilter)
+        ]
+        if lax:
+            raise TypeError(f"{cls.__name__}: use StrictBooleanFilter for {', '.join(lax)}.")
 
     def get_form_class(self):
         if not self.cache_form_class:
@@ -48,3 +97,10 @@ class BusinessDateFilter(django_filters.DateFilter):
     the data cannot hold."""
 
     field_class = BusinessDateFormField
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's DRF backend, building the filters of a view's `filterset_fields` on our
+    FilterSet (strict booleans) instead of django-filter's own."""
+
+    filterset_base = FilterSet

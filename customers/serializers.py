@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from api.schema_limits import request_enum
 from core.fields import EmailField
 from customers.models import Customer, Lead, LeadStatus
 
@@ -67,3 +68,12 @@ class LeadSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["id", "customer_id", "converted_at", "created_at", "updated_at"]
+
+
+# A lead's status may be set to anything but Converted, which only `/leads/{id}/convert` sets.
+request_enum(
+    schemas=("LeadRequest", "PatchedLeadRequest"),
+    field="status",
+    values=[s for s in LeadStatus.values if s != LeadStatus.CONVERTED],
+    note="`Converted` is set only by `POST /leads/{id}/convert`.",
+)

@@ -25,13 +25,13 @@ LARGE_MARK = "[bulk demo]"
 
 def load(*, size: str, stdout) -> str:
     accounts = [
-        Account.objects.get_or_create(
-            name=name, defaults={"currency": currency, "opening_balance": opening}
-        )[0]
+        Account.objects.filter(name=name).order_by("id").first()
+        or Account.objects.create(name=name, currency=currency, opening_balance=opening)
         for name, currency, opening in ACCOUNTS
     ]
     categories = {
-        name: Category.objects.get_or_create(name=name, type=kind)[0]
+        name: Category.objects.filter(name=name, type=kind).order_by("id").first()
+        or Category.objects.create(name=name, type=kind)
         for kind, names in ((CategoryType.INCOME, INCOME), (CategoryType.EXPENSE, EXPENSE))
         for name in names
     }

@@ -1,8 +1,9 @@
 import django_filters
 from django.db.models import Q
+from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
-from core.filters import FilterSet
+from core.filters import FilterSet, StrictBooleanFilter
 from support.models import Department, Ticket, TicketPriority, TicketStatus
 
 
@@ -14,6 +15,13 @@ class DepartmentFilter(FilterSet):
         fields = ["name"]
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": "^([0-9]+|[Nn][Oo][Nn][Ee])$",
+        "description": "A user id, or `none` for unassigned tickets.",
+    }
+)
 class AssignedToFilter(django_filters.CharFilter):
     """`assigned_to=<user id>`, or `assigned_to=none` for the unassigned queue."""
 
@@ -35,7 +43,7 @@ class TicketFilter(FilterSet):
     assigned_to = AssignedToFilter()
     updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     # `open=true`: everything not Closed (Open and Pending), the inbox's default view.
-    open = django_filters.BooleanFilter(method="filter_open")
+    open = StrictBooleanFilter(method="filter_open")
 
     class Meta:
         model = Ticket

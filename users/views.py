@@ -1,5 +1,6 @@
 from api.viewsets import ServiceViewSet
 from users import services
+from users.filters import UserFilter
 from users.models import User
 from users.serializers import UserCreateSerializer, UserSerializer
 
@@ -8,7 +9,7 @@ class UserViewSet(ServiceViewSet):
     administrators_only = True
     queryset = User.objects.all()
     serializer_class = UserSerializer
-    filterset_fields = ["role", "is_active"]
+    filterset_class = UserFilter
     search_fields = ["name", "email"]
     ordering_fields = ["id", "name", "email", "created_at"]
 

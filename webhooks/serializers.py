@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from api.schema_limits import request_enum
+from webhooks import catalog
 from webhooks.models import Attempt, Delivery, Endpoint
 
 
@@ -79,3 +81,10 @@ class DeliverySerializer(serializers.ModelSerializer):
             "created_at",
             "attempts",
         ]
+
+
+request_enum(
+    schemas=("EndpointRequest", "PatchedEndpointRequest"),
+    field="events",
+    values=[catalog.WILDCARD, *catalog.EVENT_TYPES],
+)

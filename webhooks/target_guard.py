@@ -181,14 +181,15 @@ def pinned_async_client(
 
 
 NAME_NOT_ALLOWED = (
-    "The host {host} is not allowed as a webhook target: it must resolve, and only to public "
+    "The host {host} is not allowed as a webhook target: it must resolve only to public "
     "internet addresses."
 )
 
 
 def url_target_problem(url: str) -> str | None:
     """The registration-time check: one sentence saying why `url` cannot be a webhook target,
-    or None. Delivery checks again at connect time, because DNS answers change."""
+    or None. A name that resolves to a private address is refused; one that does not resolve
+    at all is accepted. Delivery checks again at connect time, because DNS answers change."""
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -210,7 +211,8 @@ def url_target_problem(url: str) -> str | None:
             return f"URL must point to a public internet address: {exc}"
         return NAME_NOT_ALLOWED.format(host=parts.hostname)
     except httpcore.ConnectError:
-        # The same sentence as a refused name: "does not resolve" versus "resolves somewhere
-        # private" would tell a caller which internal names exist.
-        return NAME_NOT_ALLOWED.format(host=parts.hostname)
+        # Not resolvable now (a DNS record still to be made, a resolver hiccup): accepted, as
+        # Stripe and Svix do; every delivery resolves and checks the address again, and a
+        # name that never resolves fails its attempts like a server that is down.
+        return None
     return None

@@ -2,11 +2,13 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from api.pagination import Pagination
 from api.viewsets import ApiView, ApiViewMixin, ServiceViewSet
 from webhooks import catalog, services
+from webhooks.filters import DeliveryFilter, EndpointDeliveryFilter, EndpointFilter
 from webhooks.models import Attempt, Delivery, Endpoint
 from webhooks.serializers import (
     DeliverySerializer,
@@ -27,10 +29,18 @@ class WebhookEndpointViewSet(ServiceViewSet):
     administrators_only = True
     queryset = Endpoint.objects.all()
     serializer_class = EndpointSerializer
-    filterset_fields = ["active"]
+    filterset_class = EndpointFilter
     search_fields = ["url"]
     ordering_fields = ["id", "created_at", "url"]
 
+    @extend_schema(
+        summary="Register a webhook endpoint",
+        description="Registers `url` for `events` (or `*`) and returns the endpoint with its "
+        "signing `secret` (`whsec_…`), shown this once. A host that resolves to a private "
+        "address is refused; a name that does not resolve yet is accepted and checked again "
+        "at each delivery (docs/webhooks.md).",
+        responses={201: EndpointCreatedSerializer},
+    )
     def create(self, request, *args, **kwargs):
         endpoint = services.webhook_endpoint_create(**self.validated(), owner=request.user)
         return Response(EndpointCreatedSerializer(endpoint).data, status=status.HTTP_201_CREATED)
@@ -46,16 +56,39 @@ class WebhookEndpointViewSet(ServiceViewSet):
     def destroy_object(self, instance):
         services.webhook_endpoint_delete(endpoint=instance)
 
-    @action(detail=True, methods=["get"], url_path="deliveries")
+    @extend_schema(
+        summary="List an endpoint's deliveries",
+        description="The delivery log of one endpoint, newest first, each delivery with its "
+        "attempts. `status` filters by delivery status.",
+        request=None,
+        responses=DeliverySerializer(many=True),
+        parameters=[
+            OpenApiParameter(
+                "status",
+                str,
+                enum=Delivery.Status.values,
+                description="Only deliveries in this status.",
+            )
+        ],
+    )
+    @action(detail=True, methods=["get"], url_path="deliveries", filter_backends=[])
     def deliveries(self, request, pk=None):
         endpoint = self.get_object()
         query = deliveries_with_attempts().filter(endpoint=endpoint).order_by("-id")
-        wanted = request.query_params.get("status")
-        if wanted:
-            query = query.filter(status=wanted)
+        filterset = EndpointDeliveryFilter(request.query_params, queryset=query)
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        query = filterset.qs
         page = self.paginate_queryset(query)
         return self.get_paginated_response(DeliverySerializer(page, many=True).data)
 
+    @extend_schema(
+        summary="Send a test event",
+        description="Queues a `ping` delivery to this endpoint and answers 202 with it; the "
+        "request has no body. Follow it in `GET /webhooks/{id}/deliveries`.",
+        request=None,
+        responses={202: DeliverySerializer},
+    )
     @action(detail=True, methods=["post"], url_path="test")
     def test(self, request, pk=None):
         delivery = services.webhook_endpoint_test(endpoint=self.get_object())
@@ -72,9 +105,16 @@ class DeliveryViewSet(
     lookup_value_regex = "[0-9]+"
     queryset = deliveries_with_attempts()
     serializer_class = DeliverySerializer
-    filterset_fields = ["status", "endpoint"]
+    filterset_class = DeliveryFilter
     ordering_fields = ["id", "created_at", "next_attempt_at"]
 
+    @extend_schema(
+        summary="Re-send a delivery",
+        description="Queues one more attempt of this delivery now and answers 202 with it; "
+        "the request has no body.",
+        request=None,
+        responses={202: DeliverySerializer},
+    )
     @action(detail=True, methods=["post"], url_path="retry")
     def retry(self, request, pk=None):
         delivery = services.delivery_retry(delivery=self.get_object())

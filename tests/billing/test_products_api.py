@@ -113,3 +113,11 @@ def test_viewer_cannot_create(client_for):
 
     assert response.status_code == 403
     assert Product.objects.count() == 0
+
+
+def test_a_tiny_negative_price_is_refused_before_rounding(api):
+    response = api.post("/api/v2/products", {"name": "Odd", "price": "-0.001"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"price": "Price cannot be negative."}
+    assert not Product.objects.filter(name="Odd").exists()

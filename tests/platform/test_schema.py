@@ -71,7 +71,7 @@ def test_delete_is_documented_as_200_with_null_data(schema):
 
     assert "204" not in responses
     data = responses["200"]["content"]["application/json"]["schema"]["properties"]["data"]
-    assert data == {"nullable": True}
+    assert data == {"type": "object", "nullable": True, "description": "Always null."}
 
 
 def test_error_responses_are_documented(schema):

@@ -115,17 +115,15 @@ def test_a_host_resolving_to_a_public_address_is_accepted(api, fake_dns):
     assert Endpoint.objects.get().url == "https://hooks.example.com/in"
 
 
-def test_an_unresolvable_host_is_a_400_on_url(api, fake_dns):
+def test_an_unresolvable_host_is_accepted_and_checked_at_delivery(api, fake_dns):
     fake_dns({})
 
     response = api.post(
         "/api/v2/webhooks", {"url": "https://nowhere.invalid/", "events": ["*"]}, format="json"
     )
 
-    # The same answer as a name resolving to a private address: different answers would tell
-    # a caller which internal names exist.
-    assert response.status_code == 400
-    assert response.json()["errors"] == {"url": NOT_ALLOWED.format(host="nowhere.invalid")}
+    assert response.status_code == 201
+    assert Endpoint.objects.get().url == "https://nowhere.invalid/"
 
 
 def test_private_targets_can_be_allowed_for_development(api, settings):

@@ -2,9 +2,9 @@ import time
 from importlib import import_module
 from importlib.util import find_spec
 
-from django.core.management.base import BaseCommand, CommandError
-from django.db import connections
+from django.core.management.base import BaseCommand
 
+from core.command_arguments import checked_database
 from core.db import LIVE, using_alias
 
 # Each domain app may have a `demo.py` with `load(*, size: str, stdout) -> str` returning a
@@ -28,8 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--database", default=LIVE)
 
     def handle(self, *args, size, database, **options):
-        if database not in connections:
-            raise CommandError(f"Unknown database alias '{database}'.")
+        database = checked_database(database)
         loaders = [m for m in DEMO_MODULES if find_spec(m) is not None]
         started = time.monotonic()
         with using_alias(database):

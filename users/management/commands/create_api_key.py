@@ -1,9 +1,10 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from core.command_arguments import checked_email
 from core.db import LIVE, using_alias
 from core.errors import DomainValidationError
-from users.models import Role, User
-from users.services import api_key_create, user_create, user_sandbox_mirror
+from users.models import ApiKey, Role, User
+from users.services import api_key_create, api_key_revoke, user_create, user_sandbox_mirror
 
 
 class Command(BaseCommand):
@@ -23,8 +24,17 @@ class Command(BaseCommand):
             help="every request with this key must be signed; prints the signing secret on "
             "the line before the key (docs/request-signing.md)",
         )
+        parser.add_argument(
+            "--replace",
+            action="store_true",
+            help="revoke EMAIL's other keys of the same --name first, so re-running (make run) "
+            "leaves one such key, not a pile",
+        )
 
-    def handle(self, *args, email, role, name, sandbox, signed, **options):
+    def handle(self, *args, email, role, name, sandbox, signed, replace, **options):
+        email = checked_email(email)
+        if replace and not name:
+            raise CommandError("--replace needs --name (the keys it replaces carry that name).")
         user = User.objects.filter(email__iexact=email).first()
         try:
             if user is None:
@@ -37,6 +47,14 @@ class Command(BaseCommand):
         except DomainValidationError as exc:
             raise CommandError("; ".join(exc.errors.values())) from None
         with using_alias(LIVE):
+            replaced = 0
+            if replace:
+                earlier = ApiKey.objects.filter(
+                    user=user, name=name, is_sandbox=sandbox, revoked_at__isnull=True
+                )
+                for old in earlier:
+                    api_key_revoke(api_key=old)
+                    replaced += 1
             key, raw = api_key_create(
                 user=user,
                 name=name or "created by create_api_key",
@@ -44,6 +62,8 @@ class Command(BaseCommand):
                 require_signature=signed,
             )
         kind = "sandbox" if sandbox else "live"
+        if replaced:
+            self.stdout.write(f"Revoked {replaced} earlier '{name}' key(s) of {user.email}.")
         self.stdout.write(f"Created {kind} API key {key.prefix}… for {user.email} ({user.role}).")
         if signed:
             self.stdout.write(f"Signing secret: {key.signing_secret}")

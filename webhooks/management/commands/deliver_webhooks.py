@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from core.command_arguments import checked_database
 from core.db import LIVE, using_alias
 from webhooks.delivery import deliveries_drain
 
@@ -14,6 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--database", default=LIVE, help="default (live) or sandbox")
 
     def handle(self, *args, database, **options):
+        database = checked_database(database)
         with using_alias(database):
             summary = deliveries_drain()
         self.stdout.write(

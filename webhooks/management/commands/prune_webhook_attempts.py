@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from core.command_arguments import checked_database
 from core.db import LIVE, using_alias
 from webhooks.delivery import attempts_prune
 
@@ -14,6 +15,7 @@ class Command(BaseCommand):
     def handle(self, *args, days, database, **options):
         if days < 0:
             raise CommandError("--days must be 0 or more.")
+        database = checked_database(database)
         with using_alias(database):
             deleted = attempts_prune(older_than_days=days)
         self.stdout.write(f"Deleted {deleted} webhook attempt(s) older than {days} day(s).")

@@ -1,0 +1,155 @@
+"""A summary and a description for every operation of the OpenAPI document.
+
+Operations that say more in their own `extend_schema` keep it. The standard actions of each
+collection get a sentence built from the resource's name plus what is particular to it
+(RESOURCE_NOTES); the other operations are written out in OPERATIONS."""
+
+# collection → (singular, plural, what is particular to it)
+RESOURCES = {
+    "accounts": ("account", "accounts", "Money accounts (bank, cash); `balance` is read-only."),
+    "categories": ("category", "categories", "Income or expense categories for transactions."),
+    "customers": (
+        "customer",
+        "customers",
+        "`account` and `email` are required; `email` is unique regardless of case.",
+    ),
+    "deliveries": ("delivery", "deliveries", "Webhook deliveries, each with its attempts."),
+    "departments": ("department", "departments", "Support departments tickets are filed under."),
+    "invoices": (
+        "invoice",
+        "invoices",
+        "`amount` is the total of `qty × amount` per item plus tax; `status` is Unpaid, Partially "
+        "Paid or Paid (plus Draft and Cancelled).",
+    ),
+    "leads": ("lead", "leads", "Sales leads; converting one makes a customer."),
+    "products": ("product", "products", "The catalog of products and services."),
+    "quotes": (
+        "quote",
+        "quotes",
+        "Quotes numbered `QUO-YYYY-NNN`; an open quote past `valid_until` shows `Expired`.",
+    ),
+    "tickets": ("ticket", "tickets", "Support tickets; new ones start `Open`."),
+    "transactions": (
+        "transaction",
+        "transactions",
+        "Income and expense entries on an account.",
+    ),
+    "users": ("user", "users", "Administrators only. Passwords are write-only."),
+    "webhooks": ("webhook endpoint", "webhook endpoints", "Administrators only."),
+}
+
+ACTIONS = {
+    "list": (
+        "List {plural}",
+        "One page of {plural} (`page`, `limit`), filtered by the query parameters; `meta` "
+        "gives the page and totals. {note}",
+    ),
+    "create": ("Create a {singular}", "Creates a {singular} and returns it (201). {note}"),
+    "retrieve": ("Get a {singular}", "One {singular} by id. {note}"),
+    "update": (
+        "Replace a {singular}",
+        "Replaces the {singular}'s writable fields (PUT) and returns it. {note}",
+    ),
+    "partial_update": (
+        "Update a {singular}",
+        "Changes only the fields given (PATCH) and returns the {singular}. {note}",
+    ),
+    "destroy": (
+        "Delete a {singular}",
+        "Deletes the {singular}: 200 with `data: null`; 409 when its state or other records "
+        "forbid it. {note}",
+    ),
+}
+
+OPERATIONS = {
+    "batch_customers_create": (
+        "Create customers in a batch",
+        "1 to 1000 customers, all or nothing: every record is validated (errors keyed "
+        "`customers.N.field`) before any is created.",
+    ),
+    "events_list": (
+        "List event types",
+        "Every event type a webhook endpoint can subscribe to, with what it means.",
+    ),
+    "invoices_payments_list": (
+        "List an invoice's payments",
+        "The invoice's payments, voided ones included (with `voided_at`).",
+    ),
+    "invoices_payments_create": (
+        "Record a payment",
+        "Records a payment on the invoice as an Income transaction on `account_id`; the invoice "
+        "becomes Partially Paid or Paid. More than the balance due is a 400.",
+    ),
+    "invoices_payments_void_create": (
+        "Void a payment",
+        "Voids the payment and its transaction: the invoice goes back to Unpaid or Partially Paid.",
+    ),
+    "invoices_pdf_retrieve": (
+        "Download an invoice as PDF",
+        "The invoice as a printable PDF (`application/pdf`, not the JSON envelope).",
+    ),
+    "leads_convert_create": (
+        "Convert a lead",
+        "Turns the lead into a customer (201, the customer); a second conversion is a 409.",
+    ),
+    "quotes_convert_create": (
+        "Convert a quote to an invoice",
+        "Turns the quote into an invoice (201, the invoice); a Declined, Expired or already "
+        "Converted quote is a 409.",
+    ),
+    "reports_aging_retrieve": (
+        "Receivables aging report",
+        "Amounts still owed, bucketed by days overdue, in total and per customer.",
+    ),
+    "reports_categories_retrieve": (
+        "Income and expenses by category",
+        "Income and expenses per category for a `year` and optional `month`.",
+    ),
+    "reports_financial_retrieve": (
+        "Financial summary",
+        "Income, expenses, profit and outstanding invoices for a `year` and optional `month` "
+        "(all time without them).",
+    ),
+    "tickets_replies_list": ("List a ticket's replies", "The ticket's replies, oldest first."),
+    "tickets_replies_create": (
+        "Reply to a ticket",
+        "Adds a reply (`message`, `author` staff or customer) to the ticket.",
+    ),
+    "transfers_create": (
+        "Transfer between accounts",
+        "Moves money from one account to another as a pair of Transfer transactions.",
+    ),
+}
+
+
+def _resource_action(operation_id: str) -> tuple[str, str] | None:
+    for action in ACTIONS:
+        suffix = f"_{action}"
+        if operation_id.endswith(suffix):
+            resource = operation_id[: -len(suffix)]
+            if resource in RESOURCES:
+                return resource, action
+    return None
+
+
+def add_summaries(paths: dict) -> None:
+    for item in paths.values():
+        for method, operation in item.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            if operation.get("summary"):
+                continue  # written with the view (extend_schema): it says more
+            operation_id = operation.get("operationId", "")
+            if operation_id in OPERATIONS:
+                summary, description = OPERATIONS[operation_id]
+            elif found := _resource_action(operation_id):
+                resource, action = found
+                singular, plural, note = RESOURCES[resource]
+                summary_text, description_text = ACTIONS[action]
+                words = {"singular": singular, "plural": plural, "note": note}
+                summary = summary_text.format(**words)
+                description = description_text.format(**words).strip()
+            else:
+                continue
+            operation["summary"] = summary
+            operation["description"] = description

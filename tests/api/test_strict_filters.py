@@ -1,0 +1,69 @@
+"""Boolean filters take true/false/1/0 (any case) and refuse anything else with a 400 naming the
+parameter, in the contract's envelope (contract section 8, "Strict filters")."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from billing.models import Invoice
+from tests.billing.factories import make_invoice
+from tests.factories import CustomerFactory
+
+pytestmark = pytest.mark.django_db
+
+BOOLEAN_FILTERS = [
+    ("/api/v2/invoices", "overdue"),
+    ("/api/v2/tickets", "open"),
+    ("/api/v2/users", "is_active"),
+    ("/api/v2/webhooks", "active"),
+]
+
+
+@pytest.mark.parametrize(("path", "name"), BOOLEAN_FILTERS)
+@pytest.mark.parametrize("value", ["banana", "yes", "2", "truee"])
+def test_an_unknown_boolean_value_is_a_400_naming_the_parameter(api, path, name, value):
+    response = api.get(f"{path}?{name}={value}")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "success": False,
+        "message": "Validation failed",
+        "errors": {name: "Use true or false (or 1 or 0)."},
+    }
+
+
+@pytest.mark.parametrize(("path", "name"), BOOLEAN_FILTERS)
+@pytest.mark.parametrize("value", ["true", "false", "1", "0", "True", "FALSE", ""])
+def test_the_boolean_words_are_accepted(api, path, name, value):
+    response = api.get(f"{path}?{name}={value}")
+
+    assert response.status_code == 200
+
+
+def _overdue_and_current():
+    customer = CustomerFactory()
+    today = timezone.localdate()
+    long_ago = today - timedelta(days=60)
+    overdue = make_invoice(customer=customer, date=long_ago, due_date=long_ago)
+    current = make_invoice(customer=customer, date=today, due_date=today + timedelta(days=30))
+    return overdue, current
+
+
+@pytest.mark.parametrize(("value", "expected"), [("1", "overdue"), ("0", "current")])
+def test_overdue_1_and_0_mean_true_and_false(api, value, expected):
+    overdue, current = _overdue_and_current()
+
+    response = api.get(f"/api/v2/invoices?overdue={value}")
+
+    wanted = {"overdue": overdue, "current": current}[expected]
+    assert [row["id"] for row in response.json()["data"]] == [wanted.id]
+
+
+def test_overdue_banana_returns_no_invoices(api):
+    _overdue_and_current()
+
+    response = api.get("/api/v2/invoices?overdue=banana")
+
+    assert "data" not in response.json()
+    assert Invoice.objects.count() == 2
