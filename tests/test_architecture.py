@@ -82,3 +82,35 @@ def test_only_the_http_layer_imports_the_api_hallway():
         if Path(f).name not in HTTP_LAYER
     )
     assert offenders == []
+
+
+# What an admin module may not call itself: every admin write goes through core.admin.ServiceAdmin
+# to a service (issue #12). `create`/`update` count on a manager or queryset (not on a dict).
+ALWAYS_WRITES = {
+    "save",
+    "delete",
+    "bulk_create",
+    "bulk_update",
+    "get_or_create",
+    "update_or_create",
+}
+QUERYSET_WRITES = {"create", "update"}
+
+
+def _receiver_text(node: ast.AST) -> str:
+    return ast.unparse(node).lower()
+
+
+def test_no_admin_module_writes_to_the_database_itself():
+    offenders = []
+    for path in sorted(ROOT.glob("*/admin.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            name, receiver = node.func.attr, _receiver_text(node.func.value)
+            if name in ALWAYS_WRITES or (
+                name in QUERYSET_WRITES and ("objects" in receiver or "queryset" in receiver)
+            ):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node)}")
+    assert offenders == []
