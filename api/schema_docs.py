@@ -7,6 +7,12 @@ collection get a sentence built from the resource's name plus what is particular
 # collection → (singular, plural, what is particular to it)
 RESOURCES = {
     "accounts": ("account", "accounts", "Money accounts (bank, cash); `balance` is read-only."),
+    "audit_events": (
+        "audit event",
+        "audit events",
+        "Administrators only. The append-only trail: who (`actor`) changed what (`changes`: "
+        "field → [before, after]), when, with the request id. Never changed or deleted.",
+    ),
     "categories": ("category", "categories", "Income or expense categories for transactions."),
     "customers": (
         "customer",
@@ -15,6 +21,12 @@ RESOURCES = {
     ),
     "deliveries": ("delivery", "deliveries", "Webhook deliveries, each with its attempts."),
     "departments": ("department", "departments", "Support departments tickets are filed under."),
+    "emails": (
+        "email",
+        "emails",
+        "The email outbox: every message queued (invoices, receipts, reminders), its `status` "
+        "(queued, sent, failed), attempts and last error.",
+    ),
     "invoices": (
         "invoice",
         "invoices",
@@ -66,6 +78,19 @@ OPERATIONS = {
         "Create customers in a batch",
         "1 to 1000 customers, all or nothing: every record is validated (errors keyed "
         "`customers.N.field`) before any is created.",
+    ),
+    "emails_resend_create": (
+        "Re-send an email",
+        "Queues the message again with a fresh retry schedule (202, the message).",
+    ),
+    "settings_books_retrieve": (
+        "Closed books",
+        "Administrators only. `closed_through`: money writes dated on or before it are a 409.",
+    ),
+    "settings_books_update": (
+        "Close or reopen the books",
+        "Administrators only. Sets `closed_through` (a date, not after today) or `null` to "
+        "reopen; audited as `books.updated`.",
     ),
     "events_list": (
         "List event types",
