@@ -11,7 +11,7 @@ from billing.models import (
     Quote,
     QuoteStatus,
 )
-from core.filters import BusinessDateFilter, FilterSet, StrictBooleanFilter
+from core.filters import BusinessDateFilter, FilterSet, IdFilter, StrictBooleanFilter
 
 
 class ProductFilter(FilterSet):
@@ -27,7 +27,7 @@ class InvoiceFilter(FilterSet):
     """`date_from`/`date_to` are inclusive and filter on the invoice date."""
 
     status = django_filters.ChoiceFilter(choices=InvoiceStatus.choices)
-    customer_id = django_filters.NumberFilter(field_name="customer_id")
+    customer_id = IdFilter(field_name="customer_id")
     date_from = BusinessDateFilter(field_name="date", lookup_expr="gte")
     date_to = BusinessDateFilter(field_name="date", lookup_expr="lte")
     updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
@@ -50,7 +50,7 @@ class QuoteFilter(FilterSet):
     and `Draft`/`Sent`/`Accepted` only those still valid."""
 
     status = django_filters.ChoiceFilter(choices=QuoteStatus.choices, method="filter_status")
-    customer_id = django_filters.NumberFilter(field_name="customer_id")
+    customer_id = IdFilter(field_name="customer_id")
     date_from = BusinessDateFilter(field_name="date", lookup_expr="gte")
     date_to = BusinessDateFilter(field_name="date", lookup_expr="lte")
     updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")

@@ -221,6 +221,8 @@ CELERY_BEAT_SCHEDULE = {
 # --- Admin login lockout (django-axes; docs/operations.md) ----------------------------------
 # In the database (the default handler): works with and without Redis, survives a Redis
 # outage, and the admin lists attempts (Axes → Access attempts: delete one to unlock).
+# Axes announces itself at every start-up; ops commands print only their own lines.
+AXES_VERBOSE = False
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))

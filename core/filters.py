@@ -83,6 +83,23 @@ class FilterSet(django_filters.FilterSet):
         return form_class
 
 
+class WholeNumberFormField(forms.IntegerField):
+    """Digits only: Django's IntegerField also takes `1.0` and `1e0`."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not str(value).strip().isdigit():
+            raise forms.ValidationError("Use a whole number.", code="invalid")
+        return super().to_python(value)
+
+
+class IdFilter(django_filters.NumberFilter):
+    """`?customer_id=7` and the like: a whole number, as the schema says. A NumberFilter reads
+    `0.5` as a decimal and answers 200 with nothing found; an id that is no whole number is a
+    400 naming the parameter, like a body's id field (core.fields.IdField)."""
+
+    field_class = WholeNumberFormField
+
+
 class BusinessDateFormField(forms.DateField):
     def clean(self, value):
         day = super().clean(value)

@@ -1,6 +1,6 @@
 import django_filters
 
-from core.filters import BusinessDateFilter, FilterSet
+from core.filters import BusinessDateFilter, FilterSet, IdFilter
 from customers.models import Customer, Lead, LeadStatus
 
 
@@ -29,7 +29,7 @@ class LeadFilter(FilterSet):
     status = django_filters.ChoiceFilter(choices=LeadStatus.choices)
     source = django_filters.CharFilter(field_name="source", lookup_expr="iexact")
     email = django_filters.CharFilter(field_name="email", lookup_expr="iexact")
-    customer_id = django_filters.NumberFilter(field_name="customer_id")
+    customer_id = IdFilter(field_name="customer_id")
     updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     created_from = BusinessDateFilter(field_name="created_at", lookup_expr="date__gte")
     created_to = BusinessDateFilter(field_name="created_at", lookup_expr="date__lte")

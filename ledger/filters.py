@@ -1,13 +1,13 @@
 import django_filters
 
-from core.filters import BusinessDateFilter, FilterSet
+from core.filters import BusinessDateFilter, FilterSet, IdFilter
 from ledger.models import Account, Category, Transaction, TransactionType
 
 
 class TransactionFilter(FilterSet):
     type = django_filters.ChoiceFilter(choices=TransactionType.choices)
-    account_id = django_filters.NumberFilter(field_name="account_id")
-    category_id = django_filters.NumberFilter(field_name="category_id")
+    account_id = IdFilter(field_name="account_id")
+    category_id = IdFilter(field_name="category_id")
     # Inclusive on both ends (contract section 3).
     date_from = BusinessDateFilter(field_name="date", lookup_expr="gte")
     date_to = BusinessDateFilter(field_name="date", lookup_expr="lte")

@@ -1,16 +1,16 @@
 import django_filters
 
-from core.filters import FilterSet
+from core.filters import FilterSet, IdFilter
 from mail.models import EmailMessage
 
 
 class EmailMessageFilter(FilterSet):
     status = django_filters.ChoiceFilter(choices=EmailMessage.Status.choices)
     purpose = django_filters.CharFilter()
-    customer_id = django_filters.NumberFilter()
-    invoice_id = django_filters.NumberFilter()
-    quote_id = django_filters.NumberFilter()
-    credit_note_id = django_filters.NumberFilter()
+    customer_id = IdFilter()
+    invoice_id = IdFilter()
+    quote_id = IdFilter()
+    credit_note_id = IdFilter()
 
     class Meta:
         model = EmailMessage

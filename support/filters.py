@@ -3,7 +3,7 @@ from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
-from core.filters import FilterSet, StrictBooleanFilter
+from core.filters import FilterSet, IdFilter, StrictBooleanFilter
 from support.models import Department, Ticket, TicketPriority, TicketStatus
 
 
@@ -38,8 +38,8 @@ class AssignedToFilter(django_filters.CharFilter):
 class TicketFilter(FilterSet):
     status = django_filters.ChoiceFilter(choices=TicketStatus.choices)
     priority = django_filters.ChoiceFilter(choices=TicketPriority.choices)
-    department_id = django_filters.NumberFilter(field_name="department_id")
-    customer_id = django_filters.NumberFilter(field_name="customer_id")
+    department_id = IdFilter(field_name="department_id")
+    customer_id = IdFilter(field_name="customer_id")
     assigned_to = AssignedToFilter()
     updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     # `open=true`: everything not Closed (Open and Pending), the inbox's default view.

@@ -6,6 +6,7 @@ import secrets
 from datetime import date, datetime
 
 from django.contrib.auth import password_validation
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connections
@@ -111,8 +112,8 @@ def _user_write(*, locked: User, data: dict, password: str | None) -> None:
             password,
             User(email=data.get("email", locked.email), name=data.get("name", locked.name)),
         )
-        locked.set_password(password)
-        data["password"] = locked.password
+        # Hashed into `data`, not onto the row: model_update saves only what differs from it.
+        data["password"] = make_password(password)
     model_update(
         instance=locked,
         fields=["email", "name", "role", "is_active", "is_staff", "is_superuser", "password"],

@@ -1,6 +1,6 @@
 import django_filters
 
-from core.filters import FilterSet, StrictBooleanFilter
+from core.filters import FilterSet, IdFilter, StrictBooleanFilter
 from webhooks.models import Delivery, Endpoint
 
 
@@ -14,7 +14,7 @@ class EndpointFilter(FilterSet):
 
 class DeliveryFilter(FilterSet):
     status = django_filters.ChoiceFilter(choices=Delivery.Status.choices)
-    endpoint = django_filters.NumberFilter(field_name="endpoint_id")
+    endpoint = IdFilter(field_name="endpoint_id")
 
     class Meta:
         model = Delivery

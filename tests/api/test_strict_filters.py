@@ -67,3 +67,31 @@ def test_overdue_banana_returns_no_invoices(api):
 
     assert "data" not in response.json()
     assert Invoice.objects.count() == 2
+
+
+ID_FILTERS = [
+    ("/api/v2/invoices", "customer_id"),
+    ("/api/v2/quotes", "customer_id"),
+    ("/api/v2/transactions", "account_id"),
+    ("/api/v2/tickets", "department_id"),
+    ("/api/v2/emails", "quote_id"),
+]
+
+
+@pytest.mark.parametrize(("path", "name"), ID_FILTERS)
+@pytest.mark.parametrize("value", ["0.5", "1.0", "abc"])
+def test_an_id_filter_that_is_no_whole_number_is_a_400_naming_the_parameter(api, path, name, value):
+    response = api.get(f"{path}?{name}={value}")
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == [name]
+
+
+def test_an_id_filter_selects_by_whole_number(api):
+    overdue, current = _overdue_and_current()
+    other = make_invoice(customer=CustomerFactory())
+
+    response = api.get(f"/api/v2/invoices?customer_id={other.customer_id}")
+
+    assert [row["id"] for row in response.json()["data"]] == [other.id]
+    assert {overdue.id, current.id}.isdisjoint(row["id"] for row in response.json()["data"])

@@ -121,3 +121,16 @@ def test_only_administrators_manage_users(client_for, role):
     assert client.get("/api/v2/users").status_code == 403
     assert client.post("/api/v2/users", NEW_USER, format="json").status_code == 403
     assert not User.objects.filter(email="admin2@example.com").exists()
+
+
+def test_a_password_changed_by_patch_is_the_one_that_logs_in(api):
+    created = api.post("/api/v2/users", NEW_USER, format="json").json()["data"]
+
+    response = api.patch(
+        f"/api/v2/users/{created['id']}", {"password": "another-Strong-phrase-77"}, format="json"
+    )
+
+    assert response.status_code == 200
+    user = User.objects.get(pk=created["id"])
+    assert user.check_password("another-Strong-phrase-77")
+    assert not user.check_password(NEW_USER["password"])
