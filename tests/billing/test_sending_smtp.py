@@ -5,6 +5,7 @@ import datetime
 import io
 
 import pytest
+from django.core.management import call_command
 from pypdf import PdfReader
 
 from billing.models import Invoice
@@ -139,3 +140,25 @@ def test_a_payment_in_full_receipt_says_no_balance(
     [received] = smtp_server.wait_for(1)
     assert "Balance still due" not in received.text()
     assert Invoice.objects.get(pk=invoice.pk).status == "Paid"
+
+
+def test_the_server_receives_a_reminder_with_the_invoice_pdf(
+    invoice, smtp_server, settings, django_capture_on_commit_callbacks
+):
+    settings.INVOICE_REMINDER_DAYS = [-3, 1, 7, 14]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_reminders", "--date", "2026-04-03", stdout=io.StringIO())
+
+    [received] = smtp_server.wait_for(1)
+    number = invoice.invoice_number
+    assert received.rcpt_tos == ["jane@example.com"]
+    assert received.subject == f"Overdue: invoice {number} was due on 31 Mar 2026"
+    assert received.text().startswith(
+        f"Hello Jane Doe Ltd,\n\nInvoice {number} was due on 31 Mar 2026 and 1,500.00 USD is "
+        "still outstanding."
+    )
+    assert "still outstanding" in received.html()
+    [(filename, content, _)] = received.attachments()
+    assert filename == f"{number}.pdf"
+    assert number in pdf_pages_text(content)
