@@ -14,7 +14,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -74,8 +74,12 @@ class SendButtonAdmin(ServiceAdmin):
         return [send, *super().get_urls()]
 
     def send_view(self, request, object_id: int):
+        meta = self.model._meta
+        change_page = HttpResponseRedirect(
+            reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[object_id])
+        )
         if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
+            return change_page  # only the button's POST sends; a link lands on the page
         obj = get_object_or_404(self.get_queryset(request), pk=object_id)
         if not self.has_change_permission(request, obj):
             raise PermissionDenied
@@ -84,10 +88,7 @@ class SendButtonAdmin(ServiceAdmin):
             lambda: self.send_service(obj),
             success=f"{obj} is queued to be sent to {obj.customer.email or 'the customer'}.",
         )
-        meta = self.model._meta
-        return HttpResponseRedirect(
-            reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[object_id])
-        )
+        return change_page
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         meta = self.model._meta

@@ -46,11 +46,20 @@ def _queued_response(message: EmailMessage) -> Response:
     return Response(EmailMessageDetailSerializer(fresh).data, status=status.HTTP_202_ACCEPTED)
 
 
-SEND_SCHEMA = extend_schema(
-    request=DocumentSendSerializer,
-    responses={202: EmailMessageDetailSerializer},
-    filters=False,
-)
+def _send_schema(document: str, extra: str = ""):
+    return extend_schema(
+        summary=f"Email {document} to the customer",
+        description=(
+            f"Queues an email with the {document.split()[-1]}'s PDF attached (202, the message, "
+            "as `/emails/{id}` shows it; sent after the commit, retried on failure). Optional "
+            "body: `to` (default: the customer's email; none at all is a 400 on `to`), `cc`, "
+            "`subject`, `message` (a paragraph above the standard text). Sets `sent_at`. "
+            f"409 when sending is not configured (`EMAIL_URL`).{extra}"
+        ),
+        request=DocumentSendSerializer,
+        responses={202: EmailMessageDetailSerializer},
+        filters=False,
+    )
 
 
 class ProductViewSet(ServiceViewSet):
@@ -178,7 +187,7 @@ class InvoiceViewSet(ServiceViewSet):
         response["Content-Disposition"] = f'inline; filename="{invoice_pdf_filename(invoice)}"'
         return response
 
-    @SEND_SCHEMA
+    @_send_schema("an invoice", " A draft is a 409: issue it first.")
     @action(detail=True, methods=["post"], url_path="send", filter_backends=[])
     def send(self, request, pk=None):
         """Emails the invoice with its PDF (202, the queued message; docs/email.md). Optional
@@ -241,7 +250,7 @@ class QuoteViewSet(ServiceViewSet):
         fresh = selectors.invoice_list().get(pk=invoice.pk)
         return Response(InvoiceSerializer(fresh).data, status=status.HTTP_201_CREATED)
 
-    @SEND_SCHEMA
+    @_send_schema("a quote", " A Draft quote becomes Sent.")
     @action(detail=True, methods=["post"], url_path="send", filter_backends=[])
     def send(self, request, pk=None):
         """Emails the quote with its PDF (202, the queued message); a Draft quote becomes

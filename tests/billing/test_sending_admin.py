@@ -57,10 +57,22 @@ def test_a_refused_send_is_a_message_and_changes_nothing(staff):  # noqa: F811
     assert Invoice.objects.get(pk=draft.pk).sent_at is None
 
 
-def test_the_send_button_needs_a_post(staff, invoice):  # noqa: F811
+def test_only_the_buttons_post_sends(staff, invoice):  # noqa: F811
     response = staff.get(f"/admin/billing/invoice/{invoice.pk}/send/")
 
-    assert response.status_code == 405
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/billing/invoice/{invoice.pk}/change/"
+    assert EmailMessage.objects.count() == 0
+
+
+def test_a_viewer_cannot_send(client, invoice):
+    from users.services import user_create
+
+    client.force_login(user_create(email="viewer@example.com", name="V", role="viewer"))
+
+    response = client.post(f"/admin/billing/invoice/{invoice.pk}/send/")
+
+    assert response.status_code == 403
     assert EmailMessage.objects.count() == 0
 
 
