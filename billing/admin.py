@@ -12,11 +12,14 @@ import zipfile
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django.utils.html import format_html
 
-from billing import selectors, services
+from billing import selectors, sending, services
 from billing.models import (
     Invoice,
     InvoiceItem,
@@ -49,6 +52,51 @@ def _formset_items(formset) -> list[dict]:
 
 def _formset_of(formsets, model):
     return next((fs for fs in formsets if fs.model is model), None)
+
+
+class SendButtonAdmin(ServiceAdmin):
+    """A "Send by email" button on the change page: it posts to `<id>/send/`, which sends the
+    document to the customer's email through `send_service` (billing.sending) and shows the
+    refusal, if any, as a message."""
+
+    change_form_template = "admin/billing/send_change_form.html"
+
+    def send_service(self, obj):
+        raise NotImplementedError
+
+    def get_urls(self):
+        meta = self.model._meta
+        send = path(
+            "<int:object_id>/send/",
+            self.admin_site.admin_view(self.send_view),
+            name=f"{meta.app_label}_{meta.model_name}_send",
+        )
+        return [send, *super().get_urls()]
+
+    def send_view(self, request, object_id: int):
+        meta = self.model._meta
+        change_page = HttpResponseRedirect(
+            reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[object_id])
+        )
+        if request.method != "POST":
+            return change_page  # only the button's POST sends; a link lands on the page
+        obj = get_object_or_404(self.get_queryset(request), pk=object_id)
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        self.run_service(
+            request,
+            lambda: self.send_service(obj),
+            success=f"{obj} is queued to be sent to {obj.customer.email or 'the customer'}.",
+        )
+        return change_page
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        meta = self.model._meta
+        send_url = ""
+        if str(object_id).isdigit():
+            send_url = reverse(f"admin:{meta.app_label}_{meta.model_name}_send", args=[object_id])
+        extra_context = {**(extra_context or {}), "send_url": send_url}
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 # --- products ------------------------------------------------------------------------------
@@ -194,7 +242,7 @@ class InvoiceAdminForm(forms.ModelForm):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(ServiceAdmin):
+class InvoiceAdmin(SendButtonAdmin):
     form = InvoiceAdminForm
     inlines = [InvoiceItemInline, PaymentInline]
     list_display = [
@@ -288,6 +336,9 @@ class InvoiceAdmin(ServiceAdmin):
 
     def service_delete(self, request, obj):
         services.invoice_delete(invoice=obj)
+
+    def send_service(self, obj):
+        sending.invoice_send(invoice=obj)
 
     @admin.action(description="Download PDF (a zip for several invoices)")
     def download_pdfs(self, request, queryset: QuerySet[Invoice]):
@@ -386,7 +437,7 @@ class QuoteAdminForm(forms.ModelForm):
 
 
 @admin.register(Quote)
-class QuoteAdmin(ServiceAdmin):
+class QuoteAdmin(SendButtonAdmin):
     form = QuoteAdminForm
     inlines = [QuoteItemInline]
     list_display = [
@@ -463,6 +514,9 @@ class QuoteAdmin(ServiceAdmin):
 
     def service_delete(self, request, obj):
         services.quote_delete(quote=obj)
+
+    def send_service(self, obj):
+        sending.quote_send(quote=obj)
 
     @admin.action(description="Convert to invoice")
     def convert_to_invoice(self, request, queryset: QuerySet[Quote]):

@@ -86,6 +86,8 @@ class Invoice(models.Model):
     amount_paid = models.DecimalField(**MONEY, default=0)
     balance_due = models.DecimalField(**MONEY, default=0)
     notes = models.TextField(blank=True)
+    # When the invoice was last emailed to the customer (billing.sending.invoice_send).
+    sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -228,6 +230,8 @@ class Quote(models.Model):
     invoice = models.OneToOneField(
         Invoice, on_delete=models.SET_NULL, null=True, blank=True, related_name="quote"
     )
+    # When the quote was last emailed to the customer (billing.sending.quote_send).
+    sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 

@@ -19,7 +19,7 @@ from billing.models import (
     Quote,
     QuoteStatus,
 )
-from core.fields import BusinessDateField, IdField, MoneyField, PositiveMoneyField
+from core.fields import BusinessDateField, EmailField, IdField, MoneyField, PositiveMoneyField
 from customers.models import Customer
 from ledger.models import Account
 
@@ -174,6 +174,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "amount_paid",
             "balance_due",
             "notes",
+            "sent_at",
             "created_at",
             "updated_at",
         ]
@@ -275,6 +276,7 @@ class QuoteSerializer(serializers.ModelSerializer):
             "amount",
             "notes",
             "invoice_id",
+            "sent_at",
             "created_at",
             "updated_at",
         ]
@@ -302,3 +304,22 @@ class QuoteInputSerializer(serializers.Serializer):
 class QuoteConvertSerializer(serializers.Serializer):
     date = BusinessDateField(required=False)
     due_date = BusinessDateField(required=False)
+
+
+# --- sending by email ------------------------------------------------------------------------
+
+MAX_RECIPIENTS = 50
+
+
+class DocumentSendSerializer(serializers.Serializer):
+    """`POST /invoices/{id}/send`, `/quotes/{id}/send`: every field optional. No `to` (or an
+    empty one): the customer's email."""
+
+    to = serializers.ListField(
+        child=EmailField(), required=False, max_length=MAX_RECIPIENTS, allow_empty=True
+    )
+    cc = serializers.ListField(
+        child=EmailField(), required=False, max_length=MAX_RECIPIENTS, allow_empty=True
+    )
+    subject = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    message = serializers.CharField(required=False, allow_blank=True, max_length=5000)

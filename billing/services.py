@@ -33,6 +33,7 @@ from billing.models import (
     Quote,
     QuoteStatus,
 )
+from billing.sending import payment_receipt_queue
 from core.db import atomic
 from core.errors import ConflictError, DomainValidationError
 from core.fields import AMOUNT_POSITIVE, business_dates_check
@@ -305,7 +306,8 @@ def payment_record(
     to the payment. With the invoice row locked, amount paid, balance due and status are
     recomputed from the sum of non-voided payments, so concurrent payments can never overpay.
     Overpaying is a 400 on `amount`; paying a Draft or Cancelled invoice is a 409. Announces
-    `payment.received`, `invoice.updated`, and `invoice.paid` when it becomes Paid."""
+    `payment.received`, `invoice.updated`, and `invoice.paid` when it becomes Paid, and queues
+    the customer's receipt (billing.sending.payment_receipt_queue) in the same transaction."""
     amount = to_cents(amount)
     paid_on = date or timezone.localdate()
     business_dates_check(date=paid_on)
@@ -347,6 +349,7 @@ def payment_record(
         if invoice.status == InvoiceStatus.PAID and before_status != InvoiceStatus.PAID:
             event_publish(event_type="invoice.paid", data=invoice_payload(invoice))
         money_moved(dates=sorted({invoice.date, paid_on}))
+        payment_receipt_queue(payment=payment)
     return payment
 
 

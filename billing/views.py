@@ -9,11 +9,12 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.viewsets import ServiceViewSet
-from billing import selectors, services
+from billing import selectors, sending, services
 from billing.filters import InvoiceFilter, ProductFilter, QuoteFilter
 from billing.models import Product, ProductType
 from billing.pdf import invoice_pdf, invoice_pdf_filename
 from billing.serializers import (
+    DocumentSendSerializer,
     InvoiceInputSerializer,
     InvoiceSerializer,
     PaymentInputSerializer,
@@ -24,6 +25,41 @@ from billing.serializers import (
     QuoteSerializer,
 )
 from core.money import ZERO
+from mail.models import EmailMessage
+from mail.serializers import EmailMessageDetailSerializer
+
+
+def _send_arguments(request) -> dict:
+    serializer = DocumentSendSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    data = serializer.validated_data
+    return {
+        "to": data.get("to") or None,
+        "cc": data.get("cc") or [],
+        "subject": data.get("subject") or None,
+        "message": data.get("message", ""),
+    }
+
+
+def _queued_response(message: EmailMessage) -> Response:
+    fresh = EmailMessage.objects.prefetch_related("attachments").get(pk=message.pk)
+    return Response(EmailMessageDetailSerializer(fresh).data, status=status.HTTP_202_ACCEPTED)
+
+
+def _send_schema(document: str, extra: str = ""):
+    return extend_schema(
+        summary=f"Email {document} to the customer",
+        description=(
+            f"Queues an email with the {document.split()[-1]}'s PDF attached (202, the message, "
+            "as `/emails/{id}` shows it; sent after the commit, retried on failure). Optional "
+            "body: `to` (default: the customer's email; none at all is a 400 on `to`), `cc`, "
+            "`subject`, `message` (a paragraph above the standard text). Sets `sent_at`. "
+            f"409 when sending is not configured (`EMAIL_URL`).{extra}"
+        ),
+        request=DocumentSendSerializer,
+        responses={202: EmailMessageDetailSerializer},
+        filters=False,
+    )
 
 
 class ProductViewSet(ServiceViewSet):
@@ -151,6 +187,15 @@ class InvoiceViewSet(ServiceViewSet):
         response["Content-Disposition"] = f'inline; filename="{invoice_pdf_filename(invoice)}"'
         return response
 
+    @_send_schema("an invoice", " A draft is a 409: issue it first.")
+    @action(detail=True, methods=["post"], url_path="send", filter_backends=[])
+    def send(self, request, pk=None):
+        """Emails the invoice with its PDF (202, the queued message; docs/email.md). Optional
+        body: `to` (default: the customer's email), `cc`, `subject`, `message`."""
+        invoice = self.get_object()
+        message = sending.invoice_send(invoice=invoice, **_send_arguments(request))
+        return _queued_response(message)
+
 
 class QuoteViewSet(ServiceViewSet):
     serializer_class = QuoteSerializer
@@ -204,3 +249,12 @@ class QuoteViewSet(ServiceViewSet):
         )
         fresh = selectors.invoice_list().get(pk=invoice.pk)
         return Response(InvoiceSerializer(fresh).data, status=status.HTTP_201_CREATED)
+
+    @_send_schema("a quote", " A Draft quote becomes Sent.")
+    @action(detail=True, methods=["post"], url_path="send", filter_backends=[])
+    def send(self, request, pk=None):
+        """Emails the quote with its PDF (202, the queued message); a Draft quote becomes
+        Sent. Optional body as for invoices."""
+        quote = self.get_object()
+        message = sending.quote_send(quote=quote, **_send_arguments(request))
+        return _queued_response(message)

@@ -216,6 +216,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "mail.tasks.sweep_due_emails",
         "schedule": timedelta(seconds=env.int("EMAIL_SWEEP_SECONDS", default=60)),
     },
+    # Daily (TIME_ZONE), in business hours: a day's reminders go out together.
+    "invoice-reminders": {
+        "task": "billing.tasks.send_reminders",
+        "schedule": crontab(hour=env.int("INVOICE_REMINDER_HOUR", default=9), minute=0),
+    },
 }
 
 # --- Admin login lockout (django-axes; docs/operations.md) ----------------------------------

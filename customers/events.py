@@ -21,6 +21,7 @@ def customer_payload(customer: Customer) -> dict:
         "state": customer.state,
         "zip": customer.zip,
         "country": customer.country,
+        "reminders_enabled": customer.reminders_enabled,
         "created_at": _when(customer.created_at),
         "updated_at": _when(customer.updated_at),
     }

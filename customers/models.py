@@ -26,6 +26,9 @@ class Customer(models.Model):
     state = models.CharField(max_length=100, blank=True)
     zip = models.CharField(max_length=20, blank=True)
     country = models.CharField(max_length=100, blank=True)
+    # Overdue reminders by email (billing.sending.reminders_send); invoices and receipts are
+    # sent either way.
+    reminders_enabled = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     # What `?search=` matches, lower-cased once on write: a search then runs one LIKE on one

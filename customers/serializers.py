@@ -21,6 +21,7 @@ class CustomerSerializer(serializers.ModelSerializer):
             "state",
             "zip",
             "country",
+            "reminders_enabled",
             "created_at",
             "updated_at",
         ]

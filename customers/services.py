@@ -19,7 +19,17 @@ from customers.selectors import customer_email_taken, customer_find_by_email
 from webhooks.services import event_publish, events_publish_many
 
 EMAIL_TAKEN = "A customer with this email already exists."
-CUSTOMER_FIELDS = ["account", "email", "phone", "address", "city", "state", "zip", "country"]
+CUSTOMER_FIELDS = [
+    "account",
+    "email",
+    "phone",
+    "address",
+    "city",
+    "state",
+    "zip",
+    "country",
+    "reminders_enabled",
+]
 LEAD_FIELDS = ["first_name", "last_name", "email", "company", "phone", "source", "status"]
 CONVERT_THROUGH_ENDPOINT = "A lead becomes Converted only through POST /api/v2/leads/{id}/convert."
 ALREADY_CONVERTED = "This lead has already been converted."
@@ -47,6 +57,7 @@ def customer_create(
     state: str = "",
     zip: str = "",
     country: str = "",
+    reminders_enabled: bool = True,
 ) -> Customer:
     """Creates a customer with a unique (case-insensitive) email and announces
     `customer.created`."""
@@ -64,6 +75,7 @@ def customer_create(
                 state=state,
                 zip=zip,
                 country=country,
+                reminders_enabled=reminders_enabled,
             )
             event_publish(event_type="customer.created", data=customer_payload(customer))
     except IntegrityError:
@@ -83,6 +95,7 @@ def customer_update(
     state: str | None = None,
     zip: str | None = None,
     country: str | None = None,
+    reminders_enabled: bool | None = None,
 ) -> Customer:
     """Changes the given fields of a customer (email still unique, ignoring case) and
     announces `customer.updated`. A customer deleted meanwhile raises DoesNotExist (404)."""
@@ -95,6 +108,7 @@ def customer_update(
         state=state,
         zip=zip,
         country=country,
+        reminders_enabled=reminders_enabled,
     )
     if "email" in data:
         data["email"] = _customer_email(data["email"])

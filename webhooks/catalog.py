@@ -31,6 +31,8 @@ EVENT_TYPES: dict[str, str] = {
     "transaction.deleted": "A ledger transaction was deleted; `data` is it as it was.",
     "ticket.updated": "A ticket's status, priority, department or assignee changed.",
     "lead.updated": "A lead's details or pipeline status changed.",
+    "invoice.sent": "An invoice was emailed to the customer (`sent_at` set).",
+    "quote.sent": "A quote was emailed to the customer (`sent_at` set).",
 }
 
 

@@ -1,0 +1,353 @@
+"""Billing documents by email: invoices and quotes sent on request, receipts on recorded
+payments, and overdue reminders on the `INVOICE_REMINDER_DAYS` schedule (contract section 10,
+docs/email.md).
+
+Every message goes through the mail outbox (`mail.services.email_queue`), inside the same
+transaction as the change that asks for it, so a message exists exactly when its change
+commits and is sent after the commit, with retries. Receipts and reminders carry a
+`dedupe_key` (one per payment, one per invoice and reminder step): a unique constraint in the
+outbox makes a re-run, or two runs at once, queue nothing twice.
+"""
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from billing.events import invoice_payload, quote_payload
+from billing.models import Invoice, InvoiceStatus, Payment, Quote, QuoteStatus
+from billing.pdf import invoice_pdf, invoice_pdf_filename, money
+from billing.quote_pdf import quote_pdf, quote_pdf_filename
+from billing.selectors import invoice_for_document
+from core.db import atomic
+from core.errors import ConflictError, DomainValidationError
+from mail.models import EmailMessage
+from mail.services import MAIL_DISABLED, email_queue, mail_sending_enabled
+from webhooks.services import event_publish
+
+logger = logging.getLogger("ledgerline.billing")
+
+ISSUE_BEFORE_SENDING = "Issue the invoice before sending it."
+NO_CUSTOMER_EMAIL = "The customer has no email address: give the recipients in `to`."
+PDF = "application/pdf"
+# Until invoices carry their own currency (contract section 13), amounts are in the base one.
+DEFAULT_CURRENCY = "USD"
+OPEN_STATUSES = (InvoiceStatus.UNPAID, InvoiceStatus.PARTIALLY_PAID)
+
+
+def _currency(document) -> str:
+    return getattr(document, "currency", "") or getattr(settings, "BASE_CURRENCY", DEFAULT_CURRENCY)
+
+
+def _day(value: date) -> str:
+    return f"{value:%d %b %Y}"
+
+
+def _recipients(to: Sequence[str] | None, customer) -> list[str]:
+    if to:
+        return list(to)
+    if not customer.email:
+        raise DomainValidationError({"to": NO_CUSTOMER_EMAIL})
+    return [customer.email]
+
+
+def _require_sending() -> None:
+    # Before any PDF is drawn: a server that cannot send refuses at once.
+    if not mail_sending_enabled():
+        raise ConflictError(MAIL_DISABLED)
+
+
+# --- documents on request --------------------------------------------------------------------
+
+
+def invoice_send(
+    *,
+    invoice: Invoice,
+    to: Sequence[str] | None = None,
+    cc: Sequence[str] = (),
+    subject: str | None = None,
+    message: str = "",
+) -> EmailMessage:
+    """Emails the invoice with its PDF attached, to `to` (default: the customer's email) and
+    `cc`, and records `sent_at`, all in one transaction with the `invoice.sent` event.
+
+    A draft is refused (409): only issued invoices (with their final number) are sent. Sending
+    not configured: 409. No recipient or a malformed one: 400 on `to`/`to.N`/`cc.N`. Nothing is
+    written when it refuses."""
+    _require_sending()
+    with atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        # TODO(lifecycle): when `invoice_issue` lands, a draft is issued here instead
+        # (contract section 10: "Sending a draft invoice issues it first"), docs/email.md.
+        if invoice.status == InvoiceStatus.DRAFT:
+            raise ConflictError(ISSUE_BEFORE_SENDING)
+        document = invoice_for_document(invoice_id=invoice.pk)
+        customer = document.customer
+        recipients = _recipients(to, customer)
+        subject = subject or f"Invoice {document.invoice_number} from {settings.COMPANY_NAME}"
+        queued = email_queue(
+            to=recipients,
+            cc=cc,
+            subject=subject,
+            template="document",
+            context={
+                "customer_name": customer.account,
+                "document_type": "Invoice",
+                "number": document.invoice_number,
+                "amount": money(document.total),
+                "currency": _currency(document),
+                "due_date": _day(document.due_date),
+                "message": message,
+                # The portal link joins when the client portal does (docs/email.md).
+                "portal_url": None,
+            },
+            attachments=[(invoice_pdf_filename(document), invoice_pdf(document), PDF)],
+            purpose="invoice",
+            customer_id=customer.pk,
+            invoice_id=invoice.pk,
+        )
+        invoice.sent_at = timezone.now()
+        invoice.save(update_fields=["sent_at", "updated_at"])
+        event_publish(event_type="invoice.sent", data=invoice_payload(invoice))
+    return queued
+
+
+def quote_send(
+    *,
+    quote: Quote,
+    to: Sequence[str] | None = None,
+    cc: Sequence[str] = (),
+    subject: str | None = None,
+    message: str = "",
+) -> EmailMessage:
+    """Emails the quote with its PDF attached, to `to` (default: the customer's email) and
+    `cc`, records `sent_at` and moves a Draft quote to Sent, in one transaction with the
+    `quote.sent` event (and `quote.updated` when the status moved). Refusals as in
+    `invoice_send`."""
+    _require_sending()
+    with atomic():
+        quote = Quote.objects.select_for_update().get(pk=quote.pk)
+        document = (
+            Quote.objects.select_related("customer").prefetch_related("items").get(pk=quote.pk)
+        )
+        customer = document.customer
+        recipients = _recipients(to, customer)
+        subject = subject or f"Quote {document.quote_number} from {settings.COMPANY_NAME}"
+        queued = email_queue(
+            to=recipients,
+            cc=cc,
+            subject=subject,
+            template="document",
+            context={
+                "customer_name": customer.account,
+                "document_type": "Quote",
+                "number": document.quote_number,
+                "amount": money(document.total),
+                "currency": _currency(document),
+                "valid_until": _day(document.valid_until),
+                "message": message,
+                "portal_url": None,
+            },
+            attachments=[(quote_pdf_filename(document), quote_pdf(document), PDF)],
+            purpose="quote",
+            customer_id=customer.pk,
+            quote_id=quote.pk,
+        )
+        moved = quote.status == QuoteStatus.DRAFT
+        if moved:
+            quote.status = QuoteStatus.SENT
+        quote.sent_at = timezone.now()
+        quote.save(update_fields=["status", "sent_at", "updated_at"])
+        event_publish(event_type="quote.sent", data=quote_payload(quote))
+        if moved:
+            event_publish(event_type="quote.updated", data=quote_payload(quote))
+    return queued
+
+
+# --- receipts --------------------------------------------------------------------------------
+
+
+def payment_receipt_queue(*, payment: Payment) -> EmailMessage | None:
+    """Queues a receipt for a payment just recorded, to the invoice's customer. Call it inside
+    the transaction that records the payment. Nothing happens (None) when receipts are off
+    (`EMAIL_PAYMENT_RECEIPTS`), sending is not configured, the customer has no usable email, or
+    this payment already had its receipt (dedupe key `receipt:<payment id>`): a receipt never
+    refuses a payment."""
+    if not settings.EMAIL_PAYMENT_RECEIPTS or not mail_sending_enabled():
+        return None
+    invoice = payment.invoice
+    customer = invoice.customer
+    if not customer.email:
+        return None
+    currency = _currency(invoice)
+    try:
+        return email_queue(
+            to=[customer.email],
+            subject=f"Payment received for invoice {invoice.invoice_number}",
+            template="receipt",
+            context={
+                "customer_name": customer.account,
+                "amount": money(payment.amount),
+                "currency": currency,
+                "date": _day(payment.date),
+                "invoice_number": invoice.invoice_number,
+                "balance_due": money(invoice.balance_due) if invoice.balance_due > 0 else "",
+                "portal_url": None,
+            },
+            purpose="receipt",
+            dedupe_key=f"receipt:{payment.pk}",
+            customer_id=customer.pk,
+            invoice_id=invoice.pk,
+        )
+    except DomainValidationError:
+        # A customer email the outbox refuses (imported data): the payment stands regardless.
+        logger.warning(
+            "no receipt for payment %s: customer %s email refused", payment.pk, customer.pk
+        )
+        return None
+
+
+# --- reminders -------------------------------------------------------------------------------
+
+
+@dataclass
+class ReminderRun:
+    """What one `reminders_send` run did, for the command's summary."""
+
+    on: date
+    enabled: bool = True
+    queued: list[str] = field(default_factory=list)  # "INV-2026-001 (step 7)"
+    already_sent: int = 0  # the latest due step (or a later one) was sent before
+    no_email: list[str] = field(default_factory=list)  # invoice numbers
+    opted_out: int = 0
+
+
+def reminder_steps() -> list[int]:
+    return sorted(set(settings.INVOICE_REMINDER_DAYS))
+
+
+def _reminder_key(invoice_id: int, step: int) -> str:
+    return f"reminder:{invoice_id}:{step}"
+
+
+def reminder_step_due(*, invoice: Invoice, on: date, steps: list[int]) -> int | None:
+    """The latest step whose day (due date + step) has come by `on`, among those after the
+    invoice's own date (a reminder older than the invoice was never due). None: none yet."""
+    due = [
+        step
+        for step in steps
+        if invoice.due_date + timedelta(days=step) <= on
+        and invoice.due_date + timedelta(days=step) > invoice.date
+    ]
+    return due[-1] if due else None
+
+
+def _steps_sent(invoice_ids: list[int]) -> dict[int, int]:
+    """The latest reminder step already queued per invoice."""
+    latest: dict[int, int] = {}
+    keys = EmailMessage.objects.filter(
+        invoice_id__in=invoice_ids, dedupe_key__startswith="reminder:"
+    ).values_list("invoice_id", "dedupe_key")
+    for invoice_id, key in keys:
+        step = int(key.rsplit(":", 1)[1])
+        latest[invoice_id] = max(step, latest.get(invoice_id, step))
+    return latest
+
+
+def _reminder_queue(*, invoice_id: int, step: int, on: date) -> EmailMessage | None:
+    """Queues one reminder under a lock on the invoice, checking again that it is still open
+    (a payment may have landed since the candidates were read)."""
+    with atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+        if invoice.status not in OPEN_STATUSES or invoice.balance_due <= 0:
+            return None
+        document = invoice_for_document(invoice_id=invoice_id)
+        customer = document.customer
+        days = (on - document.due_date).days
+        number, due = document.invoice_number, _day(document.due_date)
+        if days < 0:
+            subject = f"Reminder: invoice {number} is due on {due}"
+        elif days == 0:
+            subject = f"Reminder: invoice {number} is due today"
+        else:
+            subject = f"Overdue: invoice {number} was due on {due}"
+        return email_queue(
+            to=[customer.email],
+            subject=subject,
+            template="reminder",
+            context={
+                "customer_name": customer.account,
+                "invoice_number": number,
+                "amount_due": money(document.balance_due),
+                "currency": _currency(document),
+                "due_date": due,
+                "days": days,
+                "portal_url": None,
+            },
+            attachments=[(invoice_pdf_filename(document), invoice_pdf(document), PDF)],
+            purpose=f"reminder:{step}",
+            dedupe_key=_reminder_key(invoice_id, step),
+            customer_id=customer.pk,
+            invoice_id=invoice_id,
+        )
+
+
+def reminders_send(*, on: date, batch_size: int = 500) -> ReminderRun:
+    """Queues the overdue reminders due on `on`: for each open invoice (Unpaid or Partially
+    Paid, balance due > 0) the latest `INVOICE_REMINDER_DAYS` step whose day has come, unless
+    that step or a later one was already sent. A run after missed days therefore sends one
+    message per invoice (the latest step), never the backlog. Drafts, paid and cancelled
+    invoices get none; nor do customers with `reminders_enabled` false, or without an email.
+
+    Each (invoice, step) is queued at most once, ever, by the outbox's unique `dedupe_key`
+    (`reminder:<invoice id>:<step>`): safe to re-run and to run twice at once. Each reminder
+    commits on its own, so a failure part-way keeps what was queued."""
+    run = ReminderRun(on=on)
+    steps = reminder_steps()
+    if not steps:
+        return run
+    if not mail_sending_enabled():
+        run.enabled = False
+        return run
+    candidates = (
+        Invoice.objects.filter(
+            status__in=OPEN_STATUSES,
+            balance_due__gt=0,
+            due_date__lte=on - timedelta(days=steps[0]),
+        )
+        .select_related("customer")
+        .order_by("pk")
+    )
+    last_pk = 0
+    while True:
+        batch = list(candidates.filter(pk__gt=last_pk)[:batch_size])
+        if not batch:
+            return run
+        last_pk = batch[-1].pk
+        sent = _steps_sent([invoice.pk for invoice in batch])
+        for invoice in batch:
+            step = reminder_step_due(invoice=invoice, on=on, steps=steps)
+            if step is None:
+                continue
+            if invoice.pk in sent and sent[invoice.pk] >= step:
+                run.already_sent += 1
+                continue
+            if not invoice.customer.reminders_enabled:
+                run.opted_out += 1
+                continue
+            if not invoice.customer.email:
+                run.no_email.append(invoice.invoice_number)
+                continue
+            try:
+                queued = _reminder_queue(invoice_id=invoice.pk, step=step, on=on)
+            except DomainValidationError:
+                # An address the outbox refuses counts as none.
+                run.no_email.append(invoice.invoice_number)
+                continue
+            if queued is None:
+                run.already_sent += 1  # another run took it, or it was paid meanwhile
+            else:
+                run.queued.append(f"{invoice.invoice_number} (step {step})")
