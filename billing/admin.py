@@ -15,6 +15,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.html import format_html
+from import_export.admin import ImportExportMixin
 
 from billing import selectors, services
 from billing.models import (
@@ -28,6 +29,7 @@ from billing.models import (
     QuoteStatus,
 )
 from billing.pdf import invoice_pdf, invoice_pdf_filename
+from billing.resources import ProductResource
 from core.admin import ServiceAdmin
 
 ITEM_FIELDS = ["product", "description", "qty", "amount", "tax_rate"]
@@ -55,7 +57,9 @@ def _formset_of(formsets, model):
 
 
 @admin.register(Product)
-class ProductAdmin(ServiceAdmin):
+class ProductAdmin(ImportExportMixin, ServiceAdmin):
+    # Import and export through ProductResource (product_batch_create, as the API's import).
+    resource_classes = [ProductResource]
     list_display = ["name", "type", "price", "tax_rate", "updated_at"]
     list_filter = ["type"]
     search_fields = ["name", "description"]

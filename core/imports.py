@@ -93,7 +93,8 @@ class ServiceResource(resources.ModelResource):
 
     def _columns(self) -> tuple[set[str], set[str], list[str]]:
         fields = self._serializer().fields
-        known = set(fields)
+        # The export's columns import back: those that are not input are ignored.
+        known = set(fields) | set(self._meta.fields or ())
         writable = {name for name, field in fields.items() if not field.read_only}
         required = [name for name, field in fields.items() if field.required]
         return known, writable, required
@@ -200,6 +201,7 @@ class ServiceResource(resources.ModelResource):
             row_result.diff = [conditional_escape(value) for value in cells]
             if report.created:
                 instance = report.created[index]
+                row_result.instance = instance
                 row_result.object_id = instance.pk
                 row_result.object_repr = str(instance)
             result.increment_row_result_total(row_result)
