@@ -9,7 +9,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from ledger.models import CategoryType, Transaction
 from tests.ledger.factories import AccountFactory, CategoryFactory, TransactionFactory
-from users.models import Role
 from users.services import user_create
 from webhooks.models import Event
 
