@@ -7,10 +7,11 @@ import csv
 import io
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from api.exceptions import error_response
 from api.viewsets import ApiView
 from core.errors import DomainValidationError
 from core.imports import MAX_ROWS, TOO_MANY_ROWS
@@ -22,6 +23,10 @@ NO_FILE = "Send the CSV file in the multipart field `file`."
 EMPTY = "The file is empty: the first row must name the columns."
 TOO_BIG = f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB."
 DRY_RUN_ERROR = "Use true or false."
+MULTIPART_ONLY = (
+    "Send the CSV as multipart/form-data, the file in the field `file` "
+    "(curl -F file=@customers.csv)."
+)
 
 
 class ImportRequestSerializer(serializers.Serializer):
@@ -88,6 +93,12 @@ class CsvImportView(ApiView):
 
     resource_class = None
     parser_classes = [MultiPartParser]
+
+    def handle_exception(self, exc):
+        # The API-wide 415 tells clients to send JSON; this endpoint takes a file.
+        if isinstance(exc, exceptions.UnsupportedMediaType):
+            return error_response(MULTIPART_ONLY, status.HTTP_415_UNSUPPORTED_MEDIA_TYPE)
+        return super().handle_exception(exc)
 
     @extend_schema(
         request={"multipart/form-data": ImportRequestSerializer},

@@ -217,3 +217,10 @@ def test_viewers_may_not_import(client_for):
 
     assert response.status_code == 403
     assert Customer.objects.count() == 0
+
+
+def test_a_json_body_is_told_to_send_multipart(api):
+    response = api.post(URL, {"file": "account,email"}, format="json")
+
+    assert response.status_code == 415
+    assert response.json()["message"].startswith("Send the CSV as multipart/form-data")
