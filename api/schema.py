@@ -178,6 +178,14 @@ def _headers(names: list[str], required: set[str]) -> dict:
     }
 
 
+CSV_BODY = {
+    "type": "string",
+    "description": "Every row matching the filters (not one page), streamed: a header row of "
+    "the JSON field names, then one row per record; an invoice's or quote's `items` are "
+    "flattened to one row per item, in columns `items.<field>` (contract section 14).",
+}
+
+
 def _wrap_success(operation: dict, method: str, components: dict) -> None:
     responses = operation.setdefault("responses", {})
     if method == "delete" and "204" in responses:
@@ -193,6 +201,8 @@ def _wrap_success(operation: dict, method: str, components: dict) -> None:
         if not response.get("description"):
             response["description"] = SUCCESS_DESCRIPTIONS.get(code, "Success.")
         for media_type, content in list(response.get("content", {}).items()):
+            if media_type == "text/csv":
+                content["schema"] = dict(CSV_BODY)
             if media_type != "application/json":
                 continue
             schema = content.get("schema")
@@ -207,6 +217,11 @@ def _is_json(operation: dict) -> bool:
     a PDF does not."""
     ok = operation.get("responses", {}).get("200", {})
     return "application/json" in ok.get("content", {"application/json": None})
+
+
+def _is_csv(operation: dict) -> bool:
+    ok = operation.get("responses", {}).get("200", {})
+    return "text/csv" in ok.get("content", {})
 
 
 def _add_errors(operation: dict, method: str, secured: bool) -> None:
@@ -250,7 +265,9 @@ def _add_headers(operation: dict, method: str, secured: bool = True) -> None:
             required |= {*RATE_HEADERS, "Retry-After"}
         if method == "get" and code in ("200", "304") and _is_json(operation):
             names.append("ETag")
-            required.add("ETag")
+            # A streamed CSV list has no ETag (its bytes are not known up front).
+            if not _is_csv(operation):
+                required.add("ETag")
         if method == "post" and code.startswith(("2", "4")):
             names.append("Idempotent-Replayed")
         response["headers"] = {**_headers(names, required), **response.get("headers", {})}

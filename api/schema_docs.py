@@ -54,7 +54,8 @@ ACTIONS = {
     "list": (
         "List {plural}",
         "One page of {plural} (`page`, `limit`), filtered by the query parameters; `meta` "
-        "gives the page and totals. {note}",
+        "gives the page and totals. With `format=csv` (or `Accept: text/csv`): every matching "
+        "row as CSV, streamed, not one page. {note}",
     ),
     "create": ("Create a {singular}", "Creates a {singular} and returns it (201). {note}"),
     "retrieve": ("Get a {singular}", "One {singular} by id. {note}"),
@@ -73,7 +74,16 @@ ACTIONS = {
     ),
 }
 
+_IMPORT = (
+    "A CSV file (multipart `file`, UTF-8, header row of the API's field names, at most "
+    "10,000 rows) in which every row is created or none: errors come back keyed "
+    "`rows.N.field` (data rows from 0) with the JSON API's messages. `dry_run=true` writes "
+    "nothing and answers 200 with `would_create`; otherwise 201 with `created`."
+)
+
 OPERATIONS = {
+    "import_customers_create": ("Import customers from CSV", _IMPORT),
+    "import_products_create": ("Import products from CSV", _IMPORT),
     "batch_customers_create": (
         "Create customers in a batch",
         "1 to 1000 customers, all or nothing: every record is validated (errors keyed "

@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api import etags, idempotency, ratelimit
+from api.csv_export import CsvListMixin
 
 
 class ApiViewMixin:
@@ -46,6 +47,7 @@ class ApiView(ApiViewMixin, APIView):
 
 class ServiceViewSet(
     ApiViewMixin,
+    CsvListMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,

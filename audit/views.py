@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.response import Response
 
+from api.csv_export import CsvListMixin
 from api.viewsets import ApiView, ApiViewMixin
 from audit import services
 from audit.filters import AuditEventFilter
@@ -11,7 +12,11 @@ from core.books import books_closed_through
 
 
 class AuditEventViewSet(
-    ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    ApiViewMixin,
+    CsvListMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """`/api/v2/audit-events`: the audit trail, newest first, read-only, administrators only."""
 

@@ -18,6 +18,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
+from import_export.admin import ImportExportMixin
 
 from billing import selectors, sending, services
 from billing.models import (
@@ -31,6 +32,7 @@ from billing.models import (
     QuoteStatus,
 )
 from billing.pdf import invoice_pdf, invoice_pdf_filename
+from billing.resources import ProductResource
 from core.admin import ServiceAdmin
 
 ITEM_FIELDS = ["product", "description", "qty", "amount", "tax_rate"]
@@ -103,7 +105,9 @@ class SendButtonAdmin(ServiceAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(ServiceAdmin):
+class ProductAdmin(ImportExportMixin, ServiceAdmin):
+    # Import and export through ProductResource (product_batch_create, as the API's import).
+    resource_classes = [ProductResource]
     list_display = ["name", "type", "price", "tax_rate", "updated_at"]
     list_filter = ["type"]
     search_fields = ["name", "description"]

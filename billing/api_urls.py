@@ -1,8 +1,10 @@
-from billing.views import InvoiceViewSet, ProductViewSet, QuoteViewSet
+from django.urls import re_path
+
+from billing.views import InvoiceViewSet, ProductImportView, ProductViewSet, QuoteViewSet
 
 
 def api_routes(router):
     router.register("products", ProductViewSet, basename="product")
     router.register("invoices", InvoiceViewSet, basename="invoice")
     router.register("quotes", QuoteViewSet, basename="quote")
-    return []
+    return [re_path(r"^import/products/?$", ProductImportView.as_view(), name="product-import")]

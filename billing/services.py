@@ -76,6 +76,23 @@ def product_create(
         )
 
 
+def product_batch_create(*, records: list[dict]) -> list[Product]:
+    """Creates every product or none (each record holds `product_create`'s arguments; missing
+    ones take its defaults), in one `bulk_create`. No events, like `product_create`."""
+    products = [
+        Product(
+            name=record["name"],
+            price=record.get("price", ZERO),
+            description=record.get("description") or "",
+            type=record.get("type", ProductType.SERVICE),
+            tax_rate=record.get("tax_rate", ZERO),
+        )
+        for record in records
+    ]
+    with atomic():
+        return Product.objects.bulk_create(products)
+
+
 def product_update(
     *,
     product: Product,

@@ -8,11 +8,13 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from api.csv_import import CsvImportView
 from api.viewsets import ServiceViewSet
 from billing import selectors, sending, services
 from billing.filters import InvoiceFilter, ProductFilter, QuoteFilter
 from billing.models import Product, ProductType
 from billing.pdf import invoice_pdf, invoice_pdf_filename
+from billing.resources import ProductResource
 from billing.serializers import (
     DocumentSendSerializer,
     InvoiceInputSerializer,
@@ -90,6 +92,12 @@ class ProductViewSet(ServiceViewSet):
 
     def destroy_object(self, instance):
         services.product_delete(product=instance)
+
+
+class ProductImportView(CsvImportView):
+    """Products from a CSV file (multipart `file`), all or none; `dry_run=true` only checks."""
+
+    resource_class = ProductResource
 
 
 class InvoiceViewSet(ServiceViewSet):

@@ -10,6 +10,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from import_export.formats import base_formats as import_export_formats
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "import_export",
     "api",
     "users",
     "customers",
@@ -275,6 +277,14 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+
+# --- Admin import and export (django-import-export; docs/api.md, Import and export) ---------
+# Importing adds rows (the role's add permission); exporting only needs to see them.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+IMPORT_EXPORT_FORMATS = [import_export_formats.CSV, import_export_formats.XLSX]
+# Admin exports are opened in spreadsheets: a cell starting with "=" is not run as a formula.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Ledgerline API",

@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from api.health import health
 from api.index import ApiIndexView
 from api.views import api_not_found
+from core.admin_export import export_csv, export_xlsx
 
 admin.site.site_header = "Ledgerline back office"
 admin.site.site_title = "Ledgerline"
@@ -12,6 +13,9 @@ admin.site.index_title = "Billing, CRM and support"
 # Clerks work in wide change lists (invoices have nine columns): the collapsible app sidebar
 # would take a third of a laptop screen on every page.
 admin.site.enable_nav_sidebar = False
+# Every changelist exports its selected rows (core/admin_export.py).
+admin.site.add_action(export_csv)
+admin.site.add_action(export_xlsx)
 
 urlpatterns = [
     path("admin/", admin.site.urls),

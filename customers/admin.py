@@ -4,11 +4,13 @@ delete deletes (and announces) one customer at a time."""
 
 from django import forms
 from django.contrib import admin, messages
+from import_export.admin import ImportExportMixin
 
 from core.admin import ServiceAdmin, changed_fields, error_text
 from core.errors import DomainError
 from customers import services
 from customers.models import Customer, Lead, LeadStatus
+from customers.resources import CustomerResource
 from customers.selectors import customer_email_taken
 
 
@@ -27,7 +29,10 @@ class CustomerAdminForm(forms.ModelForm):
 
 
 @admin.register(Customer)
-class CustomerAdmin(ServiceAdmin):
+class CustomerAdmin(ImportExportMixin, ServiceAdmin):
+    # Import (CSV/XLSX, previewed, all or none) and export through CustomerResource: rows are
+    # created by customer_batch_create, as the API's import does.
+    resource_classes = [CustomerResource]
     form = CustomerAdminForm
     list_display = ["account", "email", "phone", "city", "country", "created_at"]
     list_filter = ["country", "created_at"]

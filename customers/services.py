@@ -139,37 +139,57 @@ def customer_delete(*, customer: Customer) -> None:
         event_publish(event_type="customer.deleted", data=payload)
 
 
-def customer_batch_create(*, records: list[dict]) -> list[Customer]:
-    """Creates every record or none (each record holds `customer_create`'s arguments): one
-    `bulk_create`, errors keyed `customers.N.field`."""
+def _batch_rows(records: list[dict]) -> list[dict]:
     rows = [
         {name: value for name, value in record.items() if name in CUSTOMER_FIELDS}
         for record in records
     ]
     for row in rows:
         row["email"] = _customer_email(row["email"])
+    return rows
+
+
+def customer_batch_errors(
+    *, records: list[dict], prefix: str = "customers", source: str = "batch"
+) -> dict[str, str]:
+    """What refuses a batch of `customer_create` records, keyed `<prefix>.N.email` (a repeated
+    email, one already taken); empty when every record can be created. Reads only: an import's
+    dry run asks this and writes nothing."""
+    rows = _batch_rows(records)
     errors: dict[str, str] = {}
     seen: dict[str, int] = {}
     for index, row in enumerate(rows):
         email = row["email"]
         if email in seen:
-            errors[f"customers.{index}.email"] = (
-                f"Duplicate of customers.{seen[email]}.email in this batch."
+            errors[f"{prefix}.{index}.email"] = (
+                f"Duplicate of {prefix}.{seen[email]}.email in this {source}."
             )
         seen.setdefault(email, index)
     taken = set(Customer.objects.filter(email__in=list(seen)).values_list("email", flat=True))
     for index, row in enumerate(rows):
         if row["email"] in taken:
-            errors.setdefault(f"customers.{index}.email", EMAIL_TAKEN)
+            errors.setdefault(f"{prefix}.{index}.email", EMAIL_TAKEN)
+    return errors
+
+
+def customer_batch_create(
+    *, records: list[dict], prefix: str = "customers", source: str = "batch"
+) -> list[Customer]:
+    """Creates every record or none (each record holds `customer_create`'s arguments): one
+    `bulk_create` and one `customer.created` event per customer in the same transaction,
+    errors keyed `<prefix>.N.field` (`customers.N` for the batch endpoint, `rows.N` for an
+    import)."""
+    errors = customer_batch_errors(records=records, prefix=prefix, source=source)
     if errors:
         raise DomainValidationError(errors)
+    rows = _batch_rows(records)
     try:
         with atomic():
             created = Customer.objects.bulk_create([Customer(**row) for row in rows])
             events_publish_many(event_type="customer.created", items=customer_payloads(created))
     except IntegrityError:
         raise DomainValidationError(
-            {"customers": "Some emails were taken by a concurrent request; nothing was saved."}
+            {prefix: "Some emails were taken by a concurrent request; nothing was saved."}
         ) from None
     return created
 

@@ -3,10 +3,12 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from api.csv_import import CsvImportView
 from api.viewsets import ApiView, ServiceViewSet
 from customers import services
 from customers.filters import CustomerFilter, LeadFilter
 from customers.models import Customer, Lead
+from customers.resources import CustomerResource
 from customers.serializers import CustomerBatchSerializer, CustomerSerializer, LeadSerializer
 
 
@@ -37,6 +39,12 @@ class CustomerBatchView(ApiView):
         serializer.is_valid(raise_exception=True)
         created = services.customer_batch_create(records=serializer.validated_data["customers"])
         return Response(CustomerSerializer(created, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class CustomerImportView(CsvImportView):
+    """Customers from a CSV file (multipart `file`), all or none; `dry_run=true` only checks."""
+
+    resource_class = CustomerResource
 
 
 class LeadViewSet(ServiceViewSet):

@@ -6,10 +6,12 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin
+from import_export.admin import ImportExportMixin
 
 from core.admin import ServiceAdmin
 from ledger import selectors, services
 from ledger.models import Account, Category, Transaction, TransactionOrigin, TransactionType
+from ledger.resources import TransactionResource
 
 TRANSACTION_FORM_FIELDS = ["type", "account", "amount", "category", "description", "date"]
 
@@ -87,7 +89,9 @@ class TransactionForm(forms.ModelForm):
 
 
 @admin.register(Transaction)
-class TransactionAdmin(ServiceAdmin):
+class TransactionAdmin(ImportExportMixin, ServiceAdmin):
+    # Import and export through TransactionResource (transaction_batch_create, all or none).
+    resource_classes = [TransactionResource]
     form = TransactionForm
     list_display = ["date", "type", "account", "category", "amount", "description", "invoice"]
     list_filter = [

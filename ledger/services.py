@@ -194,6 +194,42 @@ def transaction_create(
     return txn
 
 
+def transaction_batch_errors(*, records: list[dict], prefix: str = "rows") -> dict[str, str]:
+    """What refuses a set of `transaction_create` records, keyed `<prefix>.N.field` (a
+    category of the other type, a date outside the business window); empty when every one
+    can be recorded. Reads nothing, writes nothing: an import's preview asks this."""
+    errors: dict[str, str] = {}
+    for index, record in enumerate(records):
+        try:
+            business_dates_check(date=record["date"])
+            _check_category(record.get("category"), record["type"])
+        except DomainValidationError as exc:
+            for field, message in exc.errors.items():
+                errors.setdefault(f"{prefix}.{index}.{field}", message)
+    return errors
+
+
+def transaction_batch_create(*, records: list[dict], prefix: str = "rows") -> list[Transaction]:
+    """Records every transaction or none, each through `transaction_create` (so each gets its
+    `transaction.created` event and its month's roll-ups), in one transaction; errors keyed
+    `<prefix>.N.field`."""
+    errors = transaction_batch_errors(records=records, prefix=prefix)
+    if errors:
+        raise DomainValidationError(errors)
+    with atomic():
+        return [
+            transaction_create(
+                type=record["type"],
+                account=record["account"],
+                amount=record["amount"],
+                date=record["date"],
+                category=record.get("category"),
+                description=record.get("description", ""),
+            )
+            for record in records
+        ]
+
+
 def _lock_changeable(txn: Transaction) -> Transaction:
     locked = Transaction.objects.select_for_update().get(pk=txn.pk)
     if locked.origin == TransactionOrigin.PAYMENT:

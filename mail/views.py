@@ -4,6 +4,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from api.csv_export import CsvListMixin
 from api.viewsets import ApiViewMixin
 from mail import services
 from mail.filters import EmailMessageFilter
@@ -18,7 +19,11 @@ def messages_listed():
 
 
 class EmailMessageViewSet(
-    ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    ApiViewMixin,
+    CsvListMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """`/api/v2/emails`: the email outbox (read-only) and re-sending. Viewers read; staff and
     administrators re-send."""

@@ -5,6 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from api.csv_export import CsvListMixin
 from api.pagination import Pagination
 from api.viewsets import ApiView, ApiViewMixin, ServiceViewSet
 from webhooks import catalog, services
@@ -97,7 +98,11 @@ class WebhookEndpointViewSet(ServiceViewSet):
 
 
 class DeliveryViewSet(
-    ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    ApiViewMixin,
+    CsvListMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """`/api/v2/deliveries`: every endpoint's delivery log (read-only), and re-sending."""
 
