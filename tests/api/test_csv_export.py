@@ -26,6 +26,7 @@ CUSTOMER_COLUMNS = [
     "state",
     "zip",
     "country",
+    "reminders_enabled",
     "created_at",
     "updated_at",
 ]
