@@ -74,7 +74,13 @@ def test_header_is_the_json_field_names_and_cells_the_json_values(api):
 
     rows = _csv(response)
     assert list(rows[0]) == CUSTOMER_COLUMNS == list(listed)
-    assert rows == [{name: str(listed[name]) for name in CUSTOMER_COLUMNS}]
+    # Cells are the JSON values as text: booleans as JSON writes them.
+    as_text = {True: "true", False: "false"}
+    expected = {
+        name: as_text[v] if isinstance(v, bool) else str(v)
+        for name, v in ((name, listed[name]) for name in CUSTOMER_COLUMNS)
+    }
+    assert rows == [expected]
     assert rows[0]["account"] == "Acme, Inc."
     assert rows[0]["id"] == str(customer.pk)
 
