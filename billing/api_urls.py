@@ -1,8 +1,9 @@
-from billing.views import InvoiceViewSet, ProductViewSet, QuoteViewSet
+from billing.views import CreditNoteViewSet, InvoiceViewSet, ProductViewSet, QuoteViewSet
 
 
 def api_routes(router):
     router.register("products", ProductViewSet, basename="product")
     router.register("invoices", InvoiceViewSet, basename="invoice")
     router.register("quotes", QuoteViewSet, basename="quote")
+    router.register("credit-notes", CreditNoteViewSet, basename="credit-note")
     return []

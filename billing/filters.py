@@ -1,9 +1,12 @@
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
 from billing.models import (
+    OPEN_INVOICE_STATUSES,
     OPEN_QUOTE_STATUSES,
+    CreditNote,
     Invoice,
     InvoiceStatus,
     Product,
@@ -12,6 +15,28 @@ from billing.models import (
     QuoteStatus,
 )
 from core.filters import BusinessDateFilter, FilterSet
+
+
+class StrictBooleanField(forms.Field):
+    """`true`/`false` or `1`/`0` (any case); left out or empty means not filtered, and
+    anything else is a 400 naming the parameter (never silently ignored, as django-filter's
+    own BooleanFilter does with an unknown value)."""
+
+    TRUE, FALSE = ("true", "1"), ("false", "0")
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise forms.ValidationError("Use true or false (or 1 or 0).", code="invalid")
+
+
+class StrictBooleanFilter(django_filters.Filter):
+    field_class = StrictBooleanField
 
 
 class ProductFilter(FilterSet):
@@ -31,18 +56,33 @@ class InvoiceFilter(FilterSet):
     date_from = BusinessDateFilter(field_name="date", lookup_expr="gte")
     date_to = BusinessDateFilter(field_name="date", lookup_expr="lte")
     updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    overdue = django_filters.BooleanFilter(method="filter_overdue")
+    overdue = StrictBooleanFilter(method="filter_overdue")
 
     class Meta:
         model = Invoice
         fields = ["status", "customer_id"]
 
     def filter_overdue(self, queryset, name, value):
+        # The same rule as Invoice.days_overdue: issued, in force, something due, past due.
         overdue = Q(
-            status__in=[InvoiceStatus.UNPAID, InvoiceStatus.PARTIALLY_PAID],
+            status__in=OPEN_INVOICE_STATUSES,
+            balance_due__gt=0,
             due_date__lt=timezone.localdate(),
         )
+        if value is None:
+            return queryset
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+
+class CreditNoteFilter(FilterSet):
+    invoice_id = django_filters.NumberFilter(field_name="invoice_id")
+    customer_id = django_filters.NumberFilter(field_name="customer_id")
+    date_from = BusinessDateFilter(field_name="date", lookup_expr="gte")
+    date_to = BusinessDateFilter(field_name="date", lookup_expr="lte")
+
+    class Meta:
+        model = CreditNote
+        fields = ["invoice_id", "customer_id"]
 
 
 class QuoteFilter(FilterSet):

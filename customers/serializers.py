@@ -1,12 +1,14 @@
 from rest_framework import serializers
 
-from core.fields import EmailField
+from core.fields import EmailField, MoneyField
 from customers.models import Customer
 
 
 class CustomerSerializer(serializers.ModelSerializer):
     email = EmailField(max_length=254)
     account = serializers.CharField(max_length=200)
+    # Written only by credit notes and credit payments (customers.services.customer_credit_adjust).
+    credit_balance = MoneyField(read_only=True)
 
     class Meta:
         model = Customer
@@ -20,10 +22,11 @@ class CustomerSerializer(serializers.ModelSerializer):
             "state",
             "zip",
             "country",
+            "credit_balance",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["id", "created_at", "updated_at"]
+        read_only_fields = ["id", "credit_balance", "created_at", "updated_at"]
         # Uniqueness is the service's rule (case-insensitive), not a serializer validator.
         validators: list = []
 

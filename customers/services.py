@@ -1,8 +1,12 @@
 """Writes for customers. Each function is atomic and writes its webhook event in the same
 transaction (the outbox)."""
 
+from decimal import Decimal
+
 from django.db import IntegrityError
 
+from audit.changes import diff_fields
+from audit.services import audit_record
 from core.db import atomic
 from core.errors import DomainValidationError
 from customers.models import Customer
@@ -106,3 +110,32 @@ def customer_batch_create(*, records: list[dict]) -> list[Customer]:
             {"customers": "Some emails were taken by a concurrent request; nothing was saved."}
         ) from None
     return created
+
+
+def customer_credit_adjust(
+    *, customer: Customer, amount: Decimal, field: str = "amount"
+) -> Customer:
+    """Adds `amount` to the customer's credit balance (a negative amount spends it), under a
+    lock on the customer row. A balance that would go below 0 is a 400 on `field`. Called
+    inside billing's own transaction (credit notes settled as credit, credit payments and
+    their voids); announces `customer.updated` and records it in the audit trail."""
+    with atomic():
+        locked = Customer.objects.select_for_update().get(pk=customer.pk)
+        before = locked.credit_balance
+        if before + amount < 0:
+            raise DomainValidationError(
+                {field: f"The customer's credit balance ({before}) is less than this amount."}
+            )
+        locked.credit_balance = before + amount
+        locked.save(update_fields=["credit_balance", "updated_at"])
+        event_publish(event_type="customer.updated", data=customer_payload(locked))
+        audit_record(
+            action="customer.updated",
+            resource="customer",
+            resource_id=locked.pk,
+            changes=diff_fields(
+                {"credit_balance": before}, {"credit_balance": locked.credit_balance}
+            ),
+        )
+    customer.credit_balance = locked.credit_balance
+    return locked
