@@ -121,7 +121,7 @@ def load(*, size: str, stdout) -> str:
         made_quotes += 1
 
     return (
-        f"{made_invoices} invoices, {made_notes} credit notes and {made_quotes} quotes "
+        f"{made_invoices} invoices, {made_notes} credit note(s) and {made_quotes} quotes "
         "created; "
         f"{Product.objects.count()} products, {Invoice.objects.count()} invoices, "
         f"{Quote.objects.count()} quotes in all"

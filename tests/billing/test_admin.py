@@ -209,8 +209,8 @@ def test_admin_overpayment_is_refused_and_nothing_changes(staff):
     assert Payment.objects.count() == 0
 
 
-def test_staff_edits_items_and_totals_are_recomputed(staff):
-    invoice = make_invoice(items=[item("100")])
+def test_staff_edits_a_drafts_items_and_totals_are_recomputed(staff):
+    invoice = make_invoice(items=[item("100")], status="Draft")
     url = f"/admin/billing/invoice/{invoice.pk}/change/"
     data = form_data(staff.get(url))
     data["items-0-amount"] = "120"
@@ -219,7 +219,8 @@ def test_staff_edits_items_and_totals_are_recomputed(staff):
 
     assert response.status_code == 302, messages_of(response)
     invoice.refresh_from_db()
-    assert (invoice.total, invoice.balance_due) == (Decimal("120.00"), Decimal("120.00"))
+    # A draft owes nothing until it is issued.
+    assert (invoice.total, invoice.balance_due) == (Decimal("120.00"), Decimal("0.00"))
 
 
 def test_paid_invoice_cannot_be_deleted_in_the_admin(staff):
@@ -230,12 +231,15 @@ def test_paid_invoice_cannot_be_deleted_in_the_admin(staff):
 
     # The service refuses; the admin shows why on the page (never a 403).
     assert response.status_code == 302
-    assert "A paid invoice cannot be deleted." in messages_of(response)
+    assert (
+        "Only draft invoices can be deleted; cancel an issued invoice or issue a credit note "
+        "instead." in messages_of(response)
+    )
     assert Invoice.objects.filter(pk=invoice.pk).exists()
 
 
-def test_unpaid_invoice_can_be_deleted_in_the_admin(staff):
-    invoice = make_invoice()
+def test_draft_invoice_can_be_deleted_in_the_admin(staff):
+    invoice = make_invoice(status="Draft")
 
     response = staff.post(f"/admin/billing/invoice/{invoice.pk}/delete/", {"post": "yes"})
 

@@ -61,7 +61,7 @@ def test_a_refused_invoice_does_not_use_up_a_number(api):
 def test_quotes_have_their_own_sequence(api):
     make_invoice(date=datetime.date(2024, 1, 1))
 
-    quote = make_quote(date=datetime.date(2024, 1, 1))
+    quote = make_quote(date=datetime.date(2024, 1, 1), status="Sent")
 
     assert quote.quote_number == "QUO-2024-001"
 

@@ -24,7 +24,7 @@ def test_create_with_all_reference_fields(api):
     data = response.json()["data"]
     assert response.status_code == 201
     assert {k: data[k] for k in FULL} == FULL
-    assert set(data) == {*FULL, "id", "created_at", "updated_at"}
+    assert set(data) == {*FULL, "id", "credit_balance", "created_at", "updated_at"}
 
 
 def test_create_publishes_customer_created(api):

@@ -41,6 +41,7 @@ def test_convert_creates_the_customer_named_after_the_company(api):
         "state",
         "zip",
         "country",
+        "credit_balance",
         "created_at",
         "updated_at",
     }
