@@ -2,6 +2,8 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from billing.models import (
     OPEN_INVOICE_STATUSES,
@@ -62,6 +64,7 @@ class InvoiceFilter(FilterSet):
         model = Invoice
         fields = ["status", "customer_id"]
 
+    @extend_schema_field(OpenApiTypes.BOOL)
     def filter_overdue(self, queryset, name, value):
         # The same rule as Invoice.days_overdue: issued, in force, something due, past due.
         overdue = Q(
