@@ -94,6 +94,8 @@ REFERENCE_RESPONSES: dict[tuple[str, str, str], dict] = {
                 "state": "",
                 "zip": "",
                 "country": "",
+                # Not in the reference: added by credit notes (contract section 8).
+                "credit_balance": 0.00,
                 "created_at": "2024-01-15T10:00:00Z",
                 "updated_at": "2024-01-15T10:00:00Z",
             }

@@ -1,10 +1,15 @@
-"""Staff screens for products, invoices, payments and quotes.
+"""Staff screens for products, invoices, payments, credit notes and quotes.
 
 The admin never writes billing rows itself (core.admin.ServiceAdmin): the invoice and quote
 pages collect the main form and the item (and payment) inlines, then hand them to the same
 services as the API, so numbering, totals, statuses and payments follow exactly the same
 rules. A rule a service refuses (a 400 or 409 in the API) rolls the whole save back and comes
 back to the page as an error message.
+
+The invoice page follows the lifecycle: a draft is edited freely and issued with the Issue
+button; an issued invoice shows its customer, date, discount, currency and items read-only
+(the service refuses them anyway) and offers Cancel and Credit note buttons. Status is chosen
+only when creating (issue now, or keep as a draft); after that it follows the lifecycle.
 """
 
 import io
@@ -14,14 +19,19 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from import_export.admin import ImportExportMixin
 
 from billing import selectors, sending, services
 from billing.models import (
+    OPEN_INVOICE_STATUSES,
+    CreditNote,
+    CreditNoteItem,
+    CreditNoteSettlement,
     Invoice,
     InvoiceItem,
     InvoiceStatus,
@@ -31,12 +41,14 @@ from billing.models import (
     QuoteItem,
     QuoteStatus,
 )
-from billing.pdf import invoice_pdf, invoice_pdf_filename
+from billing.pdf import credit_note_pdf, document_pdf_filename, invoice_pdf
 from billing.resources import ProductResource
 from core.admin import ServiceAdmin
 
 ITEM_FIELDS = ["product", "description", "qty", "amount", "tax_rate"]
-INVOICE_FORM_FIELDS = ["customer", "date", "due_date", "status", "discount", "notes"]
+INVOICE_FORM_FIELDS = ["customer", "date", "due_date", "status", "discount", "currency", "notes"]
+# What an issued invoice keeps (the service refuses a change with FROZEN).
+FROZEN_INVOICE_FIELDS = ["customer", "date", "discount", "currency"]
 QUOTE_FORM_FIELDS = ["customer", "date", "valid_until", "status", "discount", "notes"]
 PAYMENT_FORM_FIELDS = ["amount", "date", "account", "method", "note"]
 
@@ -166,12 +178,17 @@ class QuoteItemForm(LineItemForm):
         model = QuoteItem
 
 
+class CreditNoteItemForm(LineItemForm):
+    class Meta(LineItemForm.Meta):
+        model = CreditNoteItem
+
+
 class LineItemInline(admin.TabularInline):
     """Items of an invoice or a quote, frozen once the document reaches `locked_status`."""
 
     locked_status: str = ""
-    fields = [*ITEM_FIELDS, "line_subtotal", "line_tax"]
-    readonly_fields = ["line_subtotal", "line_tax"]
+    fields = [*ITEM_FIELDS, "line_subtotal", "line_discount", "line_tax"]
+    readonly_fields = ["line_subtotal", "line_discount", "line_tax"]
     autocomplete_fields = ["product"]
     extra = 1
     min_num = 1
@@ -193,7 +210,9 @@ class LineItemInline(admin.TabularInline):
 class InvoiceItemInline(LineItemInline):
     model = InvoiceItem
     form = InvoiceItemForm
-    locked_status = InvoiceStatus.PAID
+
+    def _locked(self, obj) -> bool:
+        return obj is not None and obj.is_issued
 
 
 class PaymentInlineForm(forms.ModelForm):
@@ -223,16 +242,25 @@ class PaymentInline(admin.TabularInline):
         return False
 
     def has_add_permission(self, request, obj=None):
-        if obj is not None and obj.status in (
-            InvoiceStatus.DRAFT,
-            InvoiceStatus.CANCELLED,
-            InvoiceStatus.PAID,
+        if obj is not None and obj.status not in (
+            InvoiceStatus.UNPAID,
+            InvoiceStatus.PARTIALLY_PAID,
         ):
             return False
         return super().has_add_permission(request, obj)
 
 
 class InvoiceAdminForm(forms.ModelForm):
+    # Chosen only when creating; afterwards the Issue and Cancel buttons, payments and credit
+    # notes move it (the field is read-only on the change page).
+    status = forms.ChoiceField(
+        choices=[
+            (InvoiceStatus.UNPAID, "Issue now (numbered, Unpaid)"),
+            (InvoiceStatus.DRAFT, "Draft (no number yet)"),
+        ],
+        initial=InvoiceStatus.UNPAID,
+    )
+
     class Meta:
         model = Invoice
         fields = INVOICE_FORM_FIELDS
@@ -249,6 +277,7 @@ class InvoiceAdminForm(forms.ModelForm):
 class InvoiceAdmin(SendButtonAdmin):
     form = InvoiceAdminForm
     inlines = [InvoiceItemInline, PaymentInline]
+    change_form_template = "admin/billing/invoice/change_form.html"
     list_display = [
         "invoice_number",
         "customer",
@@ -271,17 +300,54 @@ class InvoiceAdmin(SendButtonAdmin):
         "tax",
         "total",
         "amount_paid",
+        "amount_credited",
         "balance_due",
+        "billing_details",
+        "cancel_reason",
+        "credit_notes",
         "created_at",
         "updated_at",
     ]
     fieldsets = [
-        (None, {"fields": ["invoice_number", "customer", "status", ("date", "due_date")]}),
         (
-            "Totals (computed from items and payments)",
-            {"fields": ["discount", "subtotal", "tax", "total", "amount_paid", "balance_due"]},
+            None,
+            {
+                "fields": [
+                    "invoice_number",
+                    "customer",
+                    "status",
+                    ("date", "due_date"),
+                    "currency",
+                ]
+            },
         ),
-        (None, {"fields": ["notes", "created_at", "updated_at"]}),
+        (
+            "Totals (computed from items, payments and credit notes)",
+            {
+                "fields": [
+                    "discount",
+                    "subtotal",
+                    "tax",
+                    "total",
+                    "amount_paid",
+                    "amount_credited",
+                    "balance_due",
+                ]
+            },
+        ),
+        (
+            None,
+            {
+                "fields": [
+                    "notes",
+                    "billing_details",
+                    "credit_notes",
+                    "cancel_reason",
+                    "created_at",
+                    "updated_at",
+                ]
+            },
+        ),
     ]
     actions = ["download_pdfs"]
     list_per_page = 50
@@ -289,6 +355,29 @@ class InvoiceAdmin(SendButtonAdmin):
     @admin.display(boolean=True, description="Overdue")
     def overdue(self, obj: Invoice) -> bool:
         return obj.is_overdue
+
+    @admin.display(description="Credit notes")
+    def credit_notes(self, obj: Invoice):
+        notes = list(obj.credit_notes.order_by("id")) if obj.pk else []
+        if not notes:
+            return "-"
+        links = [
+            format_html(
+                '<a href="{}">{}</a> ({})',
+                reverse("admin:billing_creditnote_change", args=[note.pk]),
+                note.credit_note_number,
+                note.total,
+            )
+            for note in notes
+        ]
+        return format_html("{}", ", ".join(str(link) for link in links))
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return self.readonly_fields
+        # Status moves by the buttons; an issued invoice keeps what it was issued with.
+        frozen = FROZEN_INVOICE_FIELDS if obj.is_issued else []
+        return [*self.readonly_fields, "status", *frozen]
 
     def service_create(self, request, form, formsets):
         data = form.cleaned_data
@@ -301,6 +390,7 @@ class InvoiceAdmin(SendButtonAdmin):
             discount=data["discount"],
             notes=data["notes"],
             status=data["status"],
+            currency=data.get("currency"),
         )
         self._record_payments(invoice, formsets)
         return invoice
@@ -318,8 +408,8 @@ class InvoiceAdmin(SendButtonAdmin):
             due_date=data.get("due_date"),
             discount=data.get("discount"),
             notes=data.get("notes"),
-            status=data.get("status"),
             items=items,
+            currency=data.get("currency"),
         )
         self._record_payments(invoice, formsets)
         return invoice
@@ -344,6 +434,79 @@ class InvoiceAdmin(SendButtonAdmin):
     def send_service(self, obj):
         sending.invoice_send(invoice=obj)
 
+    # --- lifecycle buttons (templates/admin/billing/invoice/change_form.html) ---------------
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<int:object_id>/issue/", view(self.issue_view), name="billing_invoice_issue"),
+            path("<int:object_id>/cancel/", view(self.cancel_view), name="billing_invoice_cancel"),
+            path("<int:object_id>/pdf/", view(self.pdf_view), name="billing_invoice_pdf"),
+            *super().get_urls(),
+        ]
+
+    def _invoice_for(self, request, object_id) -> Invoice:
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        return get_object_or_404(self.get_queryset(request), pk=object_id)
+
+    def _back(self, object_id) -> HttpResponseRedirect:
+        return HttpResponseRedirect(reverse("admin:billing_invoice_change", args=[object_id]))
+
+    def issue_view(self, request, object_id: int):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        invoice = self._invoice_for(request, object_id)
+        done: list[Invoice] = []
+        if self.run_service(request, lambda: done.append(services.invoice_issue(invoice=invoice))):
+            self.message_user(request, f"Issued as {done[0].invoice_number}.", messages.SUCCESS)
+        return self._back(object_id)
+
+    def cancel_view(self, request, object_id: int):
+        """GET: asks for the reason; POST: cancels through the service."""
+        invoice = self._invoice_for(request, object_id)
+        form = InvoiceCancelForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            reason = form.cleaned_data["reason"]
+            self.run_service(
+                request,
+                lambda: services.invoice_cancel(invoice=invoice, reason=reason),
+                success=f"{invoice.invoice_number} cancelled.",
+            )
+            return self._back(object_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": invoice,
+            "form": form,
+            "title": f"Cancel {invoice}",
+        }
+        return TemplateResponse(request, "admin/billing/invoice/cancel.html", context)
+
+    def pdf_view(self, request, object_id: int):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        get_object_or_404(self.get_queryset(request), pk=object_id)
+        invoice = selectors.invoice_for_document(invoice_id=object_id)
+        response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{document_pdf_filename(invoice)}"'
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        invoice = Invoice.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
+        buttons = {}
+        if invoice is not None:
+            buttons["pdf_url"] = reverse("admin:billing_invoice_pdf", args=[invoice.pk])
+            if invoice.status == InvoiceStatus.DRAFT:
+                buttons["issue_url"] = reverse("admin:billing_invoice_issue", args=[invoice.pk])
+            if invoice.status in OPEN_INVOICE_STATUSES:
+                buttons["cancel_url"] = reverse("admin:billing_invoice_cancel", args=[invoice.pk])
+                buttons["credit_note_url"] = (
+                    reverse("admin:billing_creditnote_add") + f"?invoice={invoice.pk}"
+                )
+        extra_context = {**(extra_context or {}), **buttons}
+        return super().change_view(request, object_id, form_url, extra_context)
+
     @admin.action(description="Download PDF (a zip for several invoices)")
     def download_pdfs(self, request, queryset: QuerySet[Invoice]):
         ids = list(queryset.values_list("pk", flat=True))
@@ -351,24 +514,37 @@ class InvoiceAdmin(SendButtonAdmin):
             invoice = selectors.invoice_for_document(invoice_id=ids[0])
             response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
             response["Content-Disposition"] = (
-                f'attachment; filename="{invoice_pdf_filename(invoice)}"'
+                f'attachment; filename="{document_pdf_filename(invoice)}"'
             )
             return response
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for pk in ids:
                 invoice = selectors.invoice_for_document(invoice_id=pk)
-                archive.writestr(invoice_pdf_filename(invoice), invoice_pdf(invoice))
+                archive.writestr(document_pdf_filename(invoice), invoice_pdf(invoice))
         response = HttpResponse(buffer.getvalue(), content_type="application/zip")
         response["Content-Disposition"] = 'attachment; filename="invoices.zip"'
         return response
+
+
+class InvoiceCancelForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=1000)
 
 
 @admin.register(Payment)
 class PaymentAdmin(ServiceAdmin):
     """The payment log. Payments are recorded from their invoice's page and voided here."""
 
-    list_display = ["id", "invoice_link", "date", "amount", "method", "account", "voided_at"]
+    list_display = [
+        "id",
+        "invoice_link",
+        "date",
+        "amount",
+        "source",
+        "method",
+        "account",
+        "voided_at",
+    ]
     list_filter = ["method", "date", ("voided_at", admin.EmptyFieldListFilter)]
     search_fields = ["invoice__invoice_number", "invoice__customer__account", "note"]
     list_select_related = ["invoice", "account"]
@@ -376,6 +552,7 @@ class PaymentAdmin(ServiceAdmin):
         "invoice",
         "amount",
         "date",
+        "source",
         "account",
         "method",
         "note",
@@ -537,3 +714,145 @@ class QuoteAdmin(SendButtonAdmin):
                     f"{quote.quote_number} converted to {quote.invoice.invoice_number}.",
                     messages.SUCCESS,
                 )
+
+
+# --- credit notes --------------------------------------------------------------------------
+
+
+class CreditNoteItemInline(LineItemInline):
+    model = CreditNoteItem
+    form = CreditNoteItemForm
+    fields = [*ITEM_FIELDS, "line_subtotal", "line_tax"]
+    readonly_fields = ["line_subtotal", "line_tax"]
+
+    def _locked(self, obj) -> bool:
+        return obj is not None  # a credit note is final once issued
+
+
+class CreditNoteAdminForm(forms.ModelForm):
+    settlement = forms.ChoiceField(
+        choices=[("", "None needed"), *CreditNoteSettlement.choices],
+        required=False,
+        help_text="Needed when the credit exceeds what the invoice still owes.",
+    )
+    date = forms.DateField(required=False, help_text="Default: today.")
+
+    class Meta:
+        model = CreditNote
+        fields = ["invoice", "date", "reason", "settlement", "account"]
+
+
+@admin.register(CreditNote)
+class CreditNoteAdmin(ServiceAdmin):
+    """Credit notes: created through `credit_note_create` (from the invoice page's Credit
+    note button, or here), then final: their page is read-only, with the PDF."""
+
+    form = CreditNoteAdminForm
+    inlines = [CreditNoteItemInline]
+    list_display = [
+        "credit_note_number",
+        "invoice",
+        "customer",
+        "date",
+        "total",
+        "settlement",
+        "settled_amount",
+    ]
+    list_filter = ["settlement", "date"]
+    search_fields = ["credit_note_number", "invoice__invoice_number", "customer__account"]
+    date_hierarchy = "date"
+    list_select_related = ["invoice", "customer"]
+    autocomplete_fields = ["invoice", "account"]
+    readonly_fields = [
+        "credit_note_number",
+        "customer",
+        "currency",
+        "subtotal",
+        "tax",
+        "total",
+        "settled_amount",
+        "transaction",
+        "pdf",
+        "created_at",
+    ]
+    actions = ["download_pdfs"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["invoice", "date", "reason", "settlement", "account"]
+        return [
+            "credit_note_number",
+            "invoice",
+            "customer",
+            "date",
+            "reason",
+            "currency",
+            "subtotal",
+            "tax",
+            "total",
+            "settlement",
+            "settled_amount",
+            "account",
+            "transaction",
+            "pdf",
+            "created_at",
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return self.get_fields(request, obj)
+
+    def get_changeform_initial_data(self, request):
+        return {"invoice": request.GET.get("invoice")}
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="PDF")
+    def pdf(self, obj: CreditNote):
+        url = reverse("admin:billing_creditnote_pdf", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, document_pdf_filename(obj))
+
+    def service_create(self, request, form, formsets):
+        data = form.cleaned_data
+        items_formset = _formset_of(formsets, CreditNoteItem)
+        return services.credit_note_create(
+            invoice=data["invoice"],
+            items=_formset_items(items_formset) if items_formset is not None else [],
+            reason=data["reason"],
+            date=data.get("date"),
+            settlement=data.get("settlement") or None,
+            account=data.get("account"),
+        )
+
+    def get_urls(self):
+        pdf = path(
+            "<int:object_id>/pdf/",
+            self.admin_site.admin_view(self.pdf_view),
+            name="billing_creditnote_pdf",
+        )
+        return [pdf, *super().get_urls()]
+
+    def pdf_view(self, request, object_id: int):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        get_object_or_404(self.get_queryset(request), pk=object_id)
+        note = selectors.credit_note_for_document(credit_note_id=object_id)
+        response = HttpResponse(credit_note_pdf(note), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{document_pdf_filename(note)}"'
+        return response
+
+    @admin.action(description="Download PDF (a zip for several credit notes)")
+    def download_pdfs(self, request, queryset: QuerySet[CreditNote]):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for pk in queryset.values_list("pk", flat=True):
+                note = selectors.credit_note_for_document(credit_note_id=pk)
+                archive.writestr(document_pdf_filename(note), credit_note_pdf(note))
+        response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+        response["Content-Disposition"] = 'attachment; filename="credit-notes.zip"'
+        return response

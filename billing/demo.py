@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from billing import services
-from billing.models import Invoice, InvoiceStatus, Product, Quote, QuoteStatus
+from billing.models import CreditNote, Invoice, InvoiceStatus, Product, Quote, QuoteStatus
 from customers.models import Customer
 from ledger.models import Account
 
@@ -98,10 +98,12 @@ def load(*, size: str, stdout) -> str:
             status=InvoiceStatus.DRAFT if paid == "draft" else None,
         )
         if paid == "cancelled":
-            services.invoice_update(invoice=invoice, status=InvoiceStatus.CANCELLED)
+            services.invoice_cancel(invoice=invoice, reason="Issued to the wrong customer.")
         elif isinstance(paid, int | float):
             _pay(invoice, fraction=Decimal(str(paid)), account=account, issued=issued)
         made_invoices += 1
+
+    made_notes = _credit_note(account=account)
 
     made_quotes = 0
     for index, days_ago, valid_for, lines, status, notes in QUOTES:
@@ -122,11 +124,42 @@ def load(*, size: str, stdout) -> str:
         made_quotes += 1
 
     return (
-        f"{made_invoices} invoices and {made_quotes} quotes created; "
+        f"{made_invoices} invoices, {made_notes} credit note(s) and {made_quotes} quotes "
+        "created; "
         f"{Product.objects.count()} products, {Invoice.objects.count()} invoices, "
         f"{Quote.objects.count()} quotes in all"
         + (" (large: no extra billing volume yet)" if size == "large" else "")
     )
+
+
+CREDIT_REASON = "One consulting hour billed twice."
+
+
+def _credit_note(*, account: Account) -> int:
+    """One credit note on a paid invoice, refunded: the demo shows a correction."""
+    if CreditNote.objects.filter(reason=CREDIT_REASON).exists():
+        return 0
+    invoice = Invoice.objects.filter(status=InvoiceStatus.PAID).order_by("id").first()
+    if invoice is None:
+        return 0
+    first = invoice.items.order_by("position", "id").first()
+    services.credit_note_create(
+        invoice=invoice,
+        items=[
+            {
+                "description": first.description,
+                "amount": min(first.amount, invoice.total / 2).quantize(Decimal("0.01")),
+                "qty": Decimal(1),
+                "tax_rate": first.tax_rate,
+                "product": None,
+            }
+        ],
+        reason=CREDIT_REASON,
+        date=max(invoice.date, timezone.localdate() - timedelta(days=1)),
+        settlement="refund",
+        account=account,
+    )
+    return 1
 
 
 def _pay(invoice: Invoice, *, fraction: Decimal, account: Account, issued) -> None:

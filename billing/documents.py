@@ -1,26 +1,27 @@
-"""What invoices and quotes share: their lines, their totals and their discount. One helper
-for both twins, so a rule about lines (a product fills in what a line leaves out, amounts are
-rounded half-up per line, the discount never exceeds the subtotal) is written once.
+"""What invoices, quotes and credit notes share: their lines, their totals and their
+discount. One helper for all of them, so a rule about lines (a product fills in what a line
+leaves out, amounts are rounded half-up per line, the discount is shared over the lines before
+tax and never exceeds the subtotal) is written once.
 
 Nothing here saves the document itself; `lines_store` writes its lines after it is saved."""
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from billing.models import Invoice, LineItem, Product, Quote
-from billing.totals import LineAmounts, document_totals, line_amounts
+from billing.models import CreditNote, Invoice, LineItem, Product, Quote
+from billing.totals import document_totals, lines_with_discount
 from core.errors import DomainValidationError
 from core.fields import AMOUNT_POSITIVE
 from core.money import ZERO, to_cents
 
-Document = Invoice | Quote
+Document = Invoice | Quote | CreditNote
 
 
 def lines_build(*, items: list[dict], path: str = "items") -> list[dict]:
     """Validates and completes item inputs: a line with a `product` takes the product's name,
     price and tax rate for whatever it does not give itself. Returns the line rows with their
-    rounded amounts; raises one DomainValidationError listing every bad item field."""
+    rounded subtotals (their discount share and tax come from `totals_apply`); raises one
+    DomainValidationError listing every bad item field."""
     if not items:
         raise DomainValidationError({path: "Add at least one item."})
     errors: dict[str, str] = {}
@@ -50,7 +51,6 @@ def lines_build(*, items: list[dict], path: str = "items") -> list[dict]:
         if any(key.startswith(where + ".") for key in errors):
             continue
         amount = to_cents(amount)
-        parts = line_amounts(qty=qty, unit_price=amount, tax_rate=Decimal(tax_rate))
         lines.append(
             {
                 "product": product,
@@ -58,8 +58,9 @@ def lines_build(*, items: list[dict], path: str = "items") -> list[dict]:
                 "amount": amount,
                 "qty": qty,
                 "tax_rate": Decimal(tax_rate),
-                "line_subtotal": parts.subtotal,
-                "line_tax": parts.tax,
+                "line_subtotal": to_cents(qty * amount),
+                "line_discount": ZERO,
+                "line_tax": ZERO,
                 "position": index,
             }
         )
@@ -93,24 +94,43 @@ def _line_key(line: LineItem | dict) -> tuple:
     return values + tuple(Decimal(n).normalize() for n in numbers)
 
 
-def _line_parts(line: LineItem | dict) -> LineAmounts:
-    if isinstance(line, dict):
-        return LineAmounts(line["line_subtotal"], line["line_tax"])
-    return LineAmounts(line.line_subtotal, line.line_tax)
+def _stored_lines(items: list[LineItem]) -> list[dict]:
+    """Stored lines as line rows, to recompute their discount shares and tax."""
+    return [
+        {
+            "product": item.product,
+            "description": item.description,
+            "amount": item.amount,
+            "qty": item.qty,
+            "tax_rate": item.tax_rate,
+            "line_subtotal": item.line_subtotal,
+            "line_discount": item.line_discount,
+            "line_tax": item.line_tax,
+            "position": item.position,
+        }
+        for item in items
+    ]
 
 
-def totals_apply(document: Document, lines: Iterable[LineItem | dict]) -> None:
-    """Sets subtotal, tax and total from the lines and the document's discount; a discount
-    above the subtotal is a 400 on `discount`."""
-    totals = document_totals(
-        lines=[_line_parts(line) for line in lines], discount=document.discount
-    )
-    if totals.discount > totals.subtotal:
+def totals_apply(document: Document, lines: list[dict]) -> None:
+    """Shares the document's discount over `lines` (written into each row's `line_discount`
+    and `line_tax`) and sets subtotal, tax and total; a discount above the subtotal is a 400
+    on `discount`. A credit note has no discount."""
+    discount = to_cents(getattr(document, "discount", ZERO))
+    subtotal = sum((line["line_subtotal"] for line in lines), ZERO)
+    if discount > subtotal:
         raise DomainValidationError(
-            {"discount": f"Discount cannot be more than the subtotal ({totals.subtotal})."}
+            {"discount": f"Discount cannot be more than the subtotal ({subtotal})."}
         )
+    parts = lines_with_discount(
+        lines=[(line["line_subtotal"], line["tax_rate"]) for line in lines], discount=discount
+    )
+    for line, part in zip(lines, parts, strict=True):
+        line["line_discount"], line["line_tax"] = part.discount, part.tax
+    totals = document_totals(lines=parts)
     document.subtotal = totals.subtotal
-    document.discount = totals.discount
+    if hasattr(document, "discount"):
+        document.discount = totals.discount
     document.tax = totals.tax
     document.total = totals.total
 
@@ -137,16 +157,21 @@ def revision_of(document: Document, *, lines: list[dict] | None, discount) -> Re
         discount = to_cents(discount)
         if discount == document.discount:
             discount = None
+    if discount is not None and lines is None:
+        # A new discount changes every line's share and tax: the lines are rewritten.
+        lines = _stored_lines(current)
     return Revision(current=current, lines=lines, discount=discount)
 
 
 def revision_apply(document: Document, revision: Revision, *, notes: str | None) -> None:
-    """Applies the revision and `notes` (None: unchanged) to the unsaved document."""
+    """Applies the revision and `notes` (None: unchanged) to the unsaved document. Totals are
+    recomputed only when the money changes, so stored figures otherwise stay as they are."""
     if notes is not None:
         document.notes = notes
     if revision.discount is not None:
         document.discount = revision.discount
-    totals_apply(document, revision.lines if revision.lines is not None else revision.current)
+    if revision.changes_money:
+        totals_apply(document, revision.lines)
 
 
 def lines_store(document: Document, lines: list[dict] | None, *, replace: bool = False) -> None:
@@ -156,7 +181,7 @@ def lines_store(document: Document, lines: list[dict] | None, *, replace: bool =
     items = document.items
     if replace:
         items.all().delete()
-    link = items.field.name  # `invoice` or `quote`
+    link = items.field.name  # `invoice`, `quote` or `credit_note`
     items.model.objects.bulk_create([items.model(**{link: document}, **line) for line in lines])
 
 

@@ -1,7 +1,8 @@
 """Billing's event payloads: each resource as the API shows it, built in one place."""
 
-from billing.models import Invoice, Payment, Product, Quote
+from billing.models import CreditNote, Invoice, Payment, Product, Quote
 from billing.serializers import (
+    CreditNoteSerializer,
     InvoiceSerializer,
     PaymentSerializer,
     ProductSerializer,
@@ -23,3 +24,7 @@ def payment_payload(payment: Payment) -> dict:
 
 def quote_payload(quote: Quote) -> dict:
     return QuoteSerializer(quote).data
+
+
+def credit_note_payload(credit_note: CreditNote) -> dict:
+    return CreditNoteSerializer(credit_note).data

@@ -1,9 +1,13 @@
 import django_filters
 from django.db.models import Q
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from billing.models import (
+    OPEN_INVOICE_STATUSES,
     OPEN_QUOTE_STATUSES,
+    CreditNote,
     Invoice,
     InvoiceStatus,
     Product,
@@ -37,12 +41,28 @@ class InvoiceFilter(FilterSet):
         model = Invoice
         fields = ["status", "customer_id"]
 
+    @extend_schema_field(OpenApiTypes.BOOL)
     def filter_overdue(self, queryset, name, value):
+        # The same rule as Invoice.days_overdue: issued, in force, something due, past due.
         overdue = Q(
-            status__in=[InvoiceStatus.UNPAID, InvoiceStatus.PARTIALLY_PAID],
+            status__in=OPEN_INVOICE_STATUSES,
+            balance_due__gt=0,
             due_date__lt=timezone.localdate(),
         )
+        if value is None:
+            return queryset
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+
+class CreditNoteFilter(FilterSet):
+    invoice_id = django_filters.NumberFilter(field_name="invoice_id")
+    customer_id = django_filters.NumberFilter(field_name="customer_id")
+    date_from = BusinessDateFilter(field_name="date", lookup_expr="gte")
+    date_to = BusinessDateFilter(field_name="date", lookup_expr="lte")
+
+    class Meta:
+        model = CreditNote
+        fields = ["invoice_id", "customer_id"]
 
 
 class QuoteFilter(FilterSet):

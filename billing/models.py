@@ -7,11 +7,17 @@ recompute them from their stored parts. Models hold no business rules beyond con
 
 import datetime
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+def base_currency() -> str:
+    """The currency a document gets when none is given (contract section 13's BASE_CURRENCY)."""
+    return getattr(settings, "BASE_CURRENCY", "USD")
 
 
 class ProductType(models.TextChoices):
@@ -44,7 +50,7 @@ class Product(models.Model):
 
 
 class DocumentCounter(models.Model):
-    """The last number handed out per document kind (`INV`, `QUO`) and year. The row is locked
+    """The last number handed out per document kind (`INV`, `QUO`, `CN`) and year. The row is locked
     with `select_for_update` by the transaction that creates the document, so numbers are
     gapless and unique (billing.numbering)."""
 
@@ -69,8 +75,26 @@ class InvoiceStatus(models.TextChoices):
     CANCELLED = "Cancelled", "Cancelled"
 
 
+# Issued invoices: numbered, frozen but for due date and notes, counted in reports.
+ISSUED_INVOICE_STATUSES = (
+    InvoiceStatus.UNPAID,
+    InvoiceStatus.PARTIALLY_PAID,
+    InvoiceStatus.PAID,
+    InvoiceStatus.CANCELLED,
+)
+# Issued and still in force: what credit notes, payments, reports and aging work on.
+OPEN_INVOICE_STATUSES = (InvoiceStatus.UNPAID, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.PAID)
+
+
 class Invoice(models.Model):
-    invoice_number = models.CharField(max_length=20, unique=True, editable=False)
+    """A draft (no number, editable, not owed) or an issued invoice (numbered at issue,
+    frozen but for `due_date` and `notes`, its customer's billing details snapshotted in
+    `billing_details`). docs/billing.md has the lifecycle."""
+
+    # Null until issued: drafts use up no number (unique among issued invoices).
+    invoice_number = models.CharField(  # noqa: DJ001 - null, not "", so drafts stay unique
+        max_length=20, unique=True, null=True, blank=True, editable=False
+    )
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.PROTECT, related_name="invoices"
     )
@@ -84,10 +108,17 @@ class Invoice(models.Model):
     tax = models.DecimalField(**MONEY, default=0)
     total = models.DecimalField(**MONEY, default=0)
     amount_paid = models.DecimalField(**MONEY, default=0)
+    amount_credited = models.DecimalField(**MONEY, default=0)
     balance_due = models.DecimalField(**MONEY, default=0)
+    currency = models.CharField(max_length=3, default=base_currency)
     notes = models.TextField(blank=True)
     # When the invoice was last emailed to the customer (billing.sending.invoice_send).
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The customer's account, email and address as they were at issue ({} on a draft).
+    billing_details = models.JSONField(default=dict, blank=True)
+    issued_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -107,21 +138,39 @@ class Invoice(models.Model):
             models.CheckConstraint(
                 condition=Q(amount_paid__lte=models.F("total")), name="invoice_not_overpaid"
             ),
+            models.CheckConstraint(
+                condition=Q(balance_due__gte=0), name="invoice_balance_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(invoice_number__isnull=True) | ~Q(status=InvoiceStatus.DRAFT),
+                name="invoice_draft_unnumbered",
+            ),
         ]
 
     def __str__(self) -> str:
-        return self.invoice_number or f"Invoice #{self.pk}"
+        return self.invoice_number or f"Draft invoice #{self.pk}"
+
+    @property
+    def is_issued(self) -> bool:
+        return self.status != InvoiceStatus.DRAFT
+
+    def days_overdue(self, today: datetime.date | None = None) -> int:
+        """Days past the due date of an issued invoice with something still due; 0 otherwise."""
+        today = today or timezone.localdate()
+        if self.status not in OPEN_INVOICE_STATUSES or self.balance_due <= 0:
+            return 0
+        return max((today - self.due_date).days, 0)
 
     @property
     def is_overdue(self) -> bool:
-        open_statuses = {InvoiceStatus.UNPAID, InvoiceStatus.PARTIALLY_PAID}
-        return self.status in open_statuses and self.due_date < timezone.localdate()
+        return self.days_overdue() > 0
 
 
 class LineItem(models.Model):
-    """One line of an invoice or a quote. `amount` is the unit price; `line_subtotal`
-    (qty × amount) and `line_tax` are each rounded half-up to the cent and stored, and the
-    document's totals are sums of these stored parts."""
+    """One line of an invoice, a quote or a credit note. `amount` is the unit price;
+    `line_subtotal` (qty × amount), `line_discount` (the line's share of the document's
+    discount) and `line_tax` (on subtotal − discount) are each rounded half-up to the cent and
+    stored, and the document's totals are sums of these stored parts (billing.totals)."""
 
     product = models.ForeignKey(
         Product, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -131,6 +180,7 @@ class LineItem(models.Model):
     qty = models.DecimalField(max_digits=12, decimal_places=2, default=1)
     tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=0)
     line_subtotal = models.DecimalField(**MONEY, default=0)
+    line_discount = models.DecimalField(**MONEY, default=0)
     line_tax = models.DecimalField(**MONEY, default=0)
     position = models.PositiveIntegerField(default=0)
 
@@ -143,7 +193,11 @@ class LineItem(models.Model):
 
     @property
     def line_total(self):
-        return self.line_subtotal + self.line_tax
+        return self.line_subtotal - self.line_discount + self.line_tax
+
+    @property
+    def line_taxable(self):
+        return self.line_subtotal - self.line_discount
 
 
 class InvoiceItem(LineItem):
@@ -164,25 +218,45 @@ class PaymentMethod(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class PaymentSource(models.TextChoices):
+    ACCOUNT = "account", "Money received on an account"
+    CREDIT = "credit", "The customer's credit balance"
+
+
 class PaymentQuerySet(models.QuerySet):
     def active(self):
         return self.filter(voided_at__isnull=True)
 
 
 class Payment(models.Model):
-    """Money received against an invoice, backed by one Income transaction in the ledger.
-    A voided payment is kept (with its voided transaction) for the audit trail."""
+    """Money received against an invoice, backed by one Income transaction in the ledger, or
+    (`source = credit`) taken from the customer's credit balance, with no account and no
+    transaction since no money moves. A voided payment is kept (with its voided transaction)
+    for the audit trail; voiding a credit payment gives the credit back."""
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
     amount = models.DecimalField(**MONEY)
     date = models.DateField()
-    account = models.ForeignKey("ledger.Account", on_delete=models.PROTECT, related_name="payments")
+    source = models.CharField(
+        max_length=10, choices=PaymentSource.choices, default=PaymentSource.ACCOUNT
+    )
+    account = models.ForeignKey(
+        "ledger.Account",
+        on_delete=models.PROTECT,
+        related_name="payments",
+        null=True,
+        blank=True,
+    )
     method = models.CharField(
         max_length=20, choices=PaymentMethod.choices, default=PaymentMethod.BANK_TRANSFER
     )
     note = models.CharField(max_length=255, blank=True)
     transaction = models.OneToOneField(
-        "ledger.Transaction", on_delete=models.PROTECT, related_name="payment"
+        "ledger.Transaction",
+        on_delete=models.PROTECT,
+        related_name="payment",
+        null=True,
+        blank=True,
     )
     voided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -193,6 +267,11 @@ class Payment(models.Model):
         ordering = ["date", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(source="credit", account__isnull=True, transaction__isnull=True)
+                | Q(source="account", account__isnull=False, transaction__isnull=False),
+                name="payment_source_consistent",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -215,7 +294,12 @@ OPEN_QUOTE_STATUSES = (QuoteStatus.DRAFT, QuoteStatus.SENT, QuoteStatus.ACCEPTED
 
 
 class Quote(models.Model):
-    quote_number = models.CharField(max_length=20, unique=True, editable=False)
+    """A draft quote has no number; it takes its `QUO-YYYY-NNN` when it leaves Draft (sent,
+    answered or converted), like an invoice at issue. A converted quote is frozen."""
+
+    quote_number = models.CharField(  # noqa: DJ001 - null, not "", so drafts stay unique
+        max_length=20, unique=True, null=True, blank=True, editable=False
+    )
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.PROTECT, related_name="quotes"
     )
@@ -247,7 +331,7 @@ class Quote(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.quote_number or f"Quote #{self.pk}"
+        return self.quote_number or f"Draft quote #{self.pk}"
 
     def effective_status(self, today: datetime.date | None = None) -> str:
         today = today or timezone.localdate()
@@ -263,4 +347,69 @@ class QuoteItem(LineItem):
         constraints = [
             models.CheckConstraint(condition=Q(qty__gt=0), name="quote_item_qty_positive"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="quote_item_amount_positive"),
+        ]
+
+
+class CreditNoteSettlement(models.TextChoices):
+    REFUND = "refund", "Refund"
+    CREDIT = "credit", "Customer credit"
+
+
+class CreditNote(models.Model):
+    """A correction of an issued invoice: numbered `CN-YYYY-NNN` (own gapless sequence),
+    never edited or deleted. It first reduces what the invoice still owes; the part already
+    paid (`settled_amount`) is refunded (an Expense transaction on `account`, owned by this
+    credit note) or added to the customer's credit balance."""
+
+    credit_note_number = models.CharField(max_length=20, unique=True, editable=False)
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="credit_notes"
+    )
+    date = models.DateField(db_index=True)
+    reason = models.TextField()
+    currency = models.CharField(max_length=3, default=base_currency)
+    subtotal = models.DecimalField(**MONEY, default=0)
+    tax = models.DecimalField(**MONEY, default=0)
+    total = models.DecimalField(**MONEY, default=0)
+    # How much of it exceeded what was still owed, and how that part was settled.
+    settlement = models.CharField(max_length=10, choices=CreditNoteSettlement.choices, blank=True)
+    settled_amount = models.DecimalField(**MONEY, default=0)
+    account = models.ForeignKey(
+        "ledger.Account", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    transaction = models.OneToOneField(
+        "ledger.Transaction",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credit_note",
+    )
+    # The customer's name and address as on the invoice it corrects.
+    billing_details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gt=0), name="credit_note_total_positive"),
+            models.CheckConstraint(
+                condition=Q(settled_amount__gte=0, settled_amount__lte=models.F("total")),
+                name="credit_note_settled_within_total",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.credit_note_number
+
+
+class CreditNoteItem(LineItem):
+    credit_note = models.ForeignKey(CreditNote, on_delete=models.CASCADE, related_name="items")
+
+    class Meta(LineItem.Meta):
+        constraints = [
+            models.CheckConstraint(condition=Q(qty__gt=0), name="credit_note_item_qty_positive"),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="credit_note_item_amount_positive"
+            ),
         ]

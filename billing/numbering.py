@@ -1,4 +1,8 @@
-"""Gapless, unique document numbers: `INV-2024-001`, `QUO-2024-001`.
+"""Gapless, unique document numbers: `INV-2024-001`, `QUO-2024-001`, `CN-2024-001`.
+
+Numbers are taken when a document is issued (an invoice at issue, a quote when it leaves
+Draft, a credit note when it is created), never by a draft, so each sequence counts issued
+documents only.
 
 One counter row per kind and year. The creating transaction inserts the row if it is missing
 (`ON CONFLICT DO NOTHING`, so concurrent first creators do not fail), then locks it with
@@ -13,6 +17,7 @@ from core.db import atomic
 
 INVOICE = "INV"
 QUOTE = "QUO"
+CREDIT_NOTE = "CN"
 
 
 def format_number(*, kind: str, year: int, sequence: int) -> str:

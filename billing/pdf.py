@@ -1,5 +1,8 @@
-"""The printable invoice: an A4 PDF drawn with reportlab's platypus (flowing layout, so long
-item lists break across pages with the table header repeated).
+"""The printable invoice and credit note: A4 PDFs drawn with reportlab's platypus (flowing
+layout, so long item lists break across pages with the table header repeated).
+
+An issued document prints the customer's billing details as snapshotted at issue, so renaming
+or moving the customer later never rewrites it; a draft prints the customer as they are now.
 
 Drawing costs ~10 ms a line (docs/performance.md), so a rendered PDF is kept in the shared
 cache under a fingerprint of everything it prints (the invoice, its customer, lines and active
@@ -23,7 +26,7 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from billing.models import Invoice, InvoiceStatus
+from billing.models import CreditNote, Invoice, InvoiceStatus, Quote
 from billing.serializers import NumberField
 from core.cache import CacheUnavailable, call
 
@@ -86,24 +89,12 @@ def _lines(*values: str) -> str:
     return "<br/>".join(escape(v) for v in values if v)
 
 
-def _header(invoice: Invoice, s) -> Table:
-    color = STATUS_COLORS.get(invoice.status, MUTED).hexval().replace("0x", "#")
-    status_label = invoice.status.upper() + (" · OVERDUE" if invoice.is_overdue else "")
+def _header(s, *, title: str, meta_html: str) -> Table:
     company = [
         Paragraph(escape(settings.COMPANY_NAME), s["company"]),
         Paragraph(_lines(*settings.COMPANY_ADDRESS.split("\n")), s["small"]),
     ]
-    meta = [
-        Paragraph("INVOICE", s["title"]),
-        Spacer(1, 2 * mm),
-        Paragraph(
-            f"<b>{escape(invoice.invoice_number)}</b><br/>"
-            f"Issued {invoice.date:%d %b %Y}<br/>"
-            f"Due {invoice.due_date:%d %b %Y}<br/>"
-            f'<font color="{color}"><b>{escape(status_label)}</b></font>',
-            s["right"],
-        ),
-    ]
+    meta = [Paragraph(title, s["title"]), Spacer(1, 2 * mm), Paragraph(meta_html, s["right"])]
     table = Table([[company, meta]], colWidths=[CONTENT_WIDTH * 0.6, CONTENT_WIDTH * 0.4])
     table.setStyle(
         TableStyle(
@@ -119,6 +110,30 @@ def _header(invoice: Invoice, s) -> Table:
     return table
 
 
+def _invoice_header(invoice: Invoice, s) -> Table:
+    color = STATUS_COLORS.get(invoice.status, MUTED).hexval().replace("0x", "#")
+    status_label = invoice.status.upper() + (" · OVERDUE" if invoice.is_overdue else "")
+    number = invoice.invoice_number or "Not yet numbered"
+    return _header(
+        s,
+        title="DRAFT INVOICE" if invoice.status == InvoiceStatus.DRAFT else "INVOICE",
+        meta_html=f"<b>{escape(number)}</b><br/>"
+        f"Issued {invoice.date:%d %b %Y}<br/>"
+        f"Due {invoice.due_date:%d %b %Y}<br/>"
+        f'<font color="{color}"><b>{escape(status_label)}</b></font>',
+    )
+
+
+def billing_details(document: Invoice | CreditNote | Quote) -> dict:
+    """The snapshot taken at issue, or the customer as they are now for a draft (and for a
+    quote, which keeps no snapshot)."""
+    if getattr(document, "billing_details", None):
+        return document.billing_details
+    c = document.customer
+    names = ("account", "email", "address", "city", "state", "zip", "country")
+    return {name: getattr(c, name) for name in names}
+
+
 def _due_line(invoice: Invoice) -> str:
     if invoice.status == InvoiceStatus.PAID:
         return "Paid in full. Thank you."
@@ -129,21 +144,22 @@ def _due_line(invoice: Invoice) -> str:
     return f"Payment due by {invoice.due_date:%d %b %Y}"
 
 
-def _parties(invoice: Invoice, s) -> Table:
-    c = invoice.customer
-    place = " ".join(v for v in [c.city, c.state, c.zip] if v)
+def _parties(details: dict, s, *, label: str, amount: Decimal, line: str) -> Table:
+    place = " ".join(v for v in [details["city"], details["state"], details["zip"]] if v)
     bill_to = [
         Paragraph("BILL TO", s["label"]),
-        Paragraph(f"<b>{escape(c.account)}</b>", s["body"]),
-        Paragraph(_lines(c.address, place, c.country, c.email, c.phone), s["body"]),
+        Paragraph(f"<b>{escape(details['account'])}</b>", s["body"]),
+        Paragraph(
+            _lines(details["address"], place, details["country"], details["email"]), s["body"]
+        ),
     ]
     summary = [
-        Paragraph("BALANCE DUE", s["label"]),
+        Paragraph(label, s["label"]),
         Paragraph(
-            f'<font size="16"><b>{money(invoice.balance_due)}</b></font>',
+            f'<font size="16"><b>{money(amount)}</b></font>',
             ParagraphStyle("due", parent=s["body"], leading=20),
         ),
-        Paragraph(_due_line(invoice), s["small"]),
+        Paragraph(escape(line), s["small"]),
     ]
     table = Table([[bill_to, summary]], colWidths=[CONTENT_WIDTH * 0.6, CONTENT_WIDTH * 0.4])
     table.setStyle(
@@ -162,21 +178,31 @@ def _parties(invoice: Invoice, s) -> Table:
     return table
 
 
-def _items(invoice: Invoice, s) -> Table:
-    head = ["Description", "Qty", "Unit price", "Tax", "Tax amount", "Amount"]
-    rows = [[Paragraph(h, s["head"] if i == 0 else s["head_right"]) for i, h in enumerate(head)]]
-    for item in invoice.items.all():
-        rows.append(
-            [
-                Paragraph(escape(item.description), s["cell"]),
-                Paragraph(number(item.qty), s["cell_right"]),
-                Paragraph(money(item.amount), s["cell_right"]),
-                Paragraph(f"{number(item.tax_rate)}%", s["cell_right"]),
-                Paragraph(money(item.line_tax), s["cell_right"]),
-                Paragraph(money(item.line_subtotal), s["cell_right"]),
-            ]
-        )
+def _items(items: list, s) -> Table:
+    """The lines; with a Discount column when the document's discount was shared over them
+    (the Tax amount is then charged on Amount − Discount)."""
+    discounted = any(item.line_discount for item in items)
+    head = ["Description", "Qty", "Unit price", "Tax", "Amount"]
     widths = [0.40, 0.09, 0.14, 0.09, 0.13, 0.15]
+    if discounted:
+        head.insert(4, "Discount")
+        widths = [0.31, 0.08, 0.13, 0.08, 0.13, 0.13, 0.14]
+    head.insert(-1, "Tax amount")
+    rows = [[Paragraph(h, s["head"] if i == 0 else s["head_right"]) for i, h in enumerate(head)]]
+    for item in items:
+        cells = [
+            Paragraph(escape(item.description), s["cell"]),
+            Paragraph(number(item.qty), s["cell_right"]),
+            Paragraph(money(item.amount), s["cell_right"]),
+            Paragraph(f"{number(item.tax_rate)}%", s["cell_right"]),
+        ]
+        if discounted:
+            cells.append(Paragraph(f"-{money(item.line_discount)}", s["cell_right"]))
+        cells += [
+            Paragraph(money(item.line_tax), s["cell_right"]),
+            Paragraph(money(item.line_subtotal), s["cell_right"]),
+        ]
+        rows.append(cells)
     table = Table(rows, colWidths=[CONTENT_WIDTH * w for w in widths], repeatRows=1)
     style = [
         ("BACKGROUND", (0, 0), (-1, 0), BAND),
@@ -190,23 +216,19 @@ def _items(invoice: Invoice, s) -> Table:
     return table
 
 
-def _totals(invoice: Invoice, s) -> Table:
+def _tax_rows(items: list, tax: Decimal) -> list[tuple[str, str]]:
     tax_by_rate: dict[Decimal, Decimal] = defaultdict(Decimal)
-    for item in invoice.items.all():
+    for item in items:
         if item.line_tax:
             tax_by_rate[item.tax_rate] += item.line_tax
-    rows: list[tuple[str, str]] = [("Subtotal", money(invoice.subtotal))]
-    if invoice.discount:
-        rows.append(("Discount", f"-{money(invoice.discount)}"))
-    if tax_by_rate:
-        for rate, amount in sorted(tax_by_rate.items()):
-            rows.append((f"Tax {number(rate)}%", money(amount)))
-    else:
-        rows.append(("Tax", money(invoice.tax)))
-    total_row = len(rows)
-    rows.append(("Total", money(invoice.total)))
-    rows.append(("Amount paid", money(invoice.amount_paid)))
-    rows.append(("Balance due", money(invoice.balance_due)))
+    if not tax_by_rate:
+        return [("Tax", money(tax))]
+    return [(f"Tax {number(rate)}%", money(amount)) for rate, amount in sorted(tax_by_rate.items())]
+
+
+def _totals(rows: list[tuple[str, str]], total_row: int) -> Table:
+    """The totals block: `rows` of (label, value), the total at `total_row`, the last row
+    highlighted."""
     table = Table(
         [["", label, value] for label, value in rows],
         colWidths=[CONTENT_WIDTH * 0.55, CONTENT_WIDTH * 0.25, CONTENT_WIDTH * 0.20],
@@ -229,6 +251,20 @@ def _totals(invoice: Invoice, s) -> Table:
         )
     )
     return table
+
+
+def _invoice_totals(invoice: Invoice, items: list) -> Table:
+    rows: list[tuple[str, str]] = [("Subtotal", money(invoice.subtotal))]
+    if invoice.discount:
+        rows.append(("Discount", f"-{money(invoice.discount)}"))
+    rows += _tax_rows(items, invoice.tax)
+    total_row = len(rows)
+    rows.append(("Total", money(invoice.total)))
+    rows.append(("Amount paid", money(invoice.amount_paid)))
+    if invoice.amount_credited:
+        rows.append(("Credited", money(invoice.amount_credited)))
+    rows.append(("Balance due", money(invoice.balance_due)))
+    return _totals(rows, total_row)
 
 
 def _payments(invoice: Invoice, s) -> list:
@@ -314,41 +350,113 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     return content
 
 
-def invoice_pdf_render(invoice: Invoice) -> bytes:
-    """Draws the PDF (no cache)."""
-    s = _styles()
-    buffer = BytesIO()
-    doc = SimpleDocTemplate(
+def _document(buffer: BytesIO, *, title: str, subject: str) -> SimpleDocTemplate:
+    return SimpleDocTemplate(
         buffer,
         pagesize=A4,
         leftMargin=MARGIN,
         rightMargin=MARGIN,
         topMargin=MARGIN,
         bottomMargin=22 * mm,
-        title=f"Invoice {invoice.invoice_number}",
+        title=title,
         author=settings.COMPANY_NAME,
-        subject=f"Invoice {invoice.invoice_number} for {invoice.customer.account}",
+        subject=subject,
     )
-    story: list = [
-        _header(invoice, s),
-        Spacer(1, 7 * mm),
-        _parties(invoice, s),
+
+
+def _notes(label: str, text: str, s) -> list:
+    if not text:
+        return []
+    return [
         Spacer(1, 8 * mm),
-        _items(invoice, s),
-        Spacer(1, 4 * mm),
-        _totals(invoice, s),
-        *_payments(invoice, s),
+        Paragraph(label, s["label"]),
+        Spacer(1, 1.5 * mm),
+        Paragraph(escape(text).replace("\n", "<br/>"), s["body"]),
     ]
-    if invoice.notes:
-        story += [
-            Spacer(1, 8 * mm),
-            Paragraph("NOTES", s["label"]),
-            Spacer(1, 1.5 * mm),
-            Paragraph(escape(invoice.notes).replace("\n", "<br/>"), s["body"]),
-        ]
+
+
+def invoice_pdf_render(invoice: Invoice) -> bytes:
+    """Draws the invoice's PDF (no cache)."""
+    s = _styles()
+    buffer = BytesIO()
+    details = billing_details(invoice)
+    name = invoice.invoice_number or f"draft #{invoice.pk}"
+    doc = _document(
+        buffer, title=f"Invoice {name}", subject=f"Invoice {name} for {details['account']}"
+    )
+    items = list(invoice.items.all())
+    story: list = [
+        _invoice_header(invoice, s),
+        Spacer(1, 7 * mm),
+        _parties(
+            details,
+            s,
+            label="BALANCE DUE",
+            amount=invoice.balance_due,
+            line=_due_line(invoice),
+        ),
+        Spacer(1, 8 * mm),
+        _items(items, s),
+        Spacer(1, 4 * mm),
+        _invoice_totals(invoice, items),
+        *_payments(invoice, s),
+        *_notes("NOTES", invoice.notes, s),
+    ]
     doc.build(story, onFirstPage=_footer, onLaterPages=_footer)
     return buffer.getvalue()
 
 
+SETTLEMENT_LINES = {
+    "refund": "{amount} refunded to you.",
+    "credit": "{amount} added to your account credit.",
+}
+
+
+def credit_note_pdf(note: CreditNote) -> bytes:
+    """The credit note as PDF bytes. Expects its invoice, customer and items loaded
+    (billing.selectors.credit_note_for_document)."""
+    s = _styles()
+    buffer = BytesIO()
+    details = billing_details(note)
+    number = note.credit_note_number
+    doc = _document(
+        buffer,
+        title=f"Credit note {number}",
+        subject=f"Credit note {number} for {details['account']}",
+    )
+    items = list(note.items.all())
+    meta = (
+        f"<b>{escape(number)}</b><br/>"
+        f"Dated {note.date:%d %b %Y}<br/>"
+        f"Credits invoice <b>{escape(note.invoice.invoice_number or '')}</b><br/>"
+        f"of {note.invoice.date:%d %b %Y}"
+    )
+    line = "Deducted from what the invoice still owed."
+    if note.settled_amount:
+        line = SETTLEMENT_LINES[note.settlement].format(amount=money(note.settled_amount))
+    rows: list[tuple[str, str]] = [("Subtotal", money(note.subtotal))]
+    rows += _tax_rows(items, note.tax)
+    total_row = len(rows)
+    rows.append(("Total credited", money(note.total)))
+    story: list = [
+        _header(s, title="CREDIT NOTE", meta_html=meta),
+        Spacer(1, 7 * mm),
+        _parties(details, s, label="AMOUNT CREDITED", amount=note.total, line=line),
+        Spacer(1, 8 * mm),
+        _items(items, s),
+        Spacer(1, 4 * mm),
+        _totals(rows, total_row),
+        *_notes("REASON", note.reason, s),
+    ]
+    doc.build(story, onFirstPage=_footer, onLaterPages=_footer)
+    return buffer.getvalue()
+
+
+def document_pdf_filename(document: Invoice | CreditNote) -> str:
+    if isinstance(document, CreditNote):
+        return f"{document.credit_note_number}.pdf"
+    return f"{document.invoice_number or f'draft-invoice-{document.pk}'}.pdf"
+
+
 def invoice_pdf_filename(invoice: Invoice) -> str:
-    return f"{invoice.invoice_number}.pdf"
+    return document_pdf_filename(invoice)

@@ -3,13 +3,38 @@ costs the same few queries whatever its size."""
 
 from django.db.models import Prefetch, QuerySet
 
-from billing.models import Invoice, InvoiceItem, Payment, Quote, QuoteItem
+from billing.models import (
+    CreditNote,
+    CreditNoteItem,
+    Invoice,
+    InvoiceItem,
+    Payment,
+    Quote,
+    QuoteItem,
+)
 
 
 def invoice_list() -> QuerySet[Invoice]:
     # No join on customer: the API shows `customer_id` only, and the join cost every page.
     return Invoice.objects.prefetch_related(
         Prefetch("items", queryset=InvoiceItem.objects.order_by("position", "id"))
+    )
+
+
+def credit_note_list() -> QuerySet[CreditNote]:
+    return CreditNote.objects.prefetch_related(
+        Prefetch("items", queryset=CreditNoteItem.objects.order_by("position", "id"))
+    )
+
+
+def credit_note_for_document(*, credit_note_id: int) -> CreditNote:
+    """Everything the credit note's PDF prints, in two queries."""
+    return (
+        CreditNote.objects.select_related("invoice", "customer")
+        .prefetch_related(
+            Prefetch("items", queryset=CreditNoteItem.objects.order_by("position", "id"))
+        )
+        .get(pk=credit_note_id)
     )
 
 

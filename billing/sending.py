@@ -18,10 +18,12 @@ from django.conf import settings
 from django.utils import timezone
 
 from billing.events import invoice_payload, quote_payload
-from billing.models import Invoice, InvoiceStatus, Payment, Quote, QuoteStatus
+from billing.models import Invoice, InvoiceStatus, Quote, QuoteStatus
 from billing.pdf import invoice_pdf, invoice_pdf_filename, money
 from billing.quote_pdf import quote_pdf, quote_pdf_filename
+from billing.receipts import day_text, document_currency
 from billing.selectors import invoice_for_document
+from billing.services import invoice_issue
 from core.db import atomic
 from core.errors import ConflictError, DomainValidationError
 from mail.models import EmailMessage
@@ -30,20 +32,10 @@ from webhooks.services import event_publish
 
 logger = logging.getLogger("ledgerline.billing")
 
-ISSUE_BEFORE_SENDING = "Issue the invoice before sending it."
 NO_CUSTOMER_EMAIL = "The customer has no email address: give the recipients in `to`."
 PDF = "application/pdf"
 # Until invoices carry their own currency (contract section 13), amounts are in the base one.
-DEFAULT_CURRENCY = "USD"
 OPEN_STATUSES = (InvoiceStatus.UNPAID, InvoiceStatus.PARTIALLY_PAID)
-
-
-def _currency(document) -> str:
-    return getattr(document, "currency", "") or getattr(settings, "BASE_CURRENCY", DEFAULT_CURRENCY)
-
-
-def _day(value: date) -> str:
-    return f"{value:%d %b %Y}"
 
 
 def _recipients(to: Sequence[str] | None, customer) -> list[str]:
@@ -74,16 +66,16 @@ def invoice_send(
     """Emails the invoice with its PDF attached, to `to` (default: the customer's email) and
     `cc`, and records `sent_at`, all in one transaction with the `invoice.sent` event.
 
-    A draft is refused (409): only issued invoices (with their final number) are sent. Sending
+    A draft is issued first (its number taken), so the customer gets the final document. Sending
     not configured: 409. No recipient or a malformed one: 400 on `to`/`to.N`/`cc.N`. Nothing is
     written when it refuses."""
     _require_sending()
     with atomic():
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-        # TODO(lifecycle): when `invoice_issue` lands, a draft is issued here instead
-        # (contract section 10: "Sending a draft invoice issues it first"), docs/email.md.
+        # Contract section 10: sending a draft issues it first, in this same transaction (a
+        # refused recipient below rolls the issue back too).
         if invoice.status == InvoiceStatus.DRAFT:
-            raise ConflictError(ISSUE_BEFORE_SENDING)
+            invoice = invoice_issue(invoice=invoice)
         document = invoice_for_document(invoice_id=invoice.pk)
         customer = document.customer
         recipients = _recipients(to, customer)
@@ -98,8 +90,8 @@ def invoice_send(
                 "document_type": "Invoice",
                 "number": document.invoice_number,
                 "amount": money(document.total),
-                "currency": _currency(document),
-                "due_date": _day(document.due_date),
+                "currency": document_currency(document),
+                "due_date": day_text(document.due_date),
                 "message": message,
                 # The portal link joins when the client portal does (docs/email.md).
                 "portal_url": None,
@@ -146,8 +138,8 @@ def quote_send(
                 "document_type": "Quote",
                 "number": document.quote_number,
                 "amount": money(document.total),
-                "currency": _currency(document),
-                "valid_until": _day(document.valid_until),
+                "currency": document_currency(document),
+                "valid_until": day_text(document.valid_until),
                 "message": message,
                 "portal_url": None,
             },
@@ -168,46 +160,6 @@ def quote_send(
 
 
 # --- receipts --------------------------------------------------------------------------------
-
-
-def payment_receipt_queue(*, payment: Payment) -> EmailMessage | None:
-    """Queues a receipt for a payment just recorded, to the invoice's customer. Call it inside
-    the transaction that records the payment. Nothing happens (None) when receipts are off
-    (`EMAIL_PAYMENT_RECEIPTS`), sending is not configured, the customer has no usable email, or
-    this payment already had its receipt (dedupe key `receipt:<payment id>`): a receipt never
-    refuses a payment."""
-    if not settings.EMAIL_PAYMENT_RECEIPTS or not mail_sending_enabled():
-        return None
-    invoice = payment.invoice
-    customer = invoice.customer
-    if not customer.email:
-        return None
-    currency = _currency(invoice)
-    try:
-        return email_queue(
-            to=[customer.email],
-            subject=f"Payment received for invoice {invoice.invoice_number}",
-            template="receipt",
-            context={
-                "customer_name": customer.account,
-                "amount": money(payment.amount),
-                "currency": currency,
-                "date": _day(payment.date),
-                "invoice_number": invoice.invoice_number,
-                "balance_due": money(invoice.balance_due) if invoice.balance_due > 0 else "",
-                "portal_url": None,
-            },
-            purpose="receipt",
-            dedupe_key=f"receipt:{payment.pk}",
-            customer_id=customer.pk,
-            invoice_id=invoice.pk,
-        )
-    except DomainValidationError:
-        # A customer email the outbox refuses (imported data): the payment stands regardless.
-        logger.warning(
-            "no receipt for payment %s: customer %s email refused", payment.pk, customer.pk
-        )
-        return None
 
 
 # --- reminders -------------------------------------------------------------------------------
@@ -267,7 +219,7 @@ def _reminder_queue(*, invoice_id: int, step: int, on: date) -> EmailMessage | N
         document = invoice_for_document(invoice_id=invoice_id)
         customer = document.customer
         days = (on - document.due_date).days
-        number, due = document.invoice_number, _day(document.due_date)
+        number, due = document.invoice_number, day_text(document.due_date)
         if days < 0:
             subject = f"Reminder: invoice {number} is due on {due}"
         elif days == 0:
@@ -282,7 +234,7 @@ def _reminder_queue(*, invoice_id: int, step: int, on: date) -> EmailMessage | N
                 "customer_name": customer.account,
                 "invoice_number": number,
                 "amount_due": money(document.balance_due),
-                "currency": _currency(document),
+                "currency": document_currency(document),
                 "due_date": due,
                 "days": days,
                 "portal_url": None,

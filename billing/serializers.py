@@ -1,4 +1,4 @@
-"""Input and output shapes of products, invoices, payments and quotes.
+"""Input and output shapes of products, invoices, payments, credit notes and quotes.
 
 Input serializers only validate and resolve ids (`customer_id`, `product_id`, `account_id`) to
 objects; the services in billing.services compute and write everything else.
@@ -10,10 +10,13 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from billing.models import (
+    CreditNote,
+    CreditNoteSettlement,
     Invoice,
     InvoiceStatus,
     Payment,
     PaymentMethod,
+    PaymentSource,
     Product,
     ProductType,
     Quote,
@@ -138,11 +141,20 @@ class LineItemSerializer(serializers.Serializer):
     qty = NumberField(max_digits=12, decimal_places=2, read_only=True)
     tax_rate = NumberField(max_digits=5, decimal_places=2, read_only=True)
     subtotal = MoneyField(source="line_subtotal", read_only=True)
+    # The line's share of the document's discount; `tax` is charged on subtotal − discount.
+    discount = MoneyField(source="line_discount", read_only=True)
     tax = MoneyField(source="line_tax", read_only=True)
     total = MoneyField(source="line_total", read_only=True)
 
 
 # --- invoices ------------------------------------------------------------------------------
+
+
+class BillingDetailsField(serializers.JSONField):
+    """The snapshot taken at issue; null on a draft (nothing snapshotted yet)."""
+
+    def to_representation(self, value):
+        return value or None
 
 
 class InvoiceSerializer(serializers.ModelSerializer):
@@ -155,7 +167,11 @@ class InvoiceSerializer(serializers.ModelSerializer):
     tax = MoneyField(read_only=True)
     amount = MoneyField(source="total", read_only=True)
     amount_paid = MoneyField(read_only=True)
+    amount_credited = MoneyField(read_only=True)
     balance_due = MoneyField(read_only=True)
+    is_overdue = serializers.BooleanField(read_only=True)
+    days_overdue = serializers.SerializerMethodField()
+    billing_details = BillingDetailsField(read_only=True)
 
     class Meta:
         model = Invoice
@@ -166,19 +182,30 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "date",
             "due_date",
             "status",
+            "currency",
             "items",
             "subtotal",
             "discount",
             "tax",
             "amount",
             "amount_paid",
+            "amount_credited",
             "balance_due",
+            "is_overdue",
+            "days_overdue",
+            "billing_details",
             "notes",
             "sent_at",
+            "issued_at",
+            "cancelled_at",
+            "cancel_reason",
             "created_at",
             "updated_at",
         ]
         read_only_fields = fields
+
+    def get_days_overdue(self, invoice: Invoice) -> int:
+        return invoice.days_overdue()
 
 
 class InvoiceInputSerializer(serializers.Serializer):
@@ -193,7 +220,16 @@ class InvoiceInputSerializer(serializers.Serializer):
     )
     discount = non_negative_money("Discount", required=False)
     notes = serializers.CharField(required=False, allow_blank=True)
+    # On create: "Draft" for a draft, left out (or "Unpaid") to issue at once. On update only
+    # the current status is accepted: issue and cancel have their own endpoints.
     status = serializers.ChoiceField(choices=InvoiceStatus.choices, required=False)
+    currency = serializers.CharField(required=False, max_length=3, min_length=3)
+
+
+class InvoiceCancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=1000, error_messages={"blank": "This field is required."}
+    )
 
 
 # --- payments ------------------------------------------------------------------------------
@@ -202,18 +238,27 @@ class InvoiceInputSerializer(serializers.Serializer):
 class InvoiceStateSerializer(serializers.ModelSerializer):
     amount = MoneyField(source="total", read_only=True)
     amount_paid = MoneyField(read_only=True)
+    amount_credited = MoneyField(read_only=True)
     balance_due = MoneyField(read_only=True)
 
     class Meta:
         model = Invoice
-        fields = ["id", "invoice_number", "status", "amount", "amount_paid", "balance_due"]
+        fields = [
+            "id",
+            "invoice_number",
+            "status",
+            "amount",
+            "amount_paid",
+            "amount_credited",
+            "balance_due",
+        ]
         read_only_fields = fields
 
 
 class PaymentSerializer(serializers.ModelSerializer):
     invoice_id = serializers.IntegerField(read_only=True)
-    account_id = serializers.IntegerField(read_only=True)
-    transaction_id = serializers.IntegerField(read_only=True)
+    account_id = serializers.IntegerField(read_only=True, allow_null=True)
+    transaction_id = serializers.IntegerField(read_only=True, allow_null=True)
     amount = MoneyField(read_only=True)
     invoice = InvoiceStateSerializer(read_only=True)
 
@@ -224,6 +269,7 @@ class PaymentSerializer(serializers.ModelSerializer):
             "invoice_id",
             "amount",
             "date",
+            "source",
             "account_id",
             "method",
             "note",
@@ -236,13 +282,76 @@ class PaymentSerializer(serializers.ModelSerializer):
 
 
 class PaymentInputSerializer(serializers.Serializer):
+    """`account_id` is required for money received (`source` "account", the default) and
+    left out for a payment from the customer's credit balance (`source` "credit"); the
+    service enforces both."""
+
     amount = PositiveMoneyField()
     date = BusinessDateField(required=False, default=timezone.localdate)
-    account_id = related_id(Account, "Account", source="account")
+    source = serializers.ChoiceField(
+        choices=PaymentSource.choices, required=False, default=PaymentSource.ACCOUNT
+    )
+    account_id = related_id(
+        Account, "Account", source="account", required=False, allow_null=True, default=None
+    )
     method = serializers.ChoiceField(
         choices=PaymentMethod.choices, required=False, default=PaymentMethod.BANK_TRANSFER
     )
     note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
+# --- credit notes --------------------------------------------------------------------------
+
+
+class CreditNoteSerializer(serializers.ModelSerializer):
+    invoice_id = serializers.IntegerField(read_only=True)
+    customer_id = serializers.IntegerField(read_only=True)
+    items = LineItemSerializer(many=True, read_only=True)
+    subtotal = MoneyField(read_only=True)
+    tax = MoneyField(read_only=True)
+    amount = MoneyField(source="total", read_only=True)
+    settlement = serializers.SerializerMethodField()
+    settled_amount = MoneyField(read_only=True)
+    account_id = serializers.IntegerField(read_only=True, allow_null=True)
+    transaction_id = serializers.IntegerField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = CreditNote
+        fields = [
+            "id",
+            "credit_note_number",
+            "invoice_id",
+            "customer_id",
+            "date",
+            "reason",
+            "currency",
+            "items",
+            "subtotal",
+            "tax",
+            "amount",
+            "settlement",
+            "settled_amount",
+            "account_id",
+            "transaction_id",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_settlement(self, note: CreditNote) -> str | None:
+        return note.settlement or None
+
+
+class CreditNoteInputSerializer(serializers.Serializer):
+    invoice_id = related_id(Invoice, "Invoice", source="invoice")
+    items = LineItemInputSerializer(many=True, allow_empty=False, max_length=MAX_ITEMS)
+    reason = serializers.CharField(
+        max_length=1000, error_messages={"blank": "This field is required."}
+    )
+    date = BusinessDateField(required=False)
+    settlement = serializers.ChoiceField(
+        choices=CreditNoteSettlement.choices, required=False, allow_null=True
+    )
+    account_id = related_id(Account, "Account", source="account", required=False, allow_null=True)
 
 
 # --- quotes --------------------------------------------------------------------------------

@@ -1,9 +1,12 @@
-"""Every write to products, invoices, payments and quotes.
+"""Every write to products, invoices, payments, credit notes and quotes.
 
-Each function is atomic, writes its webhook events inside its own transaction (the outbox),
-and asks reporting to refresh the roll-ups of the dates it touched once it commits. Derived
-money (line amounts, totals, amount paid, balance due) and invoice status are recomputed here
-from their stored parts, never incremented and never computed in `Model.save()`.
+Each function is atomic, writes its webhook events and its audit entries (one per resource it
+changes) inside its own transaction, refuses money writes dated in closed books (409), and
+asks reporting to refresh the roll-ups of the dates it touched once it commits. Derived money
+(line amounts, totals, amount paid and credited, balance due) and invoice status are
+recomputed here from their stored parts, never incremented and never computed in
+`Model.save()`. The invoice lifecycle (draft → issued → paid/cancelled, credit notes) is
+drawn in docs/billing.md.
 """
 
 from datetime import date, timedelta
@@ -11,6 +14,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from audit.changes import diff_fields, snapshot
+from audit.services import audit_record
 from billing import numbering
 from billing.documents import (
     lines_build,
@@ -21,19 +26,31 @@ from billing.documents import (
     revision_of,
     totals_apply,
 )
-from billing.events import invoice_payload, payment_payload, quote_payload
+from billing.events import (
+    credit_note_payload,
+    invoice_payload,
+    payment_payload,
+    quote_payload,
+)
 from billing.models import (
+    OPEN_INVOICE_STATUSES,
     OPEN_QUOTE_STATUSES,
+    CreditNote,
+    CreditNoteSettlement,
     Invoice,
     InvoiceStatus,
+    LineItem,
     Payment,
     PaymentMethod,
+    PaymentSource,
     Product,
     ProductType,
     Quote,
     QuoteStatus,
+    base_currency,
 )
-from billing.sending import payment_receipt_queue
+from billing.receipts import payment_receipt_queue
+from core.books import books_assert_open
 from core.db import atomic
 from core.errors import ConflictError, DomainValidationError
 from core.fields import AMOUNT_POSITIVE, business_dates_check
@@ -41,21 +58,71 @@ from core.hooks import money_moved
 from core.money import ZERO, to_cents
 from core.services import model_update
 from customers.models import Customer
+from customers.services import customer_credit_adjust
 from ledger.models import Account
-from ledger.services import payment_transaction_create, payment_transaction_void
+from ledger.services import (
+    payment_transaction_create,
+    payment_transaction_void,
+    refund_transaction_create,
+)
 from webhooks.services import event_publish
 
 PAYMENT_TERMS_DAYS = 30
 QUOTE_VALIDITY_DAYS = 30
 PRODUCT_FIELDS = ["name", "price", "description", "type", "tax_rate"]
-OPEN_INVOICE_STATUSES = (
-    InvoiceStatus.UNPAID,
-    InvoiceStatus.PARTIALLY_PAID,
-    InvoiceStatus.PAID,
-)
+BILLING_DETAIL_FIELDS = ("account", "email", "address", "city", "state", "zip", "country")
 
 DUE_BEFORE_DATE = "Due date cannot be before the invoice date."
+FROZEN = "Issued invoices cannot be changed. Issue a credit note or cancel the invoice."
+STATUS_NOT_SETTABLE = (
+    "Status follows the invoice's lifecycle: issue a draft with POST /invoices/{id}/issue, "
+    "cancel with POST /invoices/{id}/cancel; payments and credit notes set the rest."
+)
+CURRENCY_CODE = "Use a three-letter ISO 4217 code, e.g. USD."
 VALID_UNTIL_BEFORE_DATE = "Valid until cannot be before the quote date."
+
+
+def _audit(action: str, instance, changes: dict) -> None:
+    """One audit entry on `instance`, its resource named by the action (`invoice.issued`)."""
+    audit_record(
+        action=action,
+        resource=action.split(".")[0],
+        resource_id=instance.pk,
+        changes=changes,
+    )
+
+
+def _line_view(line: LineItem | dict) -> dict:
+    """A line as the audit trail keeps it in an invoice's `items` change."""
+    get = line.get if isinstance(line, dict) else lambda name: getattr(line, name)
+    product = get("product")
+    return {
+        "product_id": product.pk if product is not None else None,
+        "description": get("description"),
+        "qty": get("qty"),
+        "amount": get("amount"),
+        "tax_rate": get("tax_rate"),
+        "subtotal": get("line_subtotal"),
+        "discount": get("line_discount"),
+        "tax": get("line_tax"),
+    }
+
+
+def _state(document, lines=None) -> dict:
+    """The document's fields, plus its lines when given, for `diff_fields`."""
+    values = snapshot(document)
+    if lines is not None:
+        values["items"] = [_line_view(line) for line in lines]
+    return values
+
+
+def _currency(code: str | None) -> str | None:
+    if code is None:
+        return None
+    code = code.strip().upper()
+    if len(code) != 3 or not code.isalpha() or not code.isascii():
+        raise DomainValidationError({"currency": CURRENCY_CODE})
+    return code
 
 
 # --- products ------------------------------------------------------------------------------
@@ -71,9 +138,11 @@ def product_create(
 ) -> Product:
     """Creates a product or service. No event: products are catalog data, not business events."""
     with atomic():
-        return Product.objects.create(
+        product = Product.objects.create(
             name=name, price=price, description=description or "", type=type, tax_rate=tax_rate
         )
+        _audit("product.created", product, diff_fields({}, snapshot(product)))
+    return product
 
 
 def product_batch_create(*, records: list[dict]) -> list[Product]:
@@ -109,7 +178,9 @@ def product_update(
     data = {key: value for key, value in given.items() if value is not None}
     with atomic():
         product = Product.objects.select_for_update().get(pk=product.pk)
+        before = snapshot(product)
         product, _ = model_update(instance=product, fields=PRODUCT_FIELDS, data=data)
+        _audit("product.updated", product, diff_fields(before, snapshot(product)))
     return product
 
 
@@ -117,54 +188,54 @@ def product_delete(*, product: Product) -> None:
     """Deletes a product (of concurrent deletes, one succeeds and the rest find nothing);
     lines that used it keep their copied description and prices."""
     with atomic():
-        Product.objects.select_for_update().get(pk=product.pk).delete()
+        product = Product.objects.select_for_update().get(pk=product.pk)
+        pk, before = product.pk, snapshot(product)
+        product.delete()
+        audit_record(
+            action="product.deleted",
+            resource="product",
+            resource_id=pk,
+            changes=diff_fields(before, {}),
+        )
 
 
 # --- invoices ------------------------------------------------------------------------------
 
 
-def _paid_status(*, total: Decimal, amount_paid: Decimal) -> str:
-    if amount_paid >= total:
-        return InvoiceStatus.PAID
-    if amount_paid > 0:
-        return InvoiceStatus.PARTIALLY_PAID
-    return InvoiceStatus.UNPAID
+def _figures_apply(invoice: Invoice) -> None:
+    """Recomputes amount paid (non-voided payments), amount credited (credit notes), balance
+    due and, on an issued invoice in force, the status. Drafts and cancelled invoices owe
+    nothing."""
+    invoice.amount_paid = sum((p.amount for p in invoice.payments.active()), ZERO)
+    invoice.amount_credited = sum((c.total for c in invoice.credit_notes.all()), ZERO)
+    if invoice.status not in OPEN_INVOICE_STATUSES:
+        invoice.balance_due = ZERO
+        return
+    owed = invoice.total - invoice.amount_paid - invoice.amount_credited
+    invoice.balance_due = max(owed, ZERO)
+    if invoice.balance_due == 0:
+        invoice.status = InvoiceStatus.PAID
+    elif invoice.amount_paid + invoice.amount_credited > 0:
+        invoice.status = InvoiceStatus.PARTIALLY_PAID
+    else:
+        invoice.status = InvoiceStatus.UNPAID
 
 
-def _status_resolve(*, requested: str | None, current: str, total: Decimal, paid: Decimal) -> str:
-    """The status an invoice ends up with. Draft and Cancelled are chosen by people; the open
-    statuses (Unpaid, Partially Paid, Paid) always follow the payments recorded."""
-    if requested is None:
-        requested = current
-    if requested in (InvoiceStatus.DRAFT, InvoiceStatus.CANCELLED):
-        if requested != current and paid > 0:
-            raise ConflictError(
-                f"An invoice with payments cannot become {requested}; void its payments first."
-            )
-        return requested
-    derived = _paid_status(total=total, amount_paid=paid)
-    if requested != current and requested != derived and requested in OPEN_INVOICE_STATUSES:
-        raise DomainValidationError(
-            {"status": f"Status follows the payments recorded: this invoice is {derived}."}
-        )
-    return derived
-
-
-def _amount_paid(invoice: Invoice) -> Decimal:
-    return sum((p.amount for p in invoice.payments.active()), ZERO)
-
-
-def _apply_payments(invoice: Invoice) -> None:
-    """Recomputes amount paid, balance due and status from the non-voided payments."""
-    invoice.amount_paid = _amount_paid(invoice)
-    invoice.balance_due = invoice.total - invoice.amount_paid
-    if invoice.status not in (InvoiceStatus.DRAFT, InvoiceStatus.CANCELLED):
-        invoice.status = _paid_status(total=invoice.total, amount_paid=invoice.amount_paid)
+FIGURE_FIELDS = ["amount_paid", "amount_credited", "balance_due", "status", "updated_at"]
 
 
 def _dates_check(*, issued: date, due: date) -> None:
     business_dates_check(date=issued, due_date=due)
     period_check(start=issued, end=due, field="due_date", message=DUE_BEFORE_DATE)
+
+
+def _issue_apply(invoice: Invoice, customer: Customer) -> None:
+    """Numbers the invoice (the next `INV-YYYY-NNN` of its date's year, under the counter
+    row's lock held until the caller's transaction ends) and snapshots the billing details."""
+    invoice.invoice_number = numbering.number_next(kind=numbering.INVOICE, year=invoice.date.year)
+    invoice.billing_details = {name: getattr(customer, name) for name in BILLING_DETAIL_FIELDS}
+    invoice.issued_at = timezone.now()
+    invoice.status = InvoiceStatus.UNPAID
 
 
 def _invoice_insert(
@@ -176,28 +247,34 @@ def _invoice_insert(
     discount: Decimal,
     notes: str,
     status: str | None,
+    currency: str | None = None,
 ) -> Invoice:
     if status not in (None, InvoiceStatus.DRAFT, InvoiceStatus.UNPAID):
         raise DomainValidationError({"status": "A new invoice is either Draft or Unpaid."})
+    books_assert_open(date)
     invoice = Invoice(
         customer=customer,
         date=date,
         due_date=due_date,
         discount=to_cents(discount),
         notes=notes,
-        invoice_number=numbering.number_next(kind=numbering.INVOICE, year=date.year),
+        currency=currency or base_currency(),
+        status=InvoiceStatus.DRAFT,
     )
-    totals_apply(invoice, lines)
-    invoice.status = (
-        InvoiceStatus.DRAFT
-        if status == InvoiceStatus.DRAFT
-        else _paid_status(total=invoice.total, amount_paid=ZERO)
-    )
-    invoice.amount_paid = ZERO
-    invoice.balance_due = invoice.total
+    totals_apply(invoice, lines)  # a refused discount takes no number
+    if status != InvoiceStatus.DRAFT:
+        _issue_apply(invoice, customer)
+    invoice.amount_paid = invoice.amount_credited = invoice.balance_due = ZERO
+    if invoice.status != InvoiceStatus.DRAFT:
+        invoice.balance_due = invoice.total
+        if invoice.total == 0:
+            invoice.status = InvoiceStatus.PAID
     invoice.save()
     lines_store(invoice, lines)
+    _audit("invoice.created", invoice, diff_fields({}, _state(invoice, lines)))
     event_publish(event_type="invoice.created", data=invoice_payload(invoice))
+    if invoice.status != InvoiceStatus.DRAFT:
+        event_publish(event_type="invoice.issued", data=invoice_payload(invoice))
     money_moved(dates=[invoice.date])
     return invoice
 
@@ -211,15 +288,19 @@ def invoice_create(
     discount: Decimal = ZERO,
     notes: str = "",
     status: str | None = None,
+    currency: str | None = None,
 ) -> Invoice:
-    """Creates an invoice with its next `INV-YYYY-NNN` number (year of `date`), its lines
-    rounded half-up to the cent, and totals summed from those stored parts. `date` defaults
-    to today and `due_date` to 30 days later; both lie in the business date window. Announces
-    `invoice.created`."""
+    """Creates an issued invoice (status None or Unpaid: numbered now, billing details
+    snapshotted) or a draft (`Draft`: no number, owes nothing). Lines are rounded half-up to
+    the cent, the discount shared over them before tax, totals summed from those stored parts.
+    `date` defaults to today and `due_date` to 30 days later; both lie in the business date
+    window, and `date` in open books (409). Announces `invoice.created` (and `invoice.issued`
+    when issued)."""
     issued = date or timezone.localdate()
     business_dates_check(date=issued)  # before a default is derived from it
     due = due_date or issued + timedelta(days=PAYMENT_TERMS_DAYS)
     _dates_check(issued=issued, due=due)
+    currency = _currency(currency)
     lines = lines_build(items=items)
     with atomic():
         return _invoice_insert(
@@ -230,6 +311,7 @@ def invoice_create(
             discount=discount or ZERO,
             notes=notes or "",
             status=status,
+            currency=currency,
         )
 
 
@@ -247,64 +329,128 @@ def invoice_update(
     notes: str | None = None,
     status: str | None = None,
     items: list[dict] | None = None,
+    currency: str | None = None,
 ) -> Invoice:
-    """Applies the arguments given (None: unchanged; `items` replaces all lines). Guarantees,
-    under a lock on the invoice row: a Paid invoice's lines, discount and customer never
-    change (409); a new total never drops below what was already paid (409); status and
-    balance are recomputed from lines and payments. Announces `invoice.updated`, and
-    `invoice.paid` if the edit made it Paid."""
+    """Applies the arguments given (None: unchanged; `items` replaces all lines). A draft
+    changes freely. An issued invoice is frozen: changing its customer, date, items, discount
+    or currency is a 409 (`FROZEN`); its due date and notes stay editable. `status` is never
+    set here (400 unless it is the current one): issue and cancel have their own services.
+    Every change of an invoice, even of its notes, needs its date in open books. Announces
+    `invoice.updated`."""
     business_dates_check(date=date, due_date=due_date)
+    currency = _currency(currency)
     lines = lines_build(items=items) if items is not None else None
     with atomic():
         invoice = _invoice_lock(invoice)
-        before_status, before_date = invoice.status, invoice.date
-        paid = _amount_paid(invoice)
+        if status is not None and status != invoice.status:
+            raise DomainValidationError({"status": STATUS_NOT_SETTABLE})
         revision = revision_of(invoice, lines=lines, discount=discount)
+        before = _state(invoice, revision.current)
         customer_change = customer is not None and customer.pk != invoice.customer_id
-
-        if revision.changes_money and invoice.status == InvoiceStatus.PAID:
-            raise ConflictError("A paid invoice's items and discount cannot be edited.")
-        if customer_change and invoice.payments.exists():
-            raise ConflictError("An invoice with payments cannot move to another customer.")
+        date_change = date is not None and date != invoice.date
+        currency_change = currency is not None and currency != invoice.currency
+        if invoice.is_issued and (
+            customer_change or date_change or currency_change or revision.changes_money
+        ):
+            raise ConflictError(FROZEN)
+        books_assert_open(invoice.date, date)
 
         issued, due = date or invoice.date, due_date or invoice.due_date
         _dates_check(issued=issued, due=due)
-
         if customer_change:
             invoice.customer = customer
+        if currency_change:
+            invoice.currency = currency
         invoice.date, invoice.due_date = issued, due
         revision_apply(invoice, revision, notes=notes)
-        if invoice.total < paid:
-            raise ConflictError(
-                f"The new total {invoice.total} would be less than the {paid} already paid."
-            )
-        invoice.status = _status_resolve(
-            requested=status, current=invoice.status, total=invoice.total, paid=paid
-        )
-        _apply_payments(invoice)
+        _figures_apply(invoice)
         invoice.save()
         lines_store(invoice, revision.lines, replace=True)
+        after_lines = revision.lines if revision.lines is not None else revision.current
+        _audit("invoice.updated", invoice, diff_fields(before, _state(invoice, after_lines)))
         event_publish(event_type="invoice.updated", data=invoice_payload(invoice))
-        if invoice.status == InvoiceStatus.PAID and before_status != InvoiceStatus.PAID:
-            event_publish(event_type="invoice.paid", data=invoice_payload(invoice))
-        money_moved(dates=sorted({before_date, invoice.date}))
+        money_moved(dates=sorted({before["date"], invoice.date}))
+    return invoice
+
+
+def invoice_issue(*, invoice: Invoice) -> Invoice:
+    """Issues a draft: takes the next `INV-YYYY-NNN` of its date's year (gapless: the counter
+    row stays locked until this transaction ends, and a rollback gives the number back),
+    snapshots the customer's billing details and makes it owed (Unpaid). Anything but a draft
+    is a 409; so is a date in closed books. Announces `invoice.issued`."""
+    with atomic():
+        invoice = _invoice_lock(invoice)
+        if invoice.status != InvoiceStatus.DRAFT:
+            raise ConflictError(
+                f"Only a draft can be issued; {invoice.invoice_number} is {invoice.status}."
+            )
+        books_assert_open(invoice.date)
+        before = snapshot(invoice)
+        _issue_apply(invoice, invoice.customer)
+        _figures_apply(invoice)
+        invoice.save()
+        _audit("invoice.issued", invoice, diff_fields(before, snapshot(invoice)))
+        event_publish(event_type="invoice.issued", data=invoice_payload(invoice))
+        money_moved(dates=[invoice.date])
+    return invoice
+
+
+def invoice_cancel(*, invoice: Invoice, reason: str) -> Invoice:
+    """Cancels an issued invoice that has no non-voided payment and no credit note: status
+    Cancelled, balance due 0, the number kept. A draft (delete it instead), a cancelled
+    invoice, or one with payments or credit notes is a 409; an empty reason a 400. Announces
+    `invoice.cancelled`."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainValidationError({"reason": "This field is required."})
+    with atomic():
+        invoice = _invoice_lock(invoice)
+        if invoice.status == InvoiceStatus.DRAFT:
+            raise ConflictError("A draft is not issued: delete it instead of cancelling it.")
+        if invoice.status == InvoiceStatus.CANCELLED:
+            raise ConflictError(f"{invoice.invoice_number} is already cancelled.")
+        if invoice.payments.active().exists():
+            raise ConflictError(
+                "An invoice with payments cannot be cancelled: void the payments or issue "
+                "a credit note."
+            )
+        if invoice.credit_notes.exists():
+            raise ConflictError(
+                "An invoice with credit notes cannot be cancelled: credit the rest instead."
+            )
+        books_assert_open(invoice.date)
+        before = snapshot(invoice)
+        invoice.status = InvoiceStatus.CANCELLED
+        invoice.cancel_reason = reason
+        invoice.cancelled_at = timezone.now()
+        _figures_apply(invoice)
+        invoice.save()
+        _audit("invoice.cancelled", invoice, diff_fields(before, snapshot(invoice)))
+        event_publish(event_type="invoice.cancelled", data=invoice_payload(invoice))
+        money_moved(dates=[invoice.date])
     return invoice
 
 
 def invoice_delete(*, invoice: Invoice) -> None:
-    """Deletes an invoice that has never received a payment. A paid invoice, or one with
-    payments (even voided ones, kept for the audit trail), is a 409: cancel it instead."""
+    """Deletes a draft. An issued invoice is never deleted (409), so its number never
+    vanishes: cancel it or issue a credit note."""
     with atomic():
         invoice = _invoice_lock(invoice)
-        if invoice.status == InvoiceStatus.PAID:
-            raise ConflictError("A paid invoice cannot be deleted.")
-        if invoice.payments.exists():
+        if invoice.is_issued:
             raise ConflictError(
-                "An invoice with payments cannot be deleted; set its status to Cancelled instead."
+                "Only draft invoices can be deleted; cancel an issued invoice or issue a "
+                "credit note instead."
             )
-        issued = invoice.date
+        books_assert_open(invoice.date)
+        pk, before = invoice.pk, _state(invoice, invoice.items.all())
         invoice.delete()
-        money_moved(dates=[issued])
+        audit_record(
+            action="invoice.deleted",
+            resource="invoice",
+            resource_id=pk,
+            changes=diff_fields(before, {}),
+        )
+        money_moved(dates=[before["date"]])
 
 
 # --- payments ------------------------------------------------------------------------------
@@ -314,53 +460,73 @@ def payment_record(
     *,
     invoice: Invoice,
     amount: Decimal,
-    account: Account,
+    account: Account | None = None,
     date: date | None = None,
     method: str = PaymentMethod.BANK_TRANSFER,
     note: str = "",
+    source: str = PaymentSource.ACCOUNT,
 ) -> Payment:
-    """Records money received against an invoice: one Income transaction on `account`, linked
-    to the payment. With the invoice row locked, amount paid, balance due and status are
-    recomputed from the sum of non-voided payments, so concurrent payments can never overpay.
-    Overpaying is a 400 on `amount`; paying a Draft or Cancelled invoice is a 409. Announces
+    """Records a payment against an issued invoice: money received on `account` (one Income
+    transaction, linked to the payment), or (`source = credit`, no account) taken from the
+    customer's credit balance (400 on `amount` if it is short; no transaction: no money
+    moves). With the invoice row locked, amount paid, balance due and status are recomputed,
+    so concurrent payments can never overpay. More than the balance due is a 400 on `amount`;
+    a Draft or Cancelled invoice a 409; a payment date in closed books a 409. Announces
     `payment.received`, `invoice.updated`, and `invoice.paid` when it becomes Paid, and queues
-    the customer's receipt (billing.sending.payment_receipt_queue) in the same transaction."""
+    the customer's receipt (billing.receipts.payment_receipt_queue) in the same transaction."""
     amount = to_cents(amount)
     paid_on = date or timezone.localdate()
     business_dates_check(date=paid_on)
     if amount <= 0:
         raise DomainValidationError({"amount": AMOUNT_POSITIVE})
+    if source not in PaymentSource.values:
+        raise DomainValidationError({"source": "Source must be account or credit."})
+    if source == PaymentSource.ACCOUNT and account is None:
+        raise DomainValidationError({"account_id": "This field is required."})
+    if source == PaymentSource.CREDIT and account is not None:
+        raise DomainValidationError(
+            {"account_id": "A payment from credit has no account: leave account_id out."}
+        )
     with atomic():
         invoice = _invoice_lock(invoice)
-        if invoice.status in (InvoiceStatus.DRAFT, InvoiceStatus.CANCELLED):
+        if invoice.status not in OPEN_INVOICE_STATUSES:
             raise ConflictError(f"A {invoice.status} invoice cannot receive payments.")
-        balance = invoice.total - _amount_paid(invoice)
+        books_assert_open(paid_on)
+        _figures_apply(invoice)
+        balance = invoice.balance_due
         if balance <= 0:
             raise DomainValidationError({"amount": "This invoice is already paid in full."})
         if amount > balance:
             raise DomainValidationError(
                 {"amount": f"Amount is more than the balance due ({balance})."}
             )
-        before_status = invoice.status
-        txn = payment_transaction_create(
-            account=account,
-            amount=amount,
-            date=paid_on,
-            invoice_id=invoice.pk,
-            description=f"Payment for invoice {invoice.invoice_number}",
-        )
+        before, before_status = snapshot(invoice), invoice.status
+        txn = None
+        if source == PaymentSource.CREDIT:
+            customer_credit_adjust(customer=invoice.customer, amount=-amount, field="amount")
+        else:
+            txn = payment_transaction_create(
+                account=account,
+                amount=amount,
+                date=paid_on,
+                invoice_id=invoice.pk,
+                description=f"Payment for invoice {invoice.invoice_number}",
+            )
         payment = Payment.objects.create(
             invoice=invoice,
             amount=amount,
             date=paid_on,
+            source=source,
             account=account,
             method=method or PaymentMethod.BANK_TRANSFER,
             note=note or "",
             transaction=txn,
         )
-        _apply_payments(invoice)
-        invoice.save(update_fields=["amount_paid", "balance_due", "status", "updated_at"])
+        _figures_apply(invoice)
+        invoice.save(update_fields=FIGURE_FIELDS)
         payment.invoice = invoice
+        _audit("payment.received", payment, diff_fields({}, snapshot(payment)))
+        _audit("invoice.updated", invoice, diff_fields(before, snapshot(invoice)))
         event_publish(event_type="payment.received", data=payment_payload(payment))
         event_publish(event_type="invoice.updated", data=invoice_payload(invoice))
         if invoice.status == InvoiceStatus.PAID and before_status != InvoiceStatus.PAID:
@@ -372,26 +538,141 @@ def payment_record(
 
 def payment_void(*, payment: Payment) -> Payment:
     """Voids a payment: its ledger transaction is voided (kept, excluded from balances and
-    reports) and the invoice's amount paid, balance due and status are recomputed under a lock
-    on the invoice row (locks: invoice, then payment). A second void is a 409. Announces
-    `payment.voided` and `invoice.updated`."""
+    reports), or a credit payment's amount goes back to the customer's credit balance; the
+    invoice's figures and status are recomputed under a lock on the invoice row (locks:
+    invoice, then payment, then customer). A second void is a 409, and so is a payment or
+    invoice dated in closed books. Announces `payment.voided` and `invoice.updated`."""
     with atomic():
         invoice = Invoice.objects.select_for_update().get(pk=payment.invoice_id)
         payment = (
-            Payment.objects.select_for_update().select_related("transaction").get(pk=payment.pk)
+            Payment.objects.select_for_update(of=("self",))
+            .select_related("transaction")
+            .get(pk=payment.pk)
         )
         if payment.voided_at is not None:
             raise ConflictError("This payment is already voided.")
+        books_assert_open(payment.date, invoice.date)
+        before_payment, before_invoice = snapshot(payment), snapshot(invoice)
         payment.voided_at = timezone.now()
         payment.save(update_fields=["voided_at"])
-        payment_transaction_void(txn=payment.transaction)
-        _apply_payments(invoice)
-        invoice.save(update_fields=["amount_paid", "balance_due", "status", "updated_at"])
+        if payment.source == PaymentSource.CREDIT:
+            customer_credit_adjust(customer=invoice.customer, amount=payment.amount)
+        else:
+            payment_transaction_void(txn=payment.transaction)
+        _figures_apply(invoice)
+        invoice.save(update_fields=FIGURE_FIELDS)
         payment.invoice = invoice
+        _audit("payment.voided", payment, diff_fields(before_payment, snapshot(payment)))
+        _audit("invoice.updated", invoice, diff_fields(before_invoice, snapshot(invoice)))
         event_publish(event_type="payment.voided", data=payment_payload(payment))
         event_publish(event_type="invoice.updated", data=invoice_payload(invoice))
         money_moved(dates=sorted({invoice.date, payment.date}))
     return payment
+
+
+# --- credit notes --------------------------------------------------------------------------
+
+
+def credit_note_create(
+    *,
+    invoice: Invoice,
+    items: list[dict],
+    reason: str,
+    date: date | None = None,
+    settlement: str | None = None,
+    account: Account | None = None,
+) -> CreditNote:
+    """Issues a credit note `CN-YYYY-NNN` (own gapless sequence, year of its date) against an
+    issued, non-cancelled invoice (else 409), its lines computed like an invoice's (no
+    discount). Guarantees, under a lock on the invoice row:
+    - an invoice's credit notes never total more than its amount (400 on `items`);
+    - the credit first reduces what is still owed (`amount_credited`; balance due =
+      amount − paid − credited, never below 0), and the status is recomputed;
+    - the part exceeding what was owed is settled as `refund` (an Expense transaction on
+      `account`, owned by the credit note) or `credit` (added to the customer's credit
+      balance); none given when one is needed is a 400 on `settlement`.
+    Dated in closed books: 409. Announces `credit_note.created` and `invoice.updated` (and
+    `invoice.paid` if it became Paid)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainValidationError({"reason": "This field is required."})
+    on = date or timezone.localdate()
+    business_dates_check(date=on)
+    if settlement not in (None, "", *CreditNoteSettlement.values):
+        raise DomainValidationError({"settlement": "Settlement must be refund or credit."})
+    lines = lines_build(items=items)
+    with atomic():
+        invoice = _invoice_lock(invoice)
+        if invoice.status not in OPEN_INVOICE_STATUSES:
+            raise ConflictError(
+                "A credit note needs an issued invoice that is not cancelled; "
+                f"this invoice is {invoice.status}."
+            )
+        if on < invoice.date:
+            raise DomainValidationError(
+                {"date": f"A credit note cannot be dated before its invoice ({invoice.date})."}
+            )
+        books_assert_open(on)
+        note = CreditNote(
+            invoice=invoice,
+            customer_id=invoice.customer_id,
+            date=on,
+            reason=reason,
+            currency=invoice.currency,
+            billing_details=invoice.billing_details,
+        )
+        totals_apply(note, lines)
+        if note.total <= 0:
+            raise DomainValidationError({"items": "A credit note must credit more than 0."})
+        _figures_apply(invoice)
+        left = invoice.total - invoice.amount_credited
+        if note.total > left:
+            raise DomainValidationError(
+                {
+                    "items": f"Credit notes cannot total more than the invoice's amount "
+                    f"({invoice.total}); {left} is left to credit."
+                }
+            )
+        excess = max(note.total - invoice.balance_due, ZERO)
+        if excess > 0 and not settlement:
+            raise DomainValidationError(
+                {
+                    "settlement": f"{excess} of this credit was already paid: settle it as "
+                    "refund or credit."
+                }
+            )
+        if excess > 0 and settlement == CreditNoteSettlement.REFUND and account is None:
+            raise DomainValidationError(
+                {"account_id": "A refund needs the account it is paid from."}
+            )
+        before, before_status = snapshot(invoice), invoice.status
+        note.settlement = settlement if excess > 0 else ""
+        note.settled_amount = excess
+        note.credit_note_number = numbering.number_next(kind=numbering.CREDIT_NOTE, year=on.year)
+        if note.settlement == CreditNoteSettlement.REFUND:
+            note.account = account
+            note.transaction = refund_transaction_create(
+                account=account,
+                amount=excess,
+                date=on,
+                invoice_id=invoice.pk,
+                description=f"Refund: credit note {note.credit_note_number} "
+                f"on {invoice.invoice_number}",
+            )
+        note.save()
+        lines_store(note, lines)
+        if note.settlement == CreditNoteSettlement.CREDIT:
+            customer_credit_adjust(customer=invoice.customer, amount=excess)
+        _figures_apply(invoice)
+        invoice.save(update_fields=FIGURE_FIELDS)
+        _audit("credit_note.created", note, diff_fields({}, _state(note, lines)))
+        _audit("invoice.updated", invoice, diff_fields(before, snapshot(invoice)))
+        event_publish(event_type="credit_note.created", data=credit_note_payload(note))
+        event_publish(event_type="invoice.updated", data=invoice_payload(invoice))
+        if invoice.status == InvoiceStatus.PAID and before_status != InvoiceStatus.PAID:
+            event_publish(event_type="invoice.paid", data=invoice_payload(invoice))
+        money_moved(dates=sorted({invoice.date, on}))
+    return note
 
 
 # --- quotes --------------------------------------------------------------------------------
@@ -419,6 +700,12 @@ def _quote_dates_check(*, issued: date, valid: date) -> None:
     period_check(start=issued, end=valid, field="valid_until", message=VALID_UNTIL_BEFORE_DATE)
 
 
+def _quote_number_take(quote: Quote) -> None:
+    """A quote takes its number when it first leaves Draft, like an invoice at issue."""
+    if quote.quote_number is None and quote.status != QuoteStatus.DRAFT:
+        quote.quote_number = numbering.number_next(kind=numbering.QUOTE, year=quote.date.year)
+
+
 def quote_create(
     *,
     customer: Customer,
@@ -429,7 +716,8 @@ def quote_create(
     notes: str = "",
     status: str | None = None,
 ) -> Quote:
-    """Creates a quote numbered `QUO-YYYY-NNN` with totals computed like an invoice's.
+    """Creates a quote with totals computed like an invoice's; a quote created in any status
+    but Draft (the default) is numbered `QUO-YYYY-NNN` now, a draft when it leaves Draft.
     `date` defaults to today, or to `valid_until` when that is already past (a quote recorded
     after the fact, shown `Expired`: the reference's own example is such a quote); `valid_until`
     defaults to 30 days after the date. Announces `quote.created`."""
@@ -447,11 +735,12 @@ def quote_create(
             discount=to_cents(discount or ZERO),
             notes=notes or "",
             status=status or QuoteStatus.DRAFT,
-            quote_number=numbering.number_next(kind=numbering.QUOTE, year=issued.year),
         )
         totals_apply(quote, lines)
+        _quote_number_take(quote)
         quote.save()
         lines_store(quote, lines)
+        _audit("quote.created", quote, diff_fields({}, _state(quote, lines)))
         event_publish(event_type="quote.created", data=quote_payload(quote))
     return quote
 
@@ -471,8 +760,9 @@ def quote_update(
     status: str | None = None,
     items: list[dict] | None = None,
 ) -> Quote:
-    """Applies the arguments given (None: unchanged; `items` replaces all lines). A converted
-    quote is frozen (409). Announces `quote.updated`."""
+    """Applies the arguments given (None: unchanged; `items` replaces all lines); a draft
+    leaving Draft takes its number. A converted quote is frozen (409). Announces
+    `quote.updated`."""
     _quote_status_check(status)
     business_dates_check(date=date, valid_until=valid_until)
     lines = lines_build(items=items) if items is not None else None
@@ -480,6 +770,8 @@ def quote_update(
         quote = _quote_lock(quote)
         if quote.status == QuoteStatus.CONVERTED:
             raise ConflictError("A converted quote cannot be edited.")
+        revision = revision_of(quote, lines=lines, discount=discount)
+        before = _state(quote, revision.current)
         issued, valid = date or quote.date, valid_until or quote.valid_until
         _quote_dates_check(issued=issued, valid=valid)
         quote.date, quote.valid_until = issued, valid
@@ -487,10 +779,12 @@ def quote_update(
             quote.customer = customer
         if status is not None:
             quote.status = status
-        revision = revision_of(quote, lines=lines, discount=discount)
         revision_apply(quote, revision, notes=notes)
+        _quote_number_take(quote)
         quote.save()
         lines_store(quote, revision.lines, replace=True)
+        after_lines = revision.lines if revision.lines is not None else revision.current
+        _audit("quote.updated", quote, diff_fields(before, _state(quote, after_lines)))
         event_publish(event_type="quote.updated", data=quote_payload(quote))
     return quote
 
@@ -502,16 +796,24 @@ def quote_delete(*, quote: Quote) -> None:
         quote = _quote_lock(quote)
         if quote.status == QuoteStatus.CONVERTED:
             raise ConflictError("A converted quote cannot be deleted.")
+        pk, before = quote.pk, _state(quote, quote.items.all())
         quote.delete()
+        audit_record(
+            action="quote.deleted",
+            resource="quote",
+            resource_id=pk,
+            changes=diff_fields(before, {}),
+        )
 
 
 def quote_convert(
     *, quote: Quote, date: date | None = None, due_date: date | None = None
 ) -> Invoice:
-    """Turns a quote into an Unpaid invoice with the same customer, lines, discount and notes,
-    exactly once: the quote row is locked, so two concurrent conversions cannot both succeed.
-    A Declined, Expired (valid_until passed) or already Converted quote is a 409. Announces
-    `invoice.created` and `quote.converted`."""
+    """Turns a quote into an issued (Unpaid, numbered) invoice with the same customer, lines,
+    discount and notes, exactly once: the quote row is locked, so two concurrent conversions
+    cannot both succeed. A draft quote takes its number first. A Declined, Expired
+    (valid_until passed) or already Converted quote is a 409. Announces `invoice.created`,
+    `invoice.issued` and `quote.converted`."""
     issued = date or timezone.localdate()
     business_dates_check(date=issued)  # before a default is derived from it
     due = due_date or issued + timedelta(days=PAYMENT_TERMS_DAYS)
@@ -533,8 +835,11 @@ def quote_convert(
             notes=quote.notes,
             status=None,
         )
+        before = snapshot(quote)
         quote.status = QuoteStatus.CONVERTED
         quote.invoice = invoice
-        quote.save(update_fields=["status", "invoice", "updated_at"])
+        _quote_number_take(quote)
+        quote.save(update_fields=["status", "invoice", "quote_number", "updated_at"])
+        _audit("quote.converted", quote, diff_fields(before, snapshot(quote)))
         event_publish(event_type="quote.converted", data=quote_payload(quote))
     return invoice

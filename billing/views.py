@@ -11,12 +11,15 @@ from rest_framework.response import Response
 from api.csv_import import CsvImportView
 from api.viewsets import ServiceViewSet
 from billing import selectors, sending, services
-from billing.filters import InvoiceFilter, ProductFilter, QuoteFilter
-from billing.models import Product, ProductType
-from billing.pdf import invoice_pdf, invoice_pdf_filename
+from billing.filters import CreditNoteFilter, InvoiceFilter, ProductFilter, QuoteFilter
+from billing.models import PaymentSource, Product, ProductType
+from billing.pdf import credit_note_pdf, document_pdf_filename, invoice_pdf
 from billing.resources import ProductResource
 from billing.serializers import (
+    CreditNoteInputSerializer,
+    CreditNoteSerializer,
     DocumentSendSerializer,
+    InvoiceCancelSerializer,
     InvoiceInputSerializer,
     InvoiceSerializer,
     PaymentInputSerializer,
@@ -119,6 +122,7 @@ class InvoiceViewSet(ServiceViewSet):
             discount=data.get("discount", ZERO),
             notes=data.get("notes", ""),
             status=data.get("status"),
+            currency=data.get("currency"),
         )
 
     def update_object(self, instance, data):
@@ -131,10 +135,28 @@ class InvoiceViewSet(ServiceViewSet):
             notes=data.get("notes"),
             status=data.get("status"),
             items=data.get("items"),
+            currency=data.get("currency"),
         )
 
     def destroy_object(self, instance):
         services.invoice_delete(invoice=instance)
+
+    @extend_schema(request=None, responses=InvoiceSerializer, filters=False)
+    @action(detail=True, methods=["post"], url_path="issue", filter_backends=[])
+    def issue(self, request, pk=None):
+        """Issues a draft: it takes the next INV-YYYY-NNN number and becomes Unpaid (409 if
+        it is not a draft)."""
+        return self.output(services.invoice_issue(invoice=self.get_object()))
+
+    @extend_schema(request=InvoiceCancelSerializer, responses=InvoiceSerializer, filters=False)
+    @action(detail=True, methods=["post"], url_path="cancel", filter_backends=[])
+    def cancel(self, request, pk=None):
+        """Cancels an issued invoice with no payment and no credit note; `reason` required."""
+        invoice = self.get_object()
+        serializer = InvoiceCancelSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        reason = serializer.validated_data["reason"]
+        return self.output(services.invoice_cancel(invoice=invoice, reason=reason))
 
     @extend_schema(
         methods=["GET"], responses=PaymentSerializer(many=True), filters=False, request=None
@@ -163,6 +185,7 @@ class InvoiceViewSet(ServiceViewSet):
             date=data["date"],
             method=data["method"],
             note=data["note"],
+            source=data.get("source", PaymentSource.ACCOUNT),
         )
         return Response(PaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
 
@@ -192,7 +215,45 @@ class InvoiceViewSet(ServiceViewSet):
         self.get_object()  # 404 and permission checks, in the API's JSON
         invoice = selectors.invoice_for_document(invoice_id=pk)
         response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="{invoice_pdf_filename(invoice)}"'
+        response["Content-Disposition"] = f'inline; filename="{document_pdf_filename(invoice)}"'
+        return response
+
+
+class CreditNoteViewSet(ServiceViewSet):
+    """Credit notes are final: list, create, retrieve and PDF; no update or delete (405)."""
+
+    serializer_class = CreditNoteSerializer
+    input_serializer_class = CreditNoteInputSerializer
+    filterset_class = CreditNoteFilter
+    search_fields = ["credit_note_number", "invoice__invoice_number", "customer__account"]
+    ordering_fields = ["id", "date", "total", "created_at"]
+    http_method_names = ["get", "post", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.credit_note_list()
+
+    def create_object(self, data):
+        return services.credit_note_create(
+            invoice=data["invoice"],
+            items=data["items"],
+            reason=data["reason"],
+            date=data.get("date"),
+            settlement=data.get("settlement"),
+            account=data.get("account"),
+        )
+
+    @extend_schema(
+        request=None,
+        filters=False,
+        responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY)},
+    )
+    @action(detail=True, methods=["get"], url_path="pdf", filter_backends=[])
+    def pdf(self, request, pk=None):
+        """The credit note as a printable PDF."""
+        self.get_object()
+        note = selectors.credit_note_for_document(credit_note_id=pk)
+        response = HttpResponse(credit_note_pdf(note), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{document_pdf_filename(note)}"'
         return response
 
     @_send_schema("an invoice", " A draft is a 409: issue it first.")

@@ -29,6 +29,9 @@ class Customer(models.Model):
     # Overdue reminders by email (billing.sending.reminders_send); invoices and receipts are
     # sent either way.
     reminders_enabled = models.BooleanField(default=True)
+    # Owed to the customer by credit notes settled as credit; spent by "source": "credit"
+    # payments. Written only by customers.services.customer_credit_adjust.
+    credit_balance = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     # What `?search=` matches, lower-cased once on write: a search then runs one LIKE on one
@@ -47,7 +50,12 @@ class Customer(models.Model):
 
     class Meta:
         ordering = ["id"]
-        constraints = [models.UniqueConstraint(Lower("email"), name="customer_email_ci_unique")]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="customer_email_ci_unique"),
+            models.CheckConstraint(
+                condition=models.Q(credit_balance__gte=0), name="customer_credit_not_negative"
+            ),
+        ]
         indexes = [models.Index(fields=["account"], name="customer_account_idx")]
 
     def __str__(self) -> str:

@@ -1,13 +1,15 @@
 from rest_framework import serializers
 
 from api.schema_limits import request_enum
-from core.fields import EmailField
+from core.fields import EmailField, MoneyField
 from customers.models import Customer, Lead, LeadStatus
 
 
 class CustomerSerializer(serializers.ModelSerializer):
     email = EmailField(max_length=254)
     account = serializers.CharField(max_length=200)
+    # Written only by credit notes and credit payments (customers.services.customer_credit_adjust).
+    credit_balance = MoneyField(read_only=True)
 
     class Meta:
         model = Customer
@@ -22,10 +24,11 @@ class CustomerSerializer(serializers.ModelSerializer):
             "zip",
             "country",
             "reminders_enabled",
+            "credit_balance",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["id", "created_at", "updated_at"]
+        read_only_fields = ["id", "credit_balance", "created_at", "updated_at"]
         # Uniqueness is the service's rule (case-insensitive), not a serializer validator.
         validators: list = []
 

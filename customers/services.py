@@ -5,11 +5,14 @@ Update functions take the fields to change as keyword arguments; a field left ou
 kept as it is. They lock the row and save only the fields that changed."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import IntegrityError
 from django.db.models import ProtectedError
 from django.utils import timezone
 
+from audit.changes import diff_fields
+from audit.services import audit_record
 from core.db import atomic
 from core.errors import ConflictError, DomainValidationError
 from core.services import given, model_update
@@ -349,3 +352,32 @@ def _customer_from_lead(lead: Lead) -> tuple[Customer, bool]:
         if customer is None:
             raise
         return customer, False
+
+
+def customer_credit_adjust(
+    *, customer: Customer, amount: Decimal, field: str = "amount"
+) -> Customer:
+    """Adds `amount` to the customer's credit balance (a negative amount spends it), under a
+    lock on the customer row. A balance that would go below 0 is a 400 on `field`. Called
+    inside billing's own transaction (credit notes settled as credit, credit payments and
+    their voids); announces `customer.updated` and records it in the audit trail."""
+    with atomic():
+        locked = Customer.objects.select_for_update().get(pk=customer.pk)
+        before = locked.credit_balance
+        if before + amount < 0:
+            raise DomainValidationError(
+                {field: f"The customer's credit balance ({before}) is less than this amount."}
+            )
+        locked.credit_balance = before + amount
+        locked.save(update_fields=["credit_balance", "updated_at"])
+        event_publish(event_type="customer.updated", data=customer_payload(locked))
+        audit_record(
+            action="customer.updated",
+            resource="customer",
+            resource_id=locked.pk,
+            changes=diff_fields(
+                {"credit_balance": before}, {"credit_balance": locked.credit_balance}
+            ),
+        )
+    customer.credit_balance = locked.credit_balance
+    return locked

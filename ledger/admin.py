@@ -123,10 +123,11 @@ class TransactionAdmin(ImportExportMixin, ServiceAdmin):
         return obj.invoice_id or "-"
 
     def get_readonly_fields(self, request, obj=None):
-        # A payment's transaction changes through its payment, a transfer leg as a pair: their
-        # page shows the fields read-only (saving it anyway is refused by the service).
+        # A payment's transaction changes through its payment, a credit note's refund never,
+        # a transfer leg as a pair: their page shows the fields read-only (saving it anyway
+        # is refused by the service).
         if obj is not None and (
-            obj.origin == TransactionOrigin.PAYMENT or obj.type == TransactionType.TRANSFER
+            obj.origin != TransactionOrigin.MANUAL or obj.type == TransactionType.TRANSFER
         ):
             return [*TRANSACTION_FORM_FIELDS, *self.readonly_fields]
         return self.readonly_fields

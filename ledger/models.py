@@ -48,10 +48,12 @@ class TransactionType(models.TextChoices):
 
 class TransactionOrigin(models.TextChoices):
     """Who owns a transaction's changes: a manual one changes through the ledger's own
-    endpoints; a payment's only through the service that recorded it (billing's payments)."""
+    endpoints; a payment's only through the service that recorded it (billing's payments);
+    a credit note's refund never changes (the credit note is final)."""
 
     MANUAL = "manual", "Manual"
     PAYMENT = "payment", "Invoice payment"
+    CREDIT_NOTE = "credit_note", "Credit note refund"
 
 
 class TransactionQuerySet(models.QuerySet):
@@ -79,7 +81,7 @@ class Transaction(models.Model):
         max_length=3, blank=True, choices=[("out", "Out"), ("in", "In")]
     )
     origin = models.CharField(
-        max_length=10, choices=TransactionOrigin.choices, default=TransactionOrigin.MANUAL
+        max_length=20, choices=TransactionOrigin.choices, default=TransactionOrigin.MANUAL
     )
     # The invoice a payment's transaction was received for, held by value: the ledger does
     # not import billing. Set once, by payment_transaction_create; null for manual ones.

@@ -13,6 +13,8 @@ from decimal import Decimal
 from django.db import IntegrityError
 from django.utils import timezone
 
+from audit.changes import diff_fields, snapshot
+from audit.services import audit_record
 from core.db import atomic
 from core.errors import ConflictError, DomainValidationError
 from core.fields import business_dates_check
@@ -29,6 +31,13 @@ CATEGORY_TAKEN = "A category with this name and type already exists."
 PAYMENT_OWNED = (
     "This transaction belongs to an invoice payment: change or void it through the payment."
 )
+CREDIT_NOTE_OWNED = (
+    "This transaction is the refund of a credit note: credit notes are final, so it cannot change."
+)
+OWNED_BY = {
+    TransactionOrigin.PAYMENT: PAYMENT_OWNED,
+    TransactionOrigin.CREDIT_NOTE: CREDIT_NOTE_OWNED,
+}
 TRANSFER_LEG = "This transaction is one leg of a transfer: delete the transfer and record it again."
 
 
@@ -232,8 +241,8 @@ def transaction_batch_create(*, records: list[dict], prefix: str = "rows") -> li
 
 def _lock_changeable(txn: Transaction) -> Transaction:
     locked = Transaction.objects.select_for_update().get(pk=txn.pk)
-    if locked.origin == TransactionOrigin.PAYMENT:
-        raise ConflictError(PAYMENT_OWNED)
+    if locked.origin in OWNED_BY:
+        raise ConflictError(OWNED_BY[locked.origin])
     return locked
 
 
@@ -281,8 +290,9 @@ def _lock_for_delete(txn: Transaction) -> list[Transaction]:
     legs = list(Transaction.objects.select_for_update().filter(transfer_group=group).order_by("pk"))
     if txn.pk not in {leg.pk for leg in legs}:
         raise Transaction.DoesNotExist("Transaction matching query does not exist.")
-    if any(leg.origin == TransactionOrigin.PAYMENT for leg in legs):
-        raise ConflictError(PAYMENT_OWNED)
+    for leg in legs:
+        if leg.origin in OWNED_BY:
+            raise ConflictError(OWNED_BY[leg.origin])
     return legs
 
 
@@ -384,4 +394,41 @@ def payment_transaction_void(*, txn: Transaction) -> Transaction:
             money_moved(dates=[locked.date], transaction_ids=[locked.pk])
     # The caller's instance reflects the void too.
     txn.voided_at, txn.updated_at = locked.voided_at, locked.updated_at
+    return txn
+
+
+# --- Credit note refunds (called by billing.services) -------------------------------------------
+
+
+def refund_transaction_create(
+    *,
+    account: Account,
+    amount: Decimal,
+    date: date,
+    invoice_id: int,
+    description: str = "",
+) -> Transaction:
+    """The Expense transaction that pays a credit note's refund out of `account`, marked
+    `origin = credit_note` with the corrected invoice's id: no service changes or deletes it
+    afterwards (409), since a credit note is final. Must be called inside the credit note's
+    own `atomic()` block (billing.services.credit_note_create), after its books check.
+    Announces `transaction.created` and records `transaction.created` in the audit trail."""
+    business_dates_check(date=date)
+    txn = Transaction.objects.create(
+        type=TransactionType.EXPENSE,
+        account=account,
+        amount=amount,
+        date=date,
+        description=description,
+        origin=TransactionOrigin.CREDIT_NOTE,
+        invoice_id=invoice_id,
+    )
+    event_publish(event_type="transaction.created", data=transaction_payload(txn))
+    audit_record(
+        action="transaction.created",
+        resource="transaction",
+        resource_id=txn.pk,
+        changes=diff_fields({}, snapshot(txn)),
+    )
+    money_moved(dates=[date])
     return txn

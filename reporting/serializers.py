@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
-from core.fields import BusinessYearField, MoneyField
+from billing.serializers import NumberField
+from core.fields import BusinessDateField, BusinessYearField, MoneyField
 from reporting.selectors import Period
 
 MONTH_RANGE = "Month must be a whole number between 1 and 12."
@@ -72,3 +73,30 @@ class AgingReportSerializer(serializers.Serializer):
     as_of = serializers.DateField()
     totals = AgingBucketsSerializer()
     customers = AgingCustomerSerializer(many=True)
+
+
+class TaxQuerySerializer(serializers.Serializer):
+    """`?date_from=&date_to=`: invoice and credit note dates, inclusive; either may be left out."""
+
+    date_from = BusinessDateField(required=False)
+    date_to = BusinessDateField(required=False)
+
+    def validate(self, attrs):
+        start, end = attrs.get("date_from"), attrs.get("date_to")
+        if start and end and end < start:
+            raise serializers.ValidationError({"date_to": "date_to cannot be before date_from."})
+        return attrs
+
+
+class TaxRateSerializer(serializers.Serializer):
+    rate = NumberField(max_digits=5, decimal_places=2)
+    taxable = MoneyField()
+    tax = MoneyField()
+
+
+class TaxReportSerializer(serializers.Serializer):
+    date_from = serializers.DateField(allow_null=True)
+    date_to = serializers.DateField(allow_null=True)
+    rates = TaxRateSerializer(many=True)
+    total_taxable = MoneyField()
+    total_tax = MoneyField()

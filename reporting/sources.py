@@ -6,7 +6,13 @@ from datetime import date
 
 from django.db.models import Q, QuerySet
 
-from billing.models import Invoice, InvoiceStatus
+from billing.models import (
+    OPEN_INVOICE_STATUSES,
+    CreditNoteItem,
+    Invoice,
+    InvoiceItem,
+    InvoiceStatus,
+)
 from ledger.models import Transaction, TransactionType
 
 # Invoices that are not (yet, or any more) owed: excluded from outstanding and aging.
@@ -33,3 +39,23 @@ def _date_range(start: date | None, end: date | None) -> Q:
     if end is not None:
         q &= Q(date__lt=end)
     return q
+
+
+def taxed_invoice_lines(start: date | None, end: date | None) -> QuerySet:
+    """Lines of issued, non-cancelled invoices dated in [start, end]: what tax was charged on."""
+    query = InvoiceItem.objects.filter(invoice__status__in=OPEN_INVOICE_STATUSES)
+    if start is not None:
+        query = query.filter(invoice__date__gte=start)
+    if end is not None:
+        query = query.filter(invoice__date__lte=end)
+    return query
+
+
+def taxed_credit_note_lines(start: date | None, end: date | None) -> QuerySet:
+    """Lines of credit notes dated in [start, end]: tax given back in the period."""
+    query = CreditNoteItem.objects.all()
+    if start is not None:
+        query = query.filter(credit_note__date__gte=start)
+    if end is not None:
+        query = query.filter(credit_note__date__lte=end)
+    return query

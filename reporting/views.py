@@ -8,6 +8,8 @@ from reporting.serializers import (
     CategoryReportSerializer,
     FinancialReportSerializer,
     PeriodQuerySerializer,
+    TaxQuerySerializer,
+    TaxReportSerializer,
 )
 
 
@@ -42,3 +44,17 @@ class AgingReportView(ApiView):
     @extend_schema(responses=AgingReportSerializer)
     def get(self, request):
         return Response(AgingReportSerializer(selectors.aging_report()).data)
+
+
+class TaxReportView(ApiView):
+    """GET /reports/tax?date_from=&date_to=: tax charged per rate, net of credit notes."""
+
+    @extend_schema(parameters=[TaxQuerySerializer], responses=TaxReportSerializer)
+    def get(self, request):
+        query = TaxQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        report = selectors.tax_report(
+            date_from=query.validated_data.get("date_from"),
+            date_to=query.validated_data.get("date_to"),
+        )
+        return Response(TaxReportSerializer(report).data)

@@ -209,8 +209,8 @@ def test_admin_overpayment_is_refused_and_nothing_changes(staff):
     assert Payment.objects.count() == 0
 
 
-def test_staff_edits_items_and_totals_are_recomputed(staff):
-    invoice = make_invoice(items=[item("100")])
+def test_staff_edits_a_drafts_items_and_totals_are_recomputed(staff):
+    invoice = make_invoice(items=[item("100")], status="Draft")
     url = f"/admin/billing/invoice/{invoice.pk}/change/"
     data = form_data(staff.get(url))
     data["items-0-amount"] = "120"
@@ -219,7 +219,8 @@ def test_staff_edits_items_and_totals_are_recomputed(staff):
 
     assert response.status_code == 302, messages_of(response)
     invoice.refresh_from_db()
-    assert (invoice.total, invoice.balance_due) == (Decimal("120.00"), Decimal("120.00"))
+    # A draft owes nothing until it is issued.
+    assert (invoice.total, invoice.balance_due) == (Decimal("120.00"), Decimal("0.00"))
 
 
 def test_paid_invoice_cannot_be_deleted_in_the_admin(staff):
@@ -230,12 +231,15 @@ def test_paid_invoice_cannot_be_deleted_in_the_admin(staff):
 
     # The service refuses; the admin shows why on the page (never a 403).
     assert response.status_code == 302
-    assert "A paid invoice cannot be deleted." in messages_of(response)
+    assert (
+        "Only draft invoices can be deleted; cancel an issued invoice or issue a credit note "
+        "instead." in messages_of(response)
+    )
     assert Invoice.objects.filter(pk=invoice.pk).exists()
 
 
-def test_unpaid_invoice_can_be_deleted_in_the_admin(staff):
-    invoice = make_invoice()
+def test_draft_invoice_can_be_deleted_in_the_admin(staff):
+    invoice = make_invoice(status="Draft")
 
     response = staff.post(f"/admin/billing/invoice/{invoice.pk}/delete/", {"post": "yes"})
 
@@ -343,3 +347,133 @@ def test_staff_creates_a_product(staff):
     from billing.models import Product
 
     assert Product.objects.get().price == Decimal("189.00")
+
+
+# --- lifecycle buttons and credit notes ------------------------------------------------------
+
+
+def test_issue_button_issues_a_draft(staff):
+    from audit.models import AuditEvent
+
+    draft = make_invoice(status="Draft")
+
+    response = staff.post(f"/admin/billing/invoice/{draft.pk}/issue/", follow=True)
+
+    draft.refresh_from_db()
+    assert (draft.status, draft.invoice_number) == ("Unpaid", "INV-2024-001")
+    assert "Issued as INV-2024-001." in messages_of(response)
+    entry = AuditEvent.objects.get(action="invoice.issued")
+    assert (entry.actor_type, entry.actor_name) == ("user", "clerk@example.com")
+
+
+def test_issue_button_refusal_is_a_message(staff):
+    invoice = make_invoice()
+
+    response = staff.post(f"/admin/billing/invoice/{invoice.pk}/issue/", follow=True)
+
+    assert "Only a draft can be issued; INV-2024-001 is Unpaid." in messages_of(response)
+    invoice.refresh_from_db()
+    assert invoice.status == "Unpaid"
+
+
+def test_change_page_shows_the_buttons_the_status_allows(staff):
+    draft = make_invoice(status="Draft")
+    issued = make_invoice()
+
+    draft_page = staff.get(f"/admin/billing/invoice/{draft.pk}/change/").content.decode()
+    issued_page = staff.get(f"/admin/billing/invoice/{issued.pk}/change/").content.decode()
+
+    assert "/issue/" in draft_page and "/cancel/" not in draft_page
+    assert "/cancel/" in issued_page and f"creditnote/add/?invoice={issued.pk}" in issued_page
+    # No status select once created; an issued invoice's customer and items are read-only.
+    assert 'name="status"' not in issued_page and 'name="customer"' not in issued_page
+    assert 'name="items-0-amount"' not in issued_page
+    assert 'name="items-0-amount"' in draft_page
+
+
+def test_cancel_asks_for_a_reason_and_cancels(staff):
+    invoice = make_invoice()
+    url = f"/admin/billing/invoice/{invoice.pk}/cancel/"
+
+    assert staff.get(url).status_code == 200
+    response = staff.post(url, {"reason": "Wrong customer"}, follow=True)
+
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.cancel_reason) == ("Cancelled", "Wrong customer")
+    assert "INV-2024-001 cancelled." in messages_of(response)
+
+
+def test_cancel_refusal_is_a_message(staff):
+    invoice = make_invoice(items=[item("100")])
+    make_payment(invoice, "10")
+
+    response = staff.post(
+        f"/admin/billing/invoice/{invoice.pk}/cancel/", {"reason": "x"}, follow=True
+    )
+
+    assert any("cannot be cancelled" in m for m in messages_of(response))
+    invoice.refresh_from_db()
+    assert invoice.status == "Partially Paid"
+
+
+def test_staff_issues_a_credit_note_with_a_refund(staff):
+    from billing.models import CreditNote
+
+    invoice = make_invoice(items=[item("100")])
+    make_payment(invoice, "100")
+    account = AccountFactory()
+    page = staff.get(f"/admin/billing/creditnote/add/?invoice={invoice.pk}")
+    data = form_data(page)
+    data.update(
+        {
+            "invoice": invoice.pk,
+            "date": "2024-02-01",
+            "reason": "Returned",
+            "settlement": "refund",
+            "account": account.pk,
+            "items-TOTAL_FORMS": "1",
+            "items-0-description": "Returned",
+            "items-0-qty": "1",
+            "items-0-amount": "25",
+            "items-0-tax_rate": "0",
+        }
+    )
+
+    response = staff.post("/admin/billing/creditnote/add/", data)
+
+    assert response.status_code == 302, messages_of(response)
+    note = CreditNote.objects.get()
+    assert (note.credit_note_number, note.total, note.settled_amount) == (
+        "CN-2024-001",
+        Decimal("25.00"),
+        Decimal("25.00"),
+    )
+    assert note.transaction.account_id == account.pk
+    detail = staff.get(f"/admin/billing/creditnote/{note.pk}/change/")
+    pdf = staff.get(f"/admin/billing/creditnote/{note.pk}/pdf/")
+    assert detail.status_code == 200 and "CN-2024-001.pdf" in detail.content.decode()
+    assert pdf.content.startswith(b"%PDF-")
+    assert staff.get("/admin/billing/creditnote/").status_code == 200
+
+
+def test_credit_note_refusal_in_the_admin_writes_nothing(staff):
+    from billing.models import CreditNote
+
+    invoice = make_invoice(items=[item("100")])
+    make_payment(invoice, "100")
+    data = form_data(staff.get("/admin/billing/creditnote/add/"))
+    data.update(
+        {
+            "invoice": invoice.pk,
+            "reason": "Returned",
+            "items-TOTAL_FORMS": "1",
+            "items-0-description": "Returned",
+            "items-0-qty": "1",
+            "items-0-amount": "25",
+        }
+    )
+
+    response = staff.post("/admin/billing/creditnote/add/", data, follow=True)
+
+    assert any("settle it as refund or credit" in m for m in messages_of(response))
+    assert CreditNote.objects.count() == 0

@@ -25,7 +25,7 @@ def test_concurrent_deletes_of_a_product(api):
 
 
 def test_concurrent_deletes_of_an_invoice(api):
-    invoice = make_invoice()
+    invoice = make_invoice(status="Draft")
     events_before = Event.objects.count()
 
     statuses = statuses_of_concurrent(api, "delete", f"/api/v2/invoices/{invoice.pk}")

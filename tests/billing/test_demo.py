@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from billing import demo
-from billing.models import Invoice, Payment, Product, Quote
+from billing.models import CreditNote, Invoice, Payment, Product, Quote
 from customers import demo as customers_demo
 
 pytestmark = pytest.mark.django_db
@@ -33,9 +33,18 @@ def test_demo_quotes_cover_every_status(loaded):
 def test_demo_money_adds_up(loaded):
     for invoice in Invoice.objects.all():
         paid = sum(p.amount for p in invoice.payments.active())
-        assert invoice.amount_paid == paid
-        assert invoice.balance_due == invoice.total - paid
+        credited = sum(c.total for c in invoice.credit_notes.all())
+        owed = max(invoice.total - paid - credited, 0)
+        assert (invoice.amount_paid, invoice.amount_credited) == (paid, credited)
+        assert invoice.balance_due == (0 if invoice.status in ("Draft", "Cancelled") else owed)
         assert invoice.total == invoice.subtotal - invoice.discount + invoice.tax
+
+
+def test_demo_has_a_refunded_credit_note(loaded):
+    note = CreditNote.objects.get()
+
+    assert (note.settlement, note.settled_amount) == ("refund", note.total)
+    assert note.transaction.type == "Expense"
 
 
 def test_demo_is_idempotent(loaded):
@@ -43,7 +52,7 @@ def test_demo_is_idempotent(loaded):
 
     summary = demo.load(size="small", stdout=io.StringIO())
 
-    assert summary.startswith("0 invoices and 0 quotes created")
+    assert summary.startswith("0 invoices, 0 credit note(s) and 0 quotes created")
     assert (Product.objects.count(), Invoice.objects.count(), Quote.objects.count()) == counts
     assert Payment.objects.count() == 8
 
@@ -53,4 +62,4 @@ def test_seed_demo_runs_billing(db):
 
     call_command("seed_demo", stdout=out)
 
-    assert "billing: 11 invoices and 6 quotes created" in out.getvalue()
+    assert "billing: 11 invoices, 1 credit note(s) and 6 quotes created" in out.getvalue()

@@ -7,7 +7,7 @@ from django.db import connections
 
 from billing import numbering, services
 from billing.models import Invoice, Payment
-from core.errors import DomainValidationError
+from core.errors import ConflictError, DomainValidationError
 from tests.billing.factories import AccountFactory, item, make_invoice, make_quote
 from tests.factories import CustomerFactory
 from tests.markers import requires_postgres
@@ -61,7 +61,7 @@ def test_a_refused_invoice_does_not_use_up_a_number(api):
 def test_quotes_have_their_own_sequence(api):
     make_invoice(date=datetime.date(2024, 1, 1))
 
-    quote = make_quote(date=datetime.date(2024, 1, 1))
+    quote = make_quote(date=datetime.date(2024, 1, 1), status="Sent")
 
     assert quote.quote_number == "QUO-2024-001"
 
@@ -139,3 +139,74 @@ def test_concurrent_payments_cannot_overpay():
         Decimal("10.00"),
         "Partially Paid",
     )
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_eight_concurrent_issuers_get_eight_consecutive_numbers():
+    customer = CustomerFactory()
+    make_invoice(customer=customer, date=datetime.date(2024, 1, 1))  # INV-2024-001
+    drafts = [
+        make_invoice(customer=customer, date=datetime.date(2024, 3, 1), status="Draft")
+        for _ in range(8)
+    ]
+
+    results = _run_concurrently(
+        8, lambda i: services.invoice_issue(invoice=drafts[i]).invoice_number
+    )
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sorted(results) == [f"INV-2024-{n:03d}" for n in range(2, 10)]
+    numbers = list(Invoice.objects.values_list("invoice_number", flat=True))
+    assert len(set(numbers)) == 9
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_draft_issued_eight_times_at_once_is_issued_once():
+    draft = make_invoice(date=datetime.date(2024, 3, 1), status="Draft")
+
+    results = _run_concurrently(8, lambda i: services.invoice_issue(invoice=draft))
+
+    assert len([r for r in results if isinstance(r, Invoice)]) == 1
+    assert len([r for r in results if isinstance(r, ConflictError)]) == 7
+    assert make_invoice(date=datetime.date(2024, 4, 1)).invoice_number == "INV-2024-002"
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_eight_concurrent_credit_notes_get_eight_consecutive_numbers():
+    invoices = [make_invoice(items=[item("100")]) for _ in range(8)]
+
+    results = _run_concurrently(
+        8,
+        lambda i: services.credit_note_create(
+            invoice=invoices[i],
+            items=[item("10")],
+            reason="Discount agreed later",
+            date=datetime.date(2024, 2, 1),
+        ).credit_note_number,
+    )
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sorted(results) == [f"CN-2024-{n:03d}" for n in range(1, 9)]
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_credit_notes_on_one_invoice_never_exceed_its_amount():
+    invoice = make_invoice(items=[item("100")])
+
+    results = _run_concurrently(
+        8,
+        lambda i: services.credit_note_create(
+            invoice=invoice, items=[item("30")], reason="r", date=datetime.date(2024, 2, 1)
+        ),
+    )
+
+    refused = [r for r in results if isinstance(r, DomainValidationError)]
+    assert len(refused) == 5
+    invoice.refresh_from_db()
+    assert (invoice.amount_credited, invoice.balance_due) == (Decimal("90.00"), Decimal("10.00"))
+    numbers = sorted(r.credit_note_number for r in results if not isinstance(r, Exception))
+    assert numbers == ["CN-2024-001", "CN-2024-002", "CN-2024-003"]

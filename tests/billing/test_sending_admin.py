@@ -48,13 +48,15 @@ def test_the_send_button_sends_the_invoice(staff, invoice):  # noqa: F811
 
 
 def test_a_refused_send_is_a_message_and_changes_nothing(staff):  # noqa: F811
-    draft = make_invoice(date=datetime.date(2026, 3, 1), status="Draft")
+    unreachable = make_invoice(customer=CustomerFactory(email=""))
 
-    response = staff.post(f"/admin/billing/invoice/{draft.pk}/send/", follow=True)
+    response = staff.post(f"/admin/billing/invoice/{unreachable.pk}/send/", follow=True)
 
-    assert flashes(response) == ["Issue the invoice before sending it."]
+    assert flashes(response) == [
+        "to: The customer has no email address: give the recipients in `to`."
+    ]
     assert EmailMessage.objects.count() == 0
-    assert Invoice.objects.get(pk=draft.pk).sent_at is None
+    assert Invoice.objects.get(pk=unreachable.pk).sent_at is None
 
 
 def test_only_the_buttons_post_sends(staff, invoice):  # noqa: F811

@@ -180,16 +180,31 @@ def test_sending_not_configured_is_a_409_and_nothing_changes(api, invoice, setti
     assert events_of("invoice.sent") == 0
 
 
-def test_a_draft_invoice_is_refused_until_issued(api):
+def test_sending_a_draft_issues_it_first(api):
     draft = make_invoice(date=datetime.date(2026, 3, 1), status="Draft")
 
     response = api.post(f"/api/v2/invoices/{draft.pk}/send", {}, format="json")
 
-    assert response.status_code == 409
-    assert response.json() == {"success": False, "message": "Issue the invoice before sending it."}
-    assert EmailMessage.objects.count() == 0
+    assert response.status_code == 202
     draft.refresh_from_db()
-    assert draft.sent_at is None
+    assert draft.status == "Unpaid"
+    assert draft.invoice_number == "INV-2026-001"
+    assert draft.sent_at is not None
+    message = EmailMessage.objects.get()
+    assert "INV-2026-001" in message.subject
+
+
+def test_a_draft_sent_to_a_bad_address_stays_a_draft(api):
+    draft = make_invoice(date=datetime.date(2026, 3, 1), status="Draft")
+
+    response = api.post(
+        f"/api/v2/invoices/{draft.pk}/send", {"to": ["not-an-email"]}, format="json"
+    )
+
+    assert response.status_code == 400
+    draft.refresh_from_db()
+    assert (draft.status, draft.invoice_number, draft.sent_at) == ("Draft", None, None)
+    assert EmailMessage.objects.count() == 0
 
 
 def test_unknown_invoice_is_a_404(api):

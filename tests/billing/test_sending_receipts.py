@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 
-from billing import sending
+from billing import receipts
 from billing.models import Payment
 from customers.models import Customer
 from mail.models import EmailMessage
@@ -83,7 +83,7 @@ def test_a_refused_payment_queues_no_receipt(api, invoice):
 def test_one_receipt_per_payment_even_if_asked_again(invoice):
     payment = make_payment(invoice, "100.00", date=datetime.date(2026, 3, 10))
 
-    assert sending.payment_receipt_queue(payment=payment) is None
+    assert receipts.payment_receipt_queue(payment=payment) is None
 
     assert EmailMessage.objects.filter(purpose="receipt").count() == 1
 

@@ -1,4 +1,5 @@
-"""Property tests: totals add up to the cent, for any lines and discount."""
+"""Property tests: totals add up to the cent, for any lines and discount, the discount
+shared over the lines before tax."""
 
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -6,8 +7,9 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from billing.totals import document_totals, line_amounts
-from tests.billing.strategies import discount_shares, item_lists
+from billing.totals import discount_shares, document_totals, line_amounts, lines_with_discount
+from tests.billing.strategies import discount_shares as fraction
+from tests.billing.strategies import item_lists
 from tests.factories import CustomerFactory
 
 CENT = Decimal("0.01")
@@ -21,18 +23,66 @@ def money(value: float) -> Decimal:
     return Decimal(str(value)).quantize(CENT)
 
 
-@given(items=item_lists, share=discount_shares)
+@given(items=item_lists, share=fraction)
 def test_total_is_subtotal_minus_discount_plus_tax(items, share):
-    lines = [
-        line_amounts(qty=i["qty"], unit_price=i["amount"], tax_rate=i["tax_rate"]) for i in items
-    ]
-    subtotal = sum((line.subtotal for line in lines), Decimal(0))
+    subtotals = [half_up(i["qty"] * i["amount"]) for i in items]
+    discount = half_up(sum(subtotals, Decimal(0)) * share)
 
-    totals = document_totals(lines=lines, discount=half_up(subtotal * share))
+    lines = lines_with_discount(
+        lines=[(s, i["tax_rate"]) for s, i in zip(subtotals, items, strict=True)],
+        discount=discount,
+    )
+    totals = document_totals(lines=lines)
 
+    assert totals.discount == discount
     assert totals.total == totals.subtotal - totals.discount + totals.tax
+    for line, item in zip(lines, items, strict=True):
+        assert Decimal(0) <= line.discount <= line.subtotal
+        assert line.tax == half_up((line.subtotal - line.discount) * item["tax_rate"] / 100)
     for value in (totals.subtotal, totals.discount, totals.tax, totals.total):
         assert value.as_tuple().exponent == -2
+
+
+@given(items=item_lists, share=fraction)
+def test_discount_shares_are_proportional_with_the_remainder_on_the_largest_line(items, share):
+    subtotals = [half_up(i["qty"] * i["amount"]) for i in items]
+    total = sum(subtotals, Decimal(0))
+    discount = half_up(total * share)
+
+    shares = discount_shares(subtotals=subtotals, discount=discount)
+
+    assert sum(shares, Decimal(0)) == discount
+    if total > 0:
+        largest = min(range(len(subtotals)), key=lambda i: (-subtotals[i], i))
+        for index, (subtotal, got) in enumerate(zip(subtotals, shares, strict=True)):
+            proportional = half_up(discount * subtotal / total)
+            if index != largest:
+                # Only the largest line moves, unless it had no room left.
+                assert abs(got - proportional) <= Decimal("0.01") * len(items)
+
+
+def test_the_contracts_example():
+    lines = lines_with_discount(lines=[(Decimal("100.00"), Decimal("10"))], discount=Decimal(20))
+
+    assert document_totals(lines=lines) == document_totals(
+        lines=[line_amounts(qty=1, unit_price=Decimal(100), tax_rate=10, discount=20)]
+    )
+    totals = document_totals(lines=lines)
+    assert (totals.subtotal, totals.discount, totals.tax, totals.total) == (
+        Decimal("100.00"),
+        Decimal("20.00"),
+        Decimal("8.00"),
+        Decimal("88.00"),
+    )
+
+
+def test_remainder_goes_to_the_largest_line():
+    # 10.00 over 3 equal-ish lines: 3.33 + 3.33 + 3.33 = 9.99; the cent goes to the largest.
+    shares = discount_shares(
+        subtotals=[Decimal("30.00"), Decimal("30.01"), Decimal("30.00")], discount=Decimal(10)
+    )
+
+    assert shares == [Decimal("3.33"), Decimal("3.34"), Decimal("3.33")]
 
 
 @given(items=item_lists)
@@ -51,7 +101,7 @@ def test_each_line_is_rounded_half_up_once(items):
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(items=item_lists, share=discount_shares)
+@given(items=item_lists, share=fraction)
 def test_api_totals_add_up_to_the_cent(api, items, share):
     customer = CustomerFactory()
     exact_subtotal = sum((half_up(i["qty"] * i["amount"]) for i in items), Decimal(0))
@@ -74,9 +124,11 @@ def test_api_totals_add_up_to_the_cent(api, items, share):
     assert total == subtotal - discount + tax
     assert subtotal == sum((money(line["subtotal"]) for line in data["items"]), Decimal(0))
     assert tax == sum((money(line["tax"]) for line in data["items"]), Decimal(0))
+    assert discount == sum((money(line["discount"]) for line in data["items"]), Decimal(0))
     assert subtotal == exact_subtotal
     for sent, line in zip(items, data["items"], strict=True):
         expected = half_up(sent["qty"] * sent["amount"])
+        taxable = expected - money(line["discount"])
         assert money(line["subtotal"]) == expected
-        assert money(line["tax"]) == half_up(expected * sent["tax_rate"] / 100)
+        assert money(line["tax"]) == half_up(taxable * sent["tax_rate"] / 100)
     assert money(data["balance_due"]) == total

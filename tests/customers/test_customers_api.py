@@ -24,7 +24,14 @@ def test_create_with_all_reference_fields(api):
     data = response.json()["data"]
     assert response.status_code == 201
     assert {k: data[k] for k in FULL} == FULL
-    assert set(data) == {*FULL, "id", "reminders_enabled", "created_at", "updated_at"}
+    assert set(data) == {
+        *FULL,
+        "id",
+        "reminders_enabled",
+        "credit_balance",
+        "created_at",
+        "updated_at",
+    }
     assert data["reminders_enabled"] is True
 
 

@@ -165,7 +165,7 @@ def test_cancelled_invoices_are_not_outstanding(api, committed):
     invoice = committed(invoice_create, api, amount="80.00", day=date(2024, 1, 10))
 
     committed(
-        api.patch, f"/api/v2/invoices/{invoice['id']}", {"status": "Cancelled"}, format="json"
+        api.post, f"/api/v2/invoices/{invoice['id']}/cancel", {"reason": "Void"}, format="json"
     )
 
     assert report(api, "year=2024")["outstanding_invoices"] == Decimal("0.00")

@@ -143,11 +143,13 @@ class World:
         self.refresh(invoice)
 
     def cancel(self):
-        unpaid = [i for i in self.invoices if i["status"] in ("Unpaid", "Draft")]
+        # Only an issued invoice without payments is cancelled (a draft would be deleted).
+        unpaid = [i for i in self.invoices if i["status"] == "Unpaid"]
         if not unpaid:
             return
         invoice = self.rng.choice(unpaid)
-        response = self.call("patch", f"/api/v2/invoices/{invoice['id']}", {"status": "Cancelled"})
+        path = f"/api/v2/invoices/{invoice['id']}/cancel"
+        response = self.call("post", path, {"reason": "Random cancel"})
         assert response.status_code == 200, response.json()
         self.refresh(invoice)
 

@@ -21,6 +21,9 @@ CONTRACT_EVENTS = [
     "invoice.created",
     "invoice.updated",
     "invoice.paid",
+    "invoice.issued",
+    "invoice.cancelled",
+    "credit_note.created",
     "payment.received",
     "quote.created",
     "quote.converted",
@@ -229,7 +232,7 @@ def test_the_event_catalog_lists_every_contract_type_with_a_description(api):
     body = response.json()
     assert [entry["type"] for entry in body["data"]] == CONTRACT_EVENTS + EXTRA_EVENTS
     assert all(entry["description"] for entry in body["data"])
-    assert body["meta"] == {"current_page": 1, "total_pages": 1, "total_records": 22}
+    assert body["meta"] == {"current_page": 1, "total_pages": 1, "total_records": 25}
     assert list(catalog.EVENT_TYPES) == CONTRACT_EVENTS + EXTRA_EVENTS
 
 

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("billing", "0002_payment_transactions_origin"),
+        ("billing", "0005_lifecycle_constraints"),
     ]
 
     operations = [

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("customers", "0004_customer_search_text"),
+        ("customers", "0005_customer_credit_balance"),
     ]
 
     operations = [
