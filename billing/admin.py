@@ -76,6 +76,7 @@ class SendButtonAdmin(ServiceAdmin):
     change_form_template = "admin/billing/send_change_form.html"
 
     def send_service(self, obj):
+        """Sends `obj` through billing.sending; returns the queued email message."""
         raise NotImplementedError
 
     def get_urls(self):
@@ -97,11 +98,12 @@ class SendButtonAdmin(ServiceAdmin):
         obj = get_object_or_404(self.get_queryset(request), pk=object_id)
         if not self.has_change_permission(request, obj):
             raise PermissionDenied
-        self.run_service(
-            request,
-            lambda: self.send_service(obj),
-            success=f"{obj} is queued to be sent to {obj.customer.email or 'the customer'}.",
-        )
+        sent: list = []
+        if self.run_service(request, lambda: sent.append(self.send_service(obj))):
+            # Named after sending: a draft is issued (and numbered) by it.
+            obj.refresh_from_db()
+            recipients = ", ".join(sent[0].to)
+            self.message_user(request, f"{obj} is queued to be sent to {recipients}.")
         return change_page
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -432,7 +434,7 @@ class InvoiceAdmin(SendButtonAdmin):
         services.invoice_delete(invoice=obj)
 
     def send_service(self, obj):
-        sending.invoice_send(invoice=obj)
+        return sending.invoice_send(invoice=obj)
 
     # --- lifecycle buttons (templates/admin/billing/invoice/change_form.html) ---------------
 
@@ -697,7 +699,7 @@ class QuoteAdmin(SendButtonAdmin):
         services.quote_delete(quote=obj)
 
     def send_service(self, obj):
-        sending.quote_send(quote=obj)
+        return sending.quote_send(quote=obj)
 
     @admin.action(description="Convert to invoice")
     def convert_to_invoice(self, request, queryset: QuerySet[Quote]):

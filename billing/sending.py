@@ -23,7 +23,7 @@ from billing.pdf import invoice_pdf, invoice_pdf_filename, money
 from billing.quote_pdf import quote_pdf, quote_pdf_filename
 from billing.receipts import day_text, document_currency
 from billing.selectors import invoice_for_document
-from billing.services import invoice_issue
+from billing.services import invoice_issue, quote_update
 from core.db import atomic
 from core.errors import ConflictError, DomainValidationError
 from mail.models import EmailMessage
@@ -116,12 +116,16 @@ def quote_send(
     message: str = "",
 ) -> EmailMessage:
     """Emails the quote with its PDF attached, to `to` (default: the customer's email) and
-    `cc`, records `sent_at` and moves a Draft quote to Sent, in one transaction with the
-    `quote.sent` event (and `quote.updated` when the status moved). Refusals as in
+    `cc`, records `sent_at` and moves a Draft quote to Sent (numbering it, through
+    `quote_update`), in one transaction with the `quote.sent` event. Refusals as in
     `invoice_send`."""
     _require_sending()
     with atomic():
         quote = Quote.objects.select_for_update().get(pk=quote.pk)
+        if quote.status == QuoteStatus.DRAFT:
+            # Through the service, so the quote takes its number (and announces the move)
+            # before the customer sees it; a refused recipient below rolls it back.
+            quote = quote_update(quote=quote, status=QuoteStatus.SENT)
         document = (
             Quote.objects.select_related("customer").prefetch_related("items").get(pk=quote.pk)
         )
@@ -148,14 +152,9 @@ def quote_send(
             customer_id=customer.pk,
             quote_id=quote.pk,
         )
-        moved = quote.status == QuoteStatus.DRAFT
-        if moved:
-            quote.status = QuoteStatus.SENT
         quote.sent_at = timezone.now()
-        quote.save(update_fields=["status", "sent_at", "updated_at"])
+        quote.save(update_fields=["sent_at", "updated_at"])
         event_publish(event_type="quote.sent", data=quote_payload(quote))
-        if moved:
-            event_publish(event_type="quote.updated", data=quote_payload(quote))
     return queued
 
 

@@ -218,6 +218,15 @@ class InvoiceViewSet(ServiceViewSet):
         response["Content-Disposition"] = f'inline; filename="{document_pdf_filename(invoice)}"'
         return response
 
+    @_send_schema("an invoice", " A draft is issued first (it takes its number).")
+    @action(detail=True, methods=["post"], url_path="send", filter_backends=[])
+    def send(self, request, pk=None):
+        """Emails the invoice with its PDF (202, the queued message; docs/email.md). Optional
+        body: `to` (default: the customer's email), `cc`, `subject`, `message`."""
+        invoice = self.get_object()
+        message = sending.invoice_send(invoice=invoice, **_send_arguments(request))
+        return _queued_response(message)
+
 
 class CreditNoteViewSet(ServiceViewSet):
     """Credit notes are final: list, create, retrieve and PDF; no update or delete (405)."""
@@ -255,15 +264,6 @@ class CreditNoteViewSet(ServiceViewSet):
         response = HttpResponse(credit_note_pdf(note), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="{document_pdf_filename(note)}"'
         return response
-
-    @_send_schema("an invoice", " A draft is a 409: issue it first.")
-    @action(detail=True, methods=["post"], url_path="send", filter_backends=[])
-    def send(self, request, pk=None):
-        """Emails the invoice with its PDF (202, the queued message; docs/email.md). Optional
-        body: `to` (default: the customer's email), `cc`, `subject`, `message`."""
-        invoice = self.get_object()
-        message = sending.invoice_send(invoice=invoice, **_send_arguments(request))
-        return _queued_response(message)
 
 
 class QuoteViewSet(ServiceViewSet):

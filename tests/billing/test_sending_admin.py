@@ -89,11 +89,12 @@ def test_the_send_button_sends_the_quote(staff):  # noqa: F811
     response = staff.post(f"/admin/billing/quote/{quote.pk}/send/", follow=True)
 
     assert f'action="/admin/billing/quote/{quote.pk}/send/"' in page.content.decode()
+    quote.refresh_from_db()
+    # A draft quote is numbered when sending moves it to Sent; the message names the number.
+    assert quote.status == "Sent"
     assert flashes(response) == [f"{quote.quote_number} is queued to be sent to jane@example.com."]
     [message] = EmailMessage.objects.all()
     assert message.quote_id == quote.pk
-    quote.refresh_from_db()
-    assert quote.status == "Sent"
 
 
 def test_a_payment_recorded_in_the_admin_queues_a_receipt(staff, invoice):  # noqa: F811

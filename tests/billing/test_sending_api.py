@@ -239,6 +239,8 @@ def test_send_quote_answers_202_and_a_draft_quote_becomes_sent(api, quote):
     response = api.post(f"/api/v2/quotes/{quote.pk}/send", {}, format="json")
 
     assert response.status_code == 202
+    quote.refresh_from_db()  # a draft takes its number as it leaves Draft
+    assert quote.quote_number is not None
     data = response.json()["data"]
     assert data["to"] == ["jane@example.com"]
     assert data["subject"] == f"Quote {quote.quote_number} from Acme & Sons Ltd"

@@ -87,7 +87,9 @@ def test_the_server_receives_the_quote_with_its_pdf(
         api.post(f"/api/v2/quotes/{quote.pk}/send", {"to": ["buyer@example.com"]}, format="json")
 
     [received] = smtp_server.wait_for(1)
+    quote.refresh_from_db()  # a draft takes its number as it leaves Draft
     number = quote.quote_number
+    assert number is not None
     assert received.rcpt_tos == ["buyer@example.com"]
     assert received.subject == f"Quote {number} from Acme & Sons Ltd"
     assert received.text().startswith(
