@@ -15,6 +15,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.html import format_html
+from unfold.admin import TabularInline
 
 from billing import selectors, services
 from billing.models import (
@@ -114,7 +115,7 @@ class QuoteItemForm(LineItemForm):
         model = QuoteItem
 
 
-class LineItemInline(admin.TabularInline):
+class LineItemInline(TabularInline):
     """Items of an invoice or a quote, frozen once the document reaches `locked_status`."""
 
     locked_status: str = ""
@@ -156,7 +157,7 @@ class PaymentInlineForm(forms.ModelForm):
         return amount
 
 
-class PaymentInline(admin.TabularInline):
+class PaymentInline(TabularInline):
     """Recorded payments are read-only here (void them from the Payments page); a new row is
     recorded through `payment_record` when the invoice is saved."""
 

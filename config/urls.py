@@ -9,9 +9,6 @@ from api.views import api_not_found
 admin.site.site_header = "Ledgerline back office"
 admin.site.site_title = "Ledgerline"
 admin.site.index_title = "Billing, CRM and support"
-# Clerks work in wide change lists (invoices have nine columns): the collapsible app sidebar
-# would take a third of a laptop screen on every page.
-admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("admin/", admin.site.urls),

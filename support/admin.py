@@ -4,6 +4,7 @@ ticket's status exactly as an API reply does, and announces `ticket.replied`."""
 
 from django import forms
 from django.contrib import admin
+from unfold.admin import StackedInline
 
 from core.admin import ServiceAdmin, changed_fields
 from support import services
@@ -40,7 +41,7 @@ class DepartmentAdmin(ServiceAdmin):
         services.department_delete(department=obj)
 
 
-class ReplyInline(admin.StackedInline):
+class ReplyInline(StackedInline):
     """Replies in order; past replies are read-only (they were sent), and a new one is added
     through the reply service by `TicketAdmin._add_replies`."""
 

@@ -6,6 +6,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.utils import timezone
+from unfold.admin import TabularInline
 
 from core.admin import ServiceAdmin, changed_fields
 from users import services
@@ -86,7 +87,7 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class ApiKeyUsageInline(ReadOnlyAdminMixin, admin.TabularInline):
+class ApiKeyUsageInline(ReadOnlyAdminMixin, TabularInline):
     model = ApiKeyUsage
     fields = ["day", "count_2xx", "count_3xx", "count_4xx", "count_5xx", "total"]
     readonly_fields = fields
