@@ -1,9 +1,15 @@
 """Reads shared by the API, the admin and the PDF: querysets joined so that a page of results
 costs the same few queries whatever its size."""
 
-from django.db.models import Prefetch, QuerySet
+from datetime import date
 
-from billing.models import Invoice, InvoiceItem, Payment, Quote, QuoteItem
+from django.db.models import Count, DecimalField, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+
+from billing.models import Invoice, InvoiceItem, InvoiceStatus, Payment, Quote, QuoteItem
+from core.money import ZERO
+
+MONEY_SUM = DecimalField(max_digits=20, decimal_places=2)
 
 
 def invoice_list() -> QuerySet[Invoice]:
@@ -33,3 +39,18 @@ def invoice_for_document(*, invoice_id: int) -> Invoice:
         )
         .get(pk=invoice_id)
     )
+
+
+def customer_billing_summary(*, customer, today: date) -> dict:
+    """What the customer owes, the overdue part of it, and their invoice count (one query).
+    Drafts and cancelled invoices owe nothing, as in the reports."""
+    owed = Q(balance_due__gt=0) & ~Q(status__in=(InvoiceStatus.DRAFT, InvoiceStatus.CANCELLED))
+    overdue = owed & Q(
+        status__in=(InvoiceStatus.UNPAID, InvoiceStatus.PARTIALLY_PAID), due_date__lt=today
+    )
+    totals = Invoice.objects.filter(customer=customer).aggregate(
+        balance_due=Coalesce(Sum("balance_due", filter=owed), Value(ZERO), output_field=MONEY_SUM),
+        overdue=Coalesce(Sum("balance_due", filter=overdue), Value(ZERO), output_field=MONEY_SUM),
+        invoice_count=Count("id"),
+    )
+    return totals

@@ -4,9 +4,11 @@ ticket's status exactly as an API reply does, and announces `ticket.replied`."""
 
 from django import forms
 from django.contrib import admin
+from django.template.loader import render_to_string
 from unfold.admin import StackedInline
 
 from core.admin import ServiceAdmin, changed_fields
+from customers.admin import register_customer_section
 from support import services
 from support.models import Department, ReplyAuthor, Ticket, TicketReply, TicketStatus
 from support.selectors import department_list_with_ticket_counts
@@ -193,3 +195,19 @@ class TicketAdmin(ServiceAdmin):
         self._update_each(
             request, queryset, "Reopened {count} ticket(s).", status=TicketStatus.OPEN
         )
+
+
+@register_customer_section
+def customer_tickets_section(request, customer):
+    """The customer's latest tickets (one query)."""
+    if not request.user.has_perm("support.view_ticket"):
+        return None
+    return render_to_string(
+        "admin/support/customer_section.html",
+        {
+            "customer": customer,
+            "tickets": list(customer.tickets.order_by("-created_at", "-id")[:10]),
+            "can_add_ticket": request.user.has_perm("support.add_ticket"),
+        },
+        request=request,
+    )
