@@ -49,8 +49,12 @@ def customer_billing_summary(*, customer, today: date) -> dict:
         status__in=(InvoiceStatus.UNPAID, InvoiceStatus.PARTIALLY_PAID), due_date__lt=today
     )
     totals = Invoice.objects.filter(customer=customer).aggregate(
-        balance_due=Coalesce(Sum("balance_due", filter=owed), Value(ZERO), output_field=MONEY_SUM),
-        overdue=Coalesce(Sum("balance_due", filter=overdue), Value(ZERO), output_field=MONEY_SUM),
+        owed=Coalesce(Sum("balance_due", filter=owed), Value(ZERO), output_field=MONEY_SUM),
+        late=Coalesce(Sum("balance_due", filter=overdue), Value(ZERO), output_field=MONEY_SUM),
         invoice_count=Count("id"),
     )
-    return totals
+    return {
+        "balance_due": totals["owed"],
+        "overdue": totals["late"],
+        "invoice_count": totals["invoice_count"],
+    }

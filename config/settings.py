@@ -153,6 +153,9 @@ BASE_CURRENCY = env.str("BASE_CURRENCY", default="USD")
 MONEY_LOCALE = env.str("MONEY_LOCALE", default="en_US")
 
 # --- Admin (django-unfold; docs/admin.md) ------------------------------------------------------
+# unfold's login form posts no `next` when none was asked for: land on the admin index.
+LOGIN_REDIRECT_URL = "/admin/"
+LOGIN_URL = "/admin/login/"
 UNFOLD = {
     "SITE_TITLE": "Ledgerline",
     "SITE_HEADER": "Ledgerline",

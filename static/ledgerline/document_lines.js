@@ -29,9 +29,16 @@
   }
 
   function itemRows(group) {
-    return Array.prototype.filter.call(group.querySelectorAll("tr.form-row, tr[id^='items-']"), function (row) {
-      return /^items-\d+$/.test(row.id || "") && !row.classList.contains("empty-form");
+    // One row per line: unfold wraps each in a tbody (the stock admin: a tr with an id).
+    var rows = group.querySelectorAll("tbody.form-group, tr.form-row[id^='items-']");
+    return Array.prototype.filter.call(rows, function (row) {
+      return !row.classList.contains("empty-form") && !row.closest(".empty-form") &&
+        row.querySelector("[name$='-qty']") && !/__prefix__/.test(row.querySelector("[name$='-qty']").name);
     });
+  }
+
+  function rowOf(element) {
+    return element.closest("tbody.form-group") || element.closest("tr");
   }
 
   function field(row, name) {
@@ -99,7 +106,7 @@
     var box = totalsBox(group);
     box.innerHTML =
       "<dt>Subtotal</dt><dd id='ll-live-subtotal'>" + money(result.subtotal) + "</dd>" +
-      "<dt>Discount</dt><dd id='ll-live-discount'>-" + money(result.discount) + "</dd>" +
+      "<dt>Discount</dt><dd id='ll-live-discount'>" + (result.discount ? "-" : "") + money(result.discount) + "</dd>" +
       "<dt>Tax</dt><dd id='ll-live-tax'>" + money(result.tax) + "</dd>" +
       "<dt class='ll-grand'>Total</dt><dd class='ll-grand' id='ll-live-total'>" + money(result.total) + "</dd>";
   }
@@ -110,7 +117,8 @@
   }
 
   function fillFromProduct(select, group) {
-    var row = select.closest("tr");
+    var row = rowOf(select);
+    select.setAttribute("data-ll-filled", select.value);
     if (!row || !select.value) return;
     fetch(productDefaultsUrl(select.value), { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) { return response.ok ? response.json() : null; })
@@ -134,17 +142,26 @@
     var form = group.closest("form") || document;
     form.addEventListener("input", function () { render(group); });
     form.addEventListener("change", function (event) {
-      if (event.target.name && /-product$/.test(event.target.name)) fillFromProduct(event.target, group);
+      if (event.target.name && /-product$/.test(event.target.name)) checkProducts();
       render(group);
     });
-    // The product picker is select2 (jQuery): its "change" is a jQuery event only.
-    if (window.django && window.django.jQuery) {
-      window.django.jQuery(document).on("select2:select", "select[name$='-product']", function () {
-        fillFromProduct(this, group);
+    // The product picker is select2, whose "change" is a jQuery event that native listeners
+    // never hear: a picked product is noticed by comparing each picker with what it last filled.
+    function checkProducts() {
+      itemRows(group).forEach(function (row) {
+        var select = field(row, "product");
+        if (select && select.value && select.getAttribute("data-ll-filled") !== select.value) {
+          fillFromProduct(select, group);
+        }
       });
-      window.django.jQuery(document).on("formset:added formset:removed", function () { render(group); });
     }
+    itemRows(group).forEach(function (row) {
+      var select = field(row, "product");
+      if (select) select.setAttribute("data-ll-filled", select.value);  // saved lines keep theirs
+    });
+    window.setInterval(checkProducts, 400);
     document.addEventListener("formset:added", function () { render(group); });
+    document.addEventListener("formset:removed", function () { render(group); });
     render(group);
   }
 
