@@ -190,3 +190,23 @@ def test_clerk_converts_a_lead_into_a_customer(clerk):
     lead.refresh_from_db()
     customer = Customer.objects.get(email="ada@analytical.example")
     assert (lead.status, lead.customer_id) == (LeadStatus.CONVERTED, customer.pk)
+
+
+def test_every_changelist_fits_a_1280_window(clerk, staff_user):
+    """An administrator (who sees every screen) opens each list: none is wider than the
+    window, the API keys list included."""
+    from django.contrib import admin
+    from django.urls import reverse
+
+    from tests.factories import make_api_key
+    from users.models import Role
+    from users.services import user_update
+
+    user_update(user=staff_user, role=Role.ADMINISTRATOR)
+    make_api_key(user=staff_user, name="Accounting sync (production)")
+    clerk.login()
+    for model in admin.site._registry:
+        opts = model._meta
+        clerk.goto(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+    clerk.goto(reverse("admin:users_apikey_changelist"))
+    clerk.shot("40-api-keys-list")
