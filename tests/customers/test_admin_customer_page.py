@@ -4,10 +4,12 @@ they owe, with links and a "new invoice" button, in a fixed number of queries.""
 import datetime
 
 import pytest
+from django.contrib.messages import get_messages
 from django.test import Client
 from django.utils import timezone
 
 from billing.models import InvoiceStatus
+from customers.models import Customer
 from tests.billing.factories import item, make_invoice, make_payment, make_quote
 from tests.factories import CustomerFactory
 from tests.support.factories import TicketFactory
@@ -81,3 +83,19 @@ def test_query_count_does_not_grow_with_the_customers_documents(
 
     with django_assert_max_num_queries(len(few.captured_queries)):
         page(staff, customer)
+
+
+def test_delete_page_of_a_customer_with_invoices_shows_the_services_refusal(staff):
+    customer = CustomerFactory()
+    make_invoice(customer=customer)
+
+    confirm = staff.get(f"/admin/customers/customer/{customer.pk}/delete/")
+    assert confirm.status_code == 200
+    assert "permission" not in confirm.content.decode().lower()
+    response = staff.post(f"/admin/customers/customer/{customer.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    messages = [str(m) for m in get_messages(response.wsgi_request)]
+    assert len(messages) == 1 and "invoice" in messages[0].lower()
+    assert "permission" not in messages[0].lower()
+    assert Customer.objects.filter(pk=customer.pk).exists()
