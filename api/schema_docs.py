@@ -14,6 +14,13 @@ RESOURCES = {
         "field → [before, after]), when, with the request id. Never changed or deleted.",
     ),
     "categories": ("category", "categories", "Income or expense categories for transactions."),
+    "credit_notes": (
+        "credit note",
+        "credit notes",
+        "Corrections of issued invoices, numbered `CN-YYYY-NNN`; final once created. The part "
+        "already paid is settled as a `refund` (an Expense on `account_id`) or as customer "
+        "`credit`.",
+    ),
     "customers": (
         "customer",
         "customers",
@@ -101,6 +108,25 @@ OPERATIONS = {
         "Close or reopen the books",
         "Administrators only. Sets `closed_through` (a date, not after today) or `null` to "
         "reopen; audited as `books.updated`.",
+    ),
+    "credit_notes_pdf_retrieve": (
+        "Download a credit note as PDF",
+        "The credit note as a printable PDF (`application/pdf`, not the JSON envelope).",
+    ),
+    "invoices_issue_create": (
+        "Issue a draft invoice",
+        "Takes the next `INV-YYYY-NNN` of the invoice date's year, snapshots the customer's "
+        "billing details and makes it owed (Unpaid). Anything but a draft is a 409.",
+    ),
+    "invoices_cancel_create": (
+        "Cancel an invoice",
+        "`reason` required. An issued invoice with no payment and no credit note becomes "
+        "Cancelled (balance 0, number kept); otherwise a 409.",
+    ),
+    "reports_tax_retrieve": (
+        "Tax report",
+        "Taxable amount and tax per rate over issued, non-cancelled invoices dated in "
+        "`date_from`..`date_to`, minus their credit notes dated in it, from the stored lines.",
     ),
     "events_list": (
         "List event types",

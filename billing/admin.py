@@ -14,17 +14,26 @@ only when creating (issue now, or keep as a draft); after that it follows the li
 
 import io
 import zipfile
+from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import (
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from import_export.admin import ImportExportMixin
+from unfold.admin import TabularInline
+from unfold.decorators import action
 
 from billing import selectors, sending, services
 from billing.models import (
@@ -41,9 +50,11 @@ from billing.models import (
     QuoteItem,
     QuoteStatus,
 )
-from billing.pdf import credit_note_pdf, document_pdf_filename, invoice_pdf
+from billing.pdf import credit_note_pdf, document_pdf_filename, invoice_pdf, invoice_pdf_filename
 from billing.resources import ProductResource
 from core.admin import ServiceAdmin
+from core.money_format import format_money
+from customers.admin import register_customer_section
 
 ITEM_FIELDS = ["product", "description", "qty", "amount", "tax_rate"]
 INVOICE_FORM_FIELDS = ["customer", "date", "due_date", "status", "discount", "currency", "notes"]
@@ -66,6 +77,37 @@ def _formset_items(formset) -> list[dict]:
 
 def _formset_of(formsets, model):
     return next((fs for fs in formsets if fs.model is model), None)
+
+
+def money_cell(amount, currency: str | None = None):
+    return format_html('<span class="ll-money">{}</span>', format_money(amount, currency))
+
+
+# Shown on invoice and quote pages: the line and document totals as lines change, and the
+# product pick filling a line in (billing/static/billing/document_lines.js; no build step).
+DOCUMENT_MEDIA = forms.Media(js=["ledgerline/document_lines.js"])
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    """`?overdue=1`: issued, something still owed, due date before today (contract §8)."""
+
+    title = "overdue"
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("1", "Overdue"), ("0", "Not overdue")]
+
+    def queryset(self, request, queryset):
+        overdue = {
+            "status__in": (InvoiceStatus.UNPAID, InvoiceStatus.PARTIALLY_PAID),
+            "due_date__lt": timezone.localdate(),
+            "balance_due__gt": 0,
+        }
+        if self.value() == "1":
+            return queryset.filter(**overdue)
+        if self.value() == "0":
+            return queryset.exclude(**overdue)
+        return queryset
 
 
 class SendButtonAdmin(ServiceAdmin):
@@ -122,11 +164,38 @@ class SendButtonAdmin(ServiceAdmin):
 class ProductAdmin(ImportExportMixin, ServiceAdmin):
     # Import and export through ProductResource (product_batch_create, as the API's import).
     resource_classes = [ProductResource]
-    list_display = ["name", "type", "price", "tax_rate", "updated_at"]
+    list_display = ["name", "type", "price_shown", "tax_rate", "updated_at"]
     list_filter = ["type"]
     search_fields = ["name", "description"]
     readonly_fields = ["created_at", "updated_at"]
     fields = ["name", "type", "price", "tax_rate", "description", "created_at", "updated_at"]
+
+    @admin.display(description="Price", ordering="price")
+    def price_shown(self, obj: Product):
+        return money_cell(obj.price)
+
+    def get_urls(self):
+        line_defaults = path(
+            "<int:pk>/line-defaults/",
+            self.admin_site.admin_view(self.line_defaults_view),
+            name="billing_product_line_defaults",
+        )
+        return [line_defaults, *super().get_urls()]
+
+    def line_defaults_view(self, request, pk: int):
+        """What a document line takes from the product picked on an invoice or quote page:
+        a small JSON read for the page's script, for whoever may view products."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        product = get_object_or_404(Product, pk=pk)
+        return JsonResponse(
+            {
+                "id": product.pk,
+                "description": product.name,
+                "amount": str(product.price),
+                "tax_rate": str(product.tax_rate),
+            }
+        )
 
     def service_create(self, request, form, formsets):
         data = form.cleaned_data
@@ -185,7 +254,7 @@ class CreditNoteItemForm(LineItemForm):
         model = CreditNoteItem
 
 
-class LineItemInline(admin.TabularInline):
+class LineItemInline(TabularInline):
     """Items of an invoice or a quote, frozen once the document reaches `locked_status`."""
 
     locked_status: str = ""
@@ -229,7 +298,7 @@ class PaymentInlineForm(forms.ModelForm):
         return amount
 
 
-class PaymentInline(admin.TabularInline):
+class PaymentInline(TabularInline):
     """Recorded payments are read-only here (void them from the Payments page); a new row is
     recorded through `payment_record` when the invoice is saved."""
 
@@ -252,6 +321,25 @@ class PaymentInline(admin.TabularInline):
         return super().has_add_permission(request, obj)
 
 
+ISSUED_LABEL = "Issued (Unpaid / Partially Paid / Paid follow the payments)"
+
+
+def _invoice_status_choices(current: str | None) -> list[tuple[str, str]]:
+    """Only what a person chooses: Draft, issued, Cancelled. The open statuses follow the
+    payments, so they are one choice, never three."""
+    if current is None:
+        return [(InvoiceStatus.UNPAID, ISSUED_LABEL), (InvoiceStatus.DRAFT, "Draft")]
+    if current == InvoiceStatus.DRAFT:
+        return [
+            (InvoiceStatus.DRAFT, "Draft"),
+            (InvoiceStatus.UNPAID, ISSUED_LABEL),
+            (InvoiceStatus.CANCELLED, "Cancelled"),
+        ]
+    if current == InvoiceStatus.CANCELLED:
+        return [(InvoiceStatus.CANCELLED, "Cancelled"), (InvoiceStatus.UNPAID, ISSUED_LABEL)]
+    return [(current, f"{current} (follows the payments)"), (InvoiceStatus.CANCELLED, "Cancelled")]
+
+
 class InvoiceAdminForm(forms.ModelForm):
     # Chosen only when creating; afterwards the Issue and Cancel buttons, payments and credit
     # notes move it (the field is read-only on the change page).
@@ -266,6 +354,14 @@ class InvoiceAdminForm(forms.ModelForm):
     class Meta:
         model = Invoice
         fields = INVOICE_FORM_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "status" in self.fields:
+            current = self.instance.status if self.instance.pk else None
+            self.fields["status"].choices = _invoice_status_choices(current)
+            if current is None:
+                self.fields["status"].initial = InvoiceStatus.UNPAID
 
     def clean(self):
         data = super().clean()
@@ -286,12 +382,12 @@ class InvoiceAdmin(SendButtonAdmin):
         "date",
         "due_date",
         "status",
-        "total",
-        "amount_paid",
-        "balance_due",
+        "total_shown",
+        "paid_shown",
+        "balance_shown",
         "overdue",
     ]
-    list_filter = ["status", "date", "due_date"]
+    list_filter = [OverdueFilter, "status", "date", "due_date"]
     search_fields = ["invoice_number", "customer__account", "customer__email"]
     date_hierarchy = "date"
     list_select_related = ["customer"]
@@ -307,6 +403,11 @@ class InvoiceAdmin(SendButtonAdmin):
         "billing_details",
         "cancel_reason",
         "credit_notes",
+        "subtotal_shown",
+        "tax_shown",
+        "total_shown",
+        "paid_shown",
+        "balance_shown",
         "created_at",
         "updated_at",
     ]
@@ -324,16 +425,12 @@ class InvoiceAdmin(SendButtonAdmin):
             },
         ),
         (
-            "Totals (computed from items, payments and credit notes)",
+            "Totals as saved (computed by the server from items, payments and credit notes)",
             {
                 "fields": [
                     "discount",
-                    "subtotal",
-                    "tax",
-                    "total",
-                    "amount_paid",
-                    "amount_credited",
-                    "balance_due",
+                    ("subtotal_shown", "tax_shown", "total_shown"),
+                    ("paid_shown", "amount_credited", "balance_shown"),
                 ]
             },
         ),
@@ -345,18 +442,66 @@ class InvoiceAdmin(SendButtonAdmin):
                     "billing_details",
                     "credit_notes",
                     "cancel_reason",
-                    "created_at",
-                    "updated_at",
+                    ("created_at", "updated_at"),
                 ]
             },
         ),
     ]
     actions = ["download_pdfs"]
+    actions_detail = ["pdf"]
     list_per_page = 50
 
-    @admin.display(boolean=True, description="Overdue")
-    def overdue(self, obj: Invoice) -> bool:
-        return obj.is_overdue
+    @property
+    def media(self):
+        return super().media + DOCUMENT_MEDIA
+
+    @admin.display(description="Overdue", ordering="due_date")
+    def overdue(self, obj: Invoice):
+        if not obj.is_overdue:
+            return ""
+        days = (timezone.localdate() - obj.due_date).days
+        return format_html(
+            '<span class="ll-overdue-flag" title="Overdue">&#9888; {} d</span>', days
+        )
+
+    @admin.display(description="Subtotal")
+    def subtotal_shown(self, obj: Invoice):
+        return money_cell(obj.subtotal)
+
+    @admin.display(description="Tax")
+    def tax_shown(self, obj: Invoice):
+        return money_cell(obj.tax)
+
+    @admin.display(description="Total", ordering="total")
+    def total_shown(self, obj: Invoice):
+        return money_cell(obj.total)
+
+    @admin.display(description="Paid", ordering="amount_paid")
+    def paid_shown(self, obj: Invoice):
+        return money_cell(obj.amount_paid) if obj.amount_paid else ""
+
+    @admin.display(description="Balance due", ordering="balance_due")
+    def balance_shown(self, obj: Invoice):
+        # Only where something is owed: a draft or a cancelled invoice owes nothing, as the
+        # dashboard and the aging report count it.
+        if obj.status in (InvoiceStatus.DRAFT, InvoiceStatus.CANCELLED) or not obj.balance_due:
+            return ""
+        return money_cell(obj.balance_due)
+
+    def get_changeform_initial_data(self, request):
+        today = timezone.localdate()
+        return {
+            "date": today,
+            "due_date": today + timedelta(days=services.PAYMENT_TERMS_DAYS),
+            **super().get_changeform_initial_data(request),
+        }
+
+    @action(description="PDF", icon="picture_as_pdf", url_path="pdf", permissions=["view"])
+    def pdf(self, request, object_id):
+        invoice = selectors.invoice_for_document(invoice_id=int(object_id))
+        response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{invoice_pdf_filename(invoice)}"'
+        return response
 
     @admin.display(description="Credit notes")
     def credit_notes(self, obj: Invoice):
@@ -457,7 +602,7 @@ class InvoiceAdmin(SendButtonAdmin):
 
     def issue_view(self, request, object_id: int):
         if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
+            return self._back(object_id)  # only the button's POST issues; a link lands on the page
         invoice = self._invoice_for(request, object_id)
         done: list[Invoice] = []
         if self.run_service(request, lambda: done.append(services.invoice_issue(invoice=invoice))):
@@ -537,16 +682,7 @@ class InvoiceCancelForm(forms.Form):
 class PaymentAdmin(ServiceAdmin):
     """The payment log. Payments are recorded from their invoice's page and voided here."""
 
-    list_display = [
-        "id",
-        "invoice_link",
-        "date",
-        "amount",
-        "source",
-        "method",
-        "account",
-        "voided_at",
-    ]
+    list_display = ["id", "invoice_link", "date", "amount_shown", "method", "account", "voided_at"]
     list_filter = ["method", "date", ("voided_at", admin.EmptyFieldListFilter)]
     search_fields = ["invoice__invoice_number", "invoice__customer__account", "note"]
     list_select_related = ["invoice", "account"]
@@ -573,6 +709,10 @@ class PaymentAdmin(ServiceAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="Amount", ordering="amount")
+    def amount_shown(self, obj: Payment):
+        return money_cell(obj.amount, obj.account.currency)
 
     @admin.display(description="Invoice", ordering="invoice__invoice_number")
     def invoice_link(self, obj: Payment):
@@ -629,7 +769,7 @@ class QuoteAdmin(SendButtonAdmin):
         "date",
         "valid_until",
         "shown_status",
-        "total",
+        "total_shown",
         "invoice",
     ]
     list_filter = ["status", "date", "valid_until"]
@@ -639,20 +779,47 @@ class QuoteAdmin(SendButtonAdmin):
     autocomplete_fields = ["customer"]
     readonly_fields = [
         "quote_number",
-        "subtotal",
-        "tax",
-        "total",
+        "subtotal_shown",
+        "tax_shown",
+        "total_shown",
         "invoice",
         "created_at",
         "updated_at",
     ]
     fieldsets = [
         (None, {"fields": ["quote_number", "customer", "status", ("date", "valid_until")]}),
-        ("Totals (computed from items)", {"fields": ["discount", "subtotal", "tax", "total"]}),
-        (None, {"fields": ["notes", "invoice", "created_at", "updated_at"]}),
+        (
+            "Totals as saved (computed by the server from items)",
+            {"fields": ["discount", ("subtotal_shown", "tax_shown", "total_shown")]},
+        ),
+        (None, {"fields": ["notes", "invoice", ("created_at", "updated_at")]}),
     ]
     actions = ["convert_to_invoice"]
     list_per_page = 50
+
+    @property
+    def media(self):
+        return super().media + DOCUMENT_MEDIA
+
+    @admin.display(description="Subtotal")
+    def subtotal_shown(self, obj: Quote):
+        return money_cell(obj.subtotal)
+
+    @admin.display(description="Tax")
+    def tax_shown(self, obj: Quote):
+        return money_cell(obj.tax)
+
+    @admin.display(description="Total", ordering="total")
+    def total_shown(self, obj: Quote):
+        return money_cell(obj.total)
+
+    def get_changeform_initial_data(self, request):
+        today = timezone.localdate()
+        return {
+            "date": today,
+            "valid_until": today + timedelta(days=services.QUOTE_VALIDITY_DAYS),
+            **super().get_changeform_initial_data(request),
+        }
 
     @admin.display(description="Status", ordering="status")
     def shown_status(self, obj: Quote) -> str:
@@ -858,3 +1025,37 @@ class CreditNoteAdmin(ServiceAdmin):
         response = HttpResponse(buffer.getvalue(), content_type="application/zip")
         response["Content-Disposition"] = 'attachment; filename="credit-notes.zip"'
         return response
+
+
+# --- the customer's page ------------------------------------------------------------------
+
+CUSTOMER_PAGE_ROWS = 10
+
+
+@register_customer_section
+def customer_billing_section(request, customer):
+    """Balance due, overdue, credit balance, and the latest invoices, quotes and payments of
+    the customer (four queries, whatever their number)."""
+    if not request.user.has_perm("billing.view_invoice"):
+        return None
+    today = timezone.localdate()
+    return render_to_string(
+        "admin/billing/customer_section.html",
+        {
+            "customer": customer,
+            "summary": selectors.customer_billing_summary(customer=customer, today=today),
+            # Credit notes (issue #16) add `credit_balance` to the customer; until then the
+            # card is not shown.
+            "credit_balance": getattr(customer, "credit_balance", None),
+            "invoices": list(customer.invoices.order_by("-date", "-id")[:CUSTOMER_PAGE_ROWS]),
+            "quotes": list(customer.quotes.order_by("-date", "-id")[:CUSTOMER_PAGE_ROWS]),
+            "payments": list(
+                Payment.objects.filter(invoice__customer=customer)
+                .select_related("invoice", "account")
+                .order_by("-date", "-id")[:CUSTOMER_PAGE_ROWS]
+            ),
+            "can_add_invoice": request.user.has_perm("billing.add_invoice"),
+            "can_add_quote": request.user.has_perm("billing.add_quote"),
+        },
+        request=request,
+    )

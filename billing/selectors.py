@@ -1,17 +1,24 @@
 """Reads shared by the API, the admin and the PDF: querysets joined so that a page of results
 costs the same few queries whatever its size."""
 
-from django.db.models import Prefetch, QuerySet
+from datetime import date
+
+from django.db.models import Count, DecimalField, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 
 from billing.models import (
     CreditNote,
     CreditNoteItem,
     Invoice,
     InvoiceItem,
+    InvoiceStatus,
     Payment,
     Quote,
     QuoteItem,
 )
+from core.money import ZERO
+
+MONEY_SUM = DecimalField(max_digits=20, decimal_places=2)
 
 
 def invoice_list() -> QuerySet[Invoice]:
@@ -58,3 +65,22 @@ def invoice_for_document(*, invoice_id: int) -> Invoice:
         )
         .get(pk=invoice_id)
     )
+
+
+def customer_billing_summary(*, customer, today: date) -> dict:
+    """What the customer owes, the overdue part of it, and their invoice count (one query).
+    Drafts and cancelled invoices owe nothing, as in the reports."""
+    owed = Q(balance_due__gt=0) & ~Q(status__in=(InvoiceStatus.DRAFT, InvoiceStatus.CANCELLED))
+    overdue = owed & Q(
+        status__in=(InvoiceStatus.UNPAID, InvoiceStatus.PARTIALLY_PAID), due_date__lt=today
+    )
+    totals = Invoice.objects.filter(customer=customer).aggregate(
+        owed=Coalesce(Sum("balance_due", filter=owed), Value(ZERO), output_field=MONEY_SUM),
+        late=Coalesce(Sum("balance_due", filter=overdue), Value(ZERO), output_field=MONEY_SUM),
+        invoice_count=Count("id"),
+    )
+    return {
+        "balance_due": totals["owed"],
+        "overdue": totals["late"],
+        "invoice_count": totals["invoice_count"],
+    }

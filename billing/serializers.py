@@ -348,9 +348,8 @@ class CreditNoteInputSerializer(serializers.Serializer):
         max_length=1000, error_messages={"blank": "This field is required."}
     )
     date = BusinessDateField(required=False)
-    settlement = serializers.ChoiceField(
-        choices=CreditNoteSettlement.choices, required=False, allow_null=True
-    )
+    # Optional, never null (contract section 8): left out when nothing needs settling.
+    settlement = serializers.ChoiceField(choices=CreditNoteSettlement.choices, required=False)
     account_id = related_id(Account, "Account", source="account", required=False, allow_null=True)
 
 

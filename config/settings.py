@@ -10,6 +10,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from django.templatetags.static import static
 from import_export.formats import base_formats as import_export_formats
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -27,6 +28,11 @@ if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 
 INSTALLED_APPS = [
+    # django-unfold before django.contrib.admin: its templates and admin site take over the
+    # stock admin's, at the same URLs (docs/admin.md).
+    "unfold",
+    "unfold.contrib.filters",
+    "unfold.contrib.forms",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -94,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            "builtins": ["core.money_format"],
         },
     },
 ]
@@ -129,6 +136,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+STATICFILES_DIRS = [BASE_DIR / "static"]  # the admin's own CSS and JS (no build step)
 WHITENOISE_USE_FINDERS = True  # `make run` serves the admin's assets without collectstatic
 
 # Every business date (documents, payments, transactions, filters) must fall in this window
@@ -140,6 +148,32 @@ if not date(1000, 1, 1) <= BUSINESS_DATE_MIN <= BUSINESS_DATE_MAX < date(9999, 1
     raise ImproperlyConfigured(
         "BUSINESS_DATE_MIN must not be after BUSINESS_DATE_MAX, both within years 1000-9998."
     )
+
+# The currency of every amount that has none of its own (invoices, reports); accounts carry
+# their own. Amounts are shown with it, formatted by Babel (core.money_format).
+BASE_CURRENCY = env.str("BASE_CURRENCY", default="USD")
+MONEY_LOCALE = env.str("MONEY_LOCALE", default="en_US")
+
+# --- Admin (django-unfold; docs/admin.md) ------------------------------------------------------
+# unfold's login form posts no `next` when none was asked for: land on the admin index.
+LOGIN_REDIRECT_URL = "/admin/"
+LOGIN_URL = "/admin/login/"
+UNFOLD = {
+    "SITE_TITLE": "Ledgerline",
+    "SITE_HEADER": "Ledgerline",
+    "SITE_SUBHEADER": "Billing, CRM and support",
+    "SITE_SYMBOL": "account_balance",
+    "SHOW_HISTORY": True,
+    "SHOW_VIEW_ON_SITE": False,
+    "DASHBOARD_CALLBACK": "reporting.admin.index_dashboard",
+    "STYLES": [lambda request: static("ledgerline/admin.css")],
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": False,
+        # Built per request from the models the user's role may see, grouped by room.
+        "navigation": "config.admin_navigation.sidebar",
+    },
+}
 
 # --- Cache, broker, Celery -------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -10,9 +10,6 @@ from core.admin_export import export_csv, export_xlsx
 admin.site.site_header = "Ledgerline back office"
 admin.site.site_title = "Ledgerline"
 admin.site.index_title = "Billing, CRM and support"
-# Clerks work in wide change lists (invoices have nine columns): the collapsible app sidebar
-# would take a third of a laptop screen on every page.
-admin.site.enable_nav_sidebar = False
 # Every changelist exports its selected rows (core/admin_export.py).
 admin.site.add_action(export_csv)
 admin.site.add_action(export_xlsx)

@@ -13,10 +13,11 @@ Business rules stay in the services: the admin never hides a delete button or a 
 permission because of a row's state; it lets the service refuse and shows why.
 """
 
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import router, transaction
 from django.http import HttpResponseRedirect
+from unfold.admin import ModelAdmin as UnfoldModelAdmin
 
 from core.errors import DomainError, DomainValidationError
 
@@ -34,7 +35,13 @@ def changed_fields(form) -> dict:
     return {name: form.cleaned_data[name] for name in form.changed_data}
 
 
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(UnfoldModelAdmin):
+    # django-unfold's screens (docs/admin.md): wide lists scroll inside their panel, never
+    # the page; the submit line stays in view on long forms.
+    list_fullwidth = False
+    warn_unsaved_form = True
+    compressed_fields = True
+
     def service_create(self, request, form, formsets):
         raise PermissionDenied  # read-only unless the subclass allows it
 

@@ -2,8 +2,11 @@
 `core.admin.ServiceAdmin`: the forms' fields are the services' keyword arguments, and a bulk
 delete deletes (and announces) one customer at a time."""
 
+from collections.abc import Callable
+
 from django import forms
 from django.contrib import admin, messages
+from django.utils.safestring import SafeString
 from import_export.admin import ImportExportMixin
 
 from core.admin import ServiceAdmin, changed_fields, error_text
@@ -12,6 +15,19 @@ from customers import services
 from customers.models import Customer, Lead, LeadStatus
 from customers.resources import CustomerResource
 from customers.selectors import customer_email_taken
+
+# What other rooms show on a customer's page (their invoices, payments, tickets, …). The rooms
+# above customers register a section here (billing/admin.py, support/admin.py): customers never
+# imports them. A section is `(request, customer) -> HTML or None` (None: the user's role may
+# not see that room), rendered in registration order under the contact details.
+CustomerSection = Callable[..., SafeString | None]
+_customer_sections: list[CustomerSection] = []
+
+
+def register_customer_section(section: CustomerSection) -> CustomerSection:
+    if section not in _customer_sections:
+        _customer_sections.append(section)
+    return section
 
 
 class CustomerAdminForm(forms.ModelForm):
@@ -40,6 +56,20 @@ class CustomerAdmin(ImportExportMixin, ServiceAdmin):
     date_hierarchy = "created_at"
     readonly_fields = ["created_at", "updated_at"]
     list_per_page = 50
+    change_form_outer_after_template = "admin/customers/customer/sections.html"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        customer = self.get_object(request, object_id)
+        sections = []
+        if customer is not None:
+            sections = [
+                html
+                for section in _customer_sections
+                if (html := section(request, customer)) is not None
+            ]
+        return super().change_view(
+            request, object_id, form_url, {**(extra_context or {}), "customer_sections": sections}
+        )
 
     def service_create(self, request, form, formsets):
         return services.customer_create(**form.cleaned_data)

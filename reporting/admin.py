@@ -4,8 +4,17 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 from core.admin import ServiceAdmin
-from reporting.dashboard import dashboard_context
+from core.money_format import format_money
+from reporting.dashboard import chart_context, dashboard_context, dashboard_widgets
 from reporting.models import RollupMonth
+
+
+def index_dashboard(request, context: dict) -> dict:
+    """django-unfold's DASHBOARD_CALLBACK: the admin index shows today's figures to whoever
+    may read the reports (every role: viewers too)."""
+    if request.user.has_perm("reporting.view_rollupmonth"):
+        context.update(dashboard=True, **dashboard_widgets(), **chart_context())
+    return context
 
 
 @admin.register(RollupMonth)
@@ -15,14 +24,26 @@ class RollupMonthAdmin(ServiceAdmin):
 
     list_display = [
         "__str__",
-        "income",
-        "expenses",
-        "outstanding",
+        "income_shown",
+        "expenses_shown",
+        "outstanding_shown",
         "transaction_count",
         "invoice_count",
         "refreshed_at",
     ]
     date_hierarchy = "month"
+
+    @admin.display(description="Income", ordering="income")
+    def income_shown(self, obj):
+        return format_money(obj.income)
+
+    @admin.display(description="Expenses", ordering="expenses")
+    def expenses_shown(self, obj):
+        return format_money(obj.expenses)
+
+    @admin.display(description="Outstanding", ordering="outstanding")
+    def outstanding_shown(self, obj):
+        return format_money(obj.outstanding)
 
     def has_add_permission(self, request):
         return False
@@ -48,6 +69,7 @@ class RollupMonthAdmin(ServiceAdmin):
         context = {
             **self.admin_site.each_context(request),
             **dashboard_context(year=chosen),
+            **dashboard_widgets(),
             "title": "Dashboard",
         }
         return TemplateResponse(request, "admin/reporting/dashboard.html", context)

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Case, DecimalField, F, Q, Sum, Value, When
+from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from billing.models import Invoice, InvoiceStatus, Payment
 from core.money import ZERO, to_cents
 from ledger.models import Category, TransactionType
+from ledger.selectors import account_list
 from reporting.models import RollupCategoryLine, RollupMonth
 from reporting.services import next_month
 from reporting.sources import (
@@ -21,6 +23,7 @@ from reporting.sources import (
     taxed_credit_note_lines,
     taxed_invoice_lines,
 )
+from support.models import Ticket, TicketPriority, TicketStatus
 
 SUM_FIELD = DecimalField(max_digits=20, decimal_places=2)
 AGING_BUCKETS = ("current", "days_1_30", "days_31_60", "days_61_90", "days_90_plus")
@@ -249,3 +252,98 @@ def tax_report(*, date_from: date | None = None, date_to: date | None = None) ->
         "total_taxable": _sum(line["taxable"] for line in rates),
         "total_tax": _sum(line["tax"] for line in rates),
     }
+
+
+# --- the staff dashboard's widgets: one query each, whatever the size of the books ----------
+
+OPEN_INVOICE_STATUSES = (InvoiceStatus.UNPAID, InvoiceStatus.PARTIALLY_PAID)
+PRIORITY_ORDER = (
+    TicketPriority.URGENT,
+    TicketPriority.HIGH,
+    TicketPriority.MEDIUM,
+    TicketPriority.LOW,
+)
+
+
+def cash_position() -> list[dict]:
+    """Each account's balance in its own currency (one query)."""
+    return [
+        {
+            "id": account.pk,
+            "name": account.name,
+            "currency": account.currency,
+            "balance": to_cents(account.balance),
+        }
+        for account in account_list().order_by("name", "id")
+    ]
+
+
+def receivables_summary(*, today: date | None = None) -> dict:
+    """What customers owe: the balance of every owed invoice, and the part of it past its
+    due date, with the counts (one query)."""
+    today = today or timezone.localdate()
+    overdue = Q(status__in=OPEN_INVOICE_STATUSES, due_date__lt=today, balance_due__gt=0)
+    totals = (
+        owed_invoices()
+        .filter(balance_due__gt=0)
+        .order_by()
+        .aggregate(
+            outstanding=Coalesce(Sum("balance_due"), Value(ZERO), output_field=SUM_FIELD),
+            outstanding_count=Count("id"),
+            overdue=Coalesce(
+                Sum("balance_due", filter=overdue), Value(ZERO), output_field=SUM_FIELD
+            ),
+            overdue_count=Count("id", filter=overdue),
+        )
+    )
+    return {
+        "outstanding": to_cents(totals["outstanding"]),
+        "outstanding_count": totals["outstanding_count"],
+        "overdue": to_cents(totals["overdue"]),
+        "overdue_count": totals["overdue_count"],
+    }
+
+
+def overdue_invoices(*, today: date | None = None, limit: int = 10) -> list[dict]:
+    """The oldest overdue invoices first, with their days overdue (one query)."""
+    today = today or timezone.localdate()
+    invoices = (
+        Invoice.objects.filter(
+            status__in=OPEN_INVOICE_STATUSES, due_date__lt=today, balance_due__gt=0
+        )
+        .select_related("customer")
+        .only("invoice_number", "due_date", "balance_due", "customer__account")
+        .order_by("due_date", "id")[:limit]
+    )
+    return [
+        {
+            "id": invoice.pk,
+            "invoice_number": invoice.invoice_number,
+            "customer": invoice.customer.account,
+            "customer_id": invoice.customer_id,
+            "due_date": invoice.due_date,
+            "days_overdue": (today - invoice.due_date).days,
+            "balance_due": invoice.balance_due,
+        }
+        for invoice in invoices
+    ]
+
+
+def recent_payments(*, limit: int = 8) -> list[Payment]:
+    """The latest payments not voided, with invoice, customer and account (one query)."""
+    return list(
+        Payment.objects.filter(voided_at__isnull=True)
+        .select_related("invoice__customer", "account")
+        .order_by("-date", "-id")[:limit]
+    )
+
+
+def open_tickets_by_priority() -> list[dict]:
+    """Tickets not closed, counted per priority, most urgent first (one query)."""
+    counts = dict(
+        Ticket.objects.exclude(status=TicketStatus.CLOSED)
+        .order_by()
+        .values_list("priority")
+        .annotate(count=Count("id"))
+    )
+    return [{"priority": p, "count": counts.get(p, 0)} for p in PRIORITY_ORDER]

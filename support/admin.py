@@ -4,8 +4,11 @@ ticket's status exactly as an API reply does, and announces `ticket.replied`."""
 
 from django import forms
 from django.contrib import admin
+from django.template.loader import render_to_string
+from unfold.admin import StackedInline
 
 from core.admin import ServiceAdmin, changed_fields
+from customers.admin import register_customer_section
 from support import services
 from support.models import Department, ReplyAuthor, Ticket, TicketReply, TicketStatus
 from support.selectors import department_list_with_ticket_counts
@@ -40,7 +43,7 @@ class DepartmentAdmin(ServiceAdmin):
         services.department_delete(department=obj)
 
 
-class ReplyInline(admin.StackedInline):
+class ReplyInline(StackedInline):
     """Replies in order; past replies are read-only (they were sent), and a new one is added
     through the reply service by `TicketAdmin._add_replies`."""
 
@@ -192,3 +195,19 @@ class TicketAdmin(ServiceAdmin):
         self._update_each(
             request, queryset, "Reopened {count} ticket(s).", status=TicketStatus.OPEN
         )
+
+
+@register_customer_section
+def customer_tickets_section(request, customer):
+    """The customer's latest tickets (one query)."""
+    if not request.user.has_perm("support.view_ticket"):
+        return None
+    return render_to_string(
+        "admin/support/customer_section.html",
+        {
+            "customer": customer,
+            "tickets": list(customer.tickets.order_by("-created_at", "-id")[:10]),
+            "can_add_ticket": request.user.has_perm("support.add_ticket"),
+        },
+        request=request,
+    )

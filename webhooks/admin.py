@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
+from unfold.admin import TabularInline
 
 from core.admin import ServiceAdmin
 from webhooks import catalog, services
@@ -78,7 +79,7 @@ class EndpointAdmin(ServiceAdmin):
         self.message_user(request, f"Test event queued for {sent} endpoint(s).")
 
 
-class AttemptInline(admin.TabularInline):
+class AttemptInline(TabularInline):
     model = Attempt
     extra = 0
     can_delete = False

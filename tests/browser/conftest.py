@@ -19,6 +19,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# The window the issue holds every admin page to: nothing wider than a 1280 px laptop screen.
+VIEWPORT = {"width": 1280, "height": 800}
 STAFF_EMAIL = "clerk@example.com"
 STAFF_PASSWORD = "ledger-clerk-pass-42"  # noqa: S105 - a test user's password
 
@@ -56,8 +58,17 @@ class Clerk:
 
     def goto(self, path: str) -> None:
         self.page.goto(self.base_url + path)
+        self.assert_fits()
+
+    def assert_fits(self) -> None:
+        """No page wider than the window: no sideways scrolling for a clerk on a laptop."""
+        scroll_width, inner_width = self.page.evaluate(
+            "[document.documentElement.scrollWidth, window.innerWidth]"
+        )
+        assert scroll_width <= inner_width, f"{self.page.url} is {scroll_width} px wide"
 
     def shot(self, name: str) -> Path:
+        self.assert_fits()
         path = ARTIFACTS / f"{name}.png"
         self.page.screenshot(path=str(path), full_page=True)
         return path
@@ -67,9 +78,10 @@ class Clerk:
         self.page.fill("#id_username", STAFF_EMAIL)
         self.page.fill("#id_password", STAFF_PASSWORD)
         self.shot("01-login")
-        self.page.click("input[type=submit]")
-        self.page.wait_for_selector("#site-name")
-        assert "/admin/login" not in self.page.url
+        self.page.click("#login-form [type=submit]")
+        self.page.wait_for_url(lambda url: "/admin/login" not in url)
+        self.page.wait_for_selector("#header-inner")
+        self.assert_fits()
 
     def success_message(self) -> str:
         return self.page.inner_text("ul.messagelist li.success")
@@ -107,9 +119,7 @@ def clerk(admin_server, staff_user, monkeypatch):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(
-            viewport={"width": 1366, "height": 900}, accept_downloads=True, locale="en-US"
-        )
+        context = browser.new_context(viewport=VIEWPORT, accept_downloads=True, locale="en-US")
         context.set_default_timeout(15_000)
         yield Clerk(context.new_page(), admin_server.url)
         # The test body's ORM calls ran while Playwright's loop was running, so Django (whose

@@ -13,10 +13,18 @@ pytestmark = [pytest.mark.slow]
 
 def test_clerk_creates_customer_invoices_records_payment_and_downloads_pdf(clerk):
     from billing.models import Invoice, InvoiceStatus
+    from billing.services import product_create
     from customers.models import Customer
     from ledger.services import account_create
 
     account_create(name="Business Checking", opening_balance=Decimal("1000.00"))
+    product_create(
+        name="Hosting (annual)",
+        price=Decimal("99.99"),
+        description="",
+        type="service",
+        tax_rate=Decimal("0"),
+    )
     page = clerk.page
     today = date.today()  # noqa: DTZ011 - the admin's own date widgets use the local date
 
@@ -35,25 +43,30 @@ def test_clerk_creates_customer_invoices_records_payment_and_downloads_pdf(clerk
     page.fill("#id_zip", "97201")
     page.fill("#id_country", "US")
     clerk.shot("03-customer-form")
-    page.click("input[name=_save]")
+    page.click("[name=_save]")
     assert "Northwind Traders" in clerk.success_message()
     clerk.shot("04-customer-created")
     customer = Customer.objects.get()
     assert (customer.account, customer.email) == ("Northwind Traders", "billing@northwind.example")
 
-    # An invoice with two items: 10 × 120.00 + 1 × 99.99.
+    # An invoice with two items: 10 × 120.00 typed in, then a product picked for the second
+    # line (1 × 99.99); the totals follow each change before anything is saved.
     clerk.goto("/admin/billing/invoice/add/")
+    assert page.input_value("#id_date") == today.isoformat()
+    assert page.input_value("#id_due_date") == (today + timedelta(days=30)).isoformat()
     clerk.pick_autocomplete("id_customer", "Northwind", "Northwind Traders")
-    page.fill("#id_date", today.isoformat())
-    page.fill("#id_due_date", (today + timedelta(days=30)).isoformat())
     page.fill("#id_items-0-description", "Web development")
     page.fill("#id_items-0-qty", "10")
     page.fill("#id_items-0-amount", "120.00")
-    page.fill("#id_items-1-description", "Hosting (annual)")
-    page.fill("#id_items-1-qty", "1")
-    page.fill("#id_items-1-amount", "99.99")
+    page.wait_for_function("document.querySelector('#ll-live-total').textContent === '$1,200.00'")
+    clerk.shot("05a-invoice-first-line")
+    clerk.pick_autocomplete("id_items-1-product", "Hosting", "Hosting (annual)")
+    page.wait_for_function("document.querySelector('#ll-live-total').textContent === '$1,299.99'")
+    assert page.input_value("#id_items-1-description") == "Hosting (annual)"
+    assert page.input_value("#id_items-1-amount") == "99.99"
+    assert page.inner_text("#ll-live-subtotal") == "$1,299.99"
     clerk.shot("05-invoice-form")
-    page.click("input[name=_continue]")
+    page.click("[name=_continue]")
     assert "was added successfully" in clerk.success_message()
     clerk.shot("06-invoice-created")
     invoice = Invoice.objects.get()
@@ -61,13 +74,22 @@ def test_clerk_creates_customer_invoices_records_payment_and_downloads_pdf(clerk
     assert (invoice.total, invoice.status) == (Decimal("1299.99"), InvoiceStatus.UNPAID)
     assert invoice.items.count() == 2
 
+    # Its PDF, from the button on its own page.
+    with page.expect_download() as download_info:
+        page.click(f"a[href$='/admin/billing/invoice/{invoice.pk}/pdf/']")
+    download = download_info.value
+    assert download.suggested_filename.endswith(".pdf")
+    pdf_path = ARTIFACTS / "06b-invoice-from-page.pdf"
+    download.save_as(str(pdf_path))
+    assert pdf_path.read_bytes().startswith(b"%PDF-")
+
     # A payment for the whole balance, recorded on the invoice's page.
-    page.click("#payments-group .add-row a")
+    page.click("#payments-group .add-row")
     page.fill("#id_payments-0-amount", "1299.99")
     page.fill("#id_payments-0-date", today.isoformat())
     page.select_option("#id_payments-0-account", label="Business Checking (USD)")
     clerk.shot("07-payment-form")
-    page.click("input[name=_continue]")
+    page.click("[name=_continue]")
     assert "was changed successfully" in clerk.success_message()
     clerk.shot("08-invoice-paid")
     invoice.refresh_from_db()
@@ -90,12 +112,20 @@ def test_clerk_creates_customer_invoices_records_payment_and_downloads_pdf(clerk
     download.save_as(str(pdf_path))
     assert pdf_path.read_bytes().startswith(b"%PDF-")
 
-    # The dashboard, from the link on the admin index, counts the payment as income.
+    # The customer's page lists the invoice, what is owed, and a "new invoice" button.
+    clerk.goto(f"/admin/customers/customer/{customer.pk}/change/")
+    assert invoice.invoice_number in page.inner_text("#ll-customer-invoices")
+    assert page.inner_text("#ll-customer-balance") == "$0.00"
+    assert f"?customer={customer.pk}" in page.get_attribute("#ll-new-invoice", "href")
+    clerk.shot("10b-customer-page")
+
+    # The index shows today's figures; the dashboard, from its link, counts the payment.
     clerk.goto("/admin/")
+    assert "$1,299.99" in page.inner_text("#ll-recent-payments")
+    clerk.shot("11a-index-dashboard")
     page.click("#ll-dashboard-link a")
-    page.wait_for_selector("#content h1")
-    assert page.inner_text("#content h1") == "Dashboard"
-    assert "1,299.99" in page.inner_text("#content")
+    page.wait_for_selector("#ll-income")
+    assert page.inner_text("#ll-income") == "$1,299.99"
     clerk.shot("11-dashboard")
 
 
@@ -121,7 +151,7 @@ def test_clerk_answers_and_closes_a_ticket(clerk):
     page.click(f"#result_list a:has-text('{ticket.ticket_number}')")
     page.fill("#id_replies-0-message", "Done: the address is updated and a new PDF is attached.")
     clerk.shot("21-ticket-reply-form")
-    page.click("input[name=_continue]")
+    page.click("[name=_continue]")
     assert "was changed successfully" in clerk.success_message()
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.PENDING
@@ -131,7 +161,7 @@ def test_clerk_answers_and_closes_a_ticket(clerk):
     clerk.shot("22-ticket-answered")
 
     page.select_option("#id_status", "Closed")
-    page.click("input[name=_save]")
+    page.click("[name=_save]")
     assert "was changed successfully" in clerk.success_message()
     clerk.shot("23-ticket-closed")
     ticket = Ticket.objects.get(pk=ticket.pk)
@@ -160,3 +190,23 @@ def test_clerk_converts_a_lead_into_a_customer(clerk):
     lead.refresh_from_db()
     customer = Customer.objects.get(email="ada@analytical.example")
     assert (lead.status, lead.customer_id) == (LeadStatus.CONVERTED, customer.pk)
+
+
+def test_every_changelist_fits_a_1280_window(clerk, staff_user):
+    """An administrator (who sees every screen) opens each list: none is wider than the
+    window, the API keys list included."""
+    from django.contrib import admin
+    from django.urls import reverse
+
+    from tests.factories import make_api_key
+    from users.models import Role
+    from users.services import user_update
+
+    user_update(user=staff_user, role=Role.ADMINISTRATOR)
+    make_api_key(user=staff_user, name="Accounting sync (production)")
+    clerk.login()
+    for model in admin.site._registry:
+        opts = model._meta
+        clerk.goto(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+    clerk.goto(reverse("admin:users_apikey_changelist"))
+    clerk.shot("40-api-keys-list")
