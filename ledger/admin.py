@@ -7,6 +7,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin
 
+from audit.admin import AuditHistoryMixin
 from core.admin import ServiceAdmin
 from ledger import selectors, services
 from ledger.models import Account, Category, Transaction, TransactionOrigin, TransactionType
@@ -87,8 +88,9 @@ class TransactionForm(forms.ModelForm):
 
 
 @admin.register(Transaction)
-class TransactionAdmin(ServiceAdmin):
+class TransactionAdmin(AuditHistoryMixin, ServiceAdmin):
     form = TransactionForm
+    audit_resource = "transaction"
     list_display = ["date", "type", "account", "category", "amount", "description", "invoice"]
     list_filter = [
         "type",
@@ -108,6 +110,7 @@ class TransactionAdmin(ServiceAdmin):
         "voided_at",
         "created_at",
         "updated_at",
+        "audit_history",
     ]
     list_per_page = 50
 
