@@ -5,6 +5,7 @@ delete deletes (and announces) one customer at a time."""
 from django import forms
 from django.contrib import admin, messages
 
+from audit.admin import AuditHistoryMixin
 from core.admin import ServiceAdmin, changed_fields, error_text
 from core.errors import DomainError
 from customers import services
@@ -27,13 +28,14 @@ class CustomerAdminForm(forms.ModelForm):
 
 
 @admin.register(Customer)
-class CustomerAdmin(ServiceAdmin):
+class CustomerAdmin(AuditHistoryMixin, ServiceAdmin):
     form = CustomerAdminForm
+    audit_resource = "customer"
     list_display = ["account", "email", "phone", "city", "country", "created_at"]
     list_filter = ["country", "created_at"]
     search_fields = ["account", "email", "phone", "city"]
     date_hierarchy = "created_at"
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["created_at", "updated_at", "audit_history"]
     list_per_page = 50
 
     def service_create(self, request, form, formsets):
