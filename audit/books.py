@@ -9,8 +9,12 @@ Correctness rules, as for the API-key cache (users/key_cache.py):
 - Only with Redis (`REDIS_URL`): a local-memory cache is not shared with the other processes
   (`manage.py close_books`) that change the row. Without it, one small query per check.
 - Keyed by database alias and name: the sandbox and the test databases have their own books.
+- Redis unreachable (core.cache degraded mode): checks read the database, nothing is stored,
+  and a change's tombstone cannot be written (logged). A date cached before the outage, if
+  Redis comes back with it, lives out its TTL at most, as for the API-key cache.
 """
 
+import logging
 from datetime import date
 
 from django.conf import settings
@@ -18,7 +22,10 @@ from django.core.cache import cache
 from django.db import connections, transaction
 
 from audit.models import Books
+from core.cache import CacheUnavailable, call
 from core.db import current_alias
+
+logger = logging.getLogger("ledgerline.cache")
 
 _OPEN = "open"
 _TOMBSTONE = "changed"
@@ -50,13 +57,19 @@ def closed_through() -> date | None:
     if seconds <= 0:
         return read_closed_through(alias)
     name = _name(alias)
-    cached = cache.get(name)
+    try:
+        cached = call("books lookup", cache.get, name)
+    except CacheUnavailable:
+        return read_closed_through(alias)  # a money write must not fail on the cache
     if isinstance(cached, date):
         return cached
     if cached == _OPEN:
         return None
     found = read_closed_through(alias)
-    cache.add(name, _OPEN if found is None else found, timeout=seconds)
+    try:
+        call("books store", cache.add, name, _OPEN if found is None else found, seconds)
+    except CacheUnavailable:
+        pass  # read from the database this time
     return found
 
 
@@ -68,7 +81,11 @@ def forget(alias: str) -> None:
     name = _name(alias)
 
     def bury() -> None:
-        cache.set(name, _TOMBSTONE, timeout=TOMBSTONE_SECONDS)
+        # Never raises: it runs inside the change's transaction and after its commit.
+        try:
+            call("books tombstone", cache.set, name, _TOMBSTONE, TOMBSTONE_SECONDS)
+        except CacheUnavailable:
+            logger.warning("could not bury the cached books date of %s during an outage", alias)
 
     bury()
     transaction.on_commit(bury, using=alias)

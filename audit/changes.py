@@ -18,13 +18,14 @@ def _plain(value: Any) -> Any:
 
 def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
     """The current values of `fields` of `instance` (default: every concrete field but the
-    primary key and `auto_now` timestamps, which change on every save). A foreign key is read
-    by its column (`customer` → `customer_id`), so no related row is loaded."""
+    primary key, `auto_now` timestamps, which change on every save, and generated columns,
+    which nobody writes and which Django reloads with a query after a save). A foreign key is
+    read by its column (`customer` → `customer_id`), so no related row is loaded."""
     if fields is None:
         fields = [
             f.name
             for f in instance._meta.concrete_fields
-            if not f.primary_key and not getattr(f, "auto_now", False)
+            if not f.primary_key and not getattr(f, "auto_now", False) and not f.generated
         ]
     values: dict[str, Any] = {}
     for name in fields:

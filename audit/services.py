@@ -4,6 +4,7 @@ changing the closed-books setting."""
 from collections.abc import Iterable
 from datetime import date
 
+from django.db.models import Model
 from django.utils import timezone
 
 from audit import books as books_cache
@@ -90,3 +91,40 @@ def books_update(*, closed_through: date | None) -> Books:
         )
         books_cache.forget(books._state.db)
     return books
+
+
+# --- The three shapes of a row write, for the rooms' services ------------------------------
+
+
+def audit_created(*, resource: str, row: Model, fields: list[str] | None = None) -> AuditEvent:
+    """`<resource>.created` for a row just inserted: every field (or `fields`) as [None, value]."""
+    return audit_record(
+        action=f"{resource}.created",
+        resource=resource,
+        resource_id=row.pk,
+        changes=diff_fields({}, snapshot(row, fields)),
+    )
+
+
+def audit_updated(
+    *, resource: str, row: Model, before: dict, fields: list[str] | None = None
+) -> AuditEvent:
+    """`<resource>.updated` with what differs between `before` (a `snapshot` taken after the
+    row lock, before the change) and the row now; `{}` when nothing did (the write happened)."""
+    return audit_record(
+        action=f"{resource}.updated",
+        resource=resource,
+        resource_id=row.pk,
+        changes=diff_fields(before, snapshot(row, fields)),
+    )
+
+
+def audit_deleted(*, resource: str, row: Model, fields: list[str] | None = None) -> AuditEvent:
+    """`<resource>.deleted`, called before the row's `delete()` (it still has its id); in the
+    same transaction, so a refused delete leaves no entry."""
+    return audit_record(
+        action=f"{resource}.deleted",
+        resource=resource,
+        resource_id=row.pk,
+        changes=diff_fields(snapshot(row, fields), {}),
+    )

@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.utils.safestring import SafeString
 from import_export.admin import ImportExportMixin
 
+from audit.admin import AuditHistoryMixin
 from core.admin import ServiceAdmin, changed_fields, error_text
 from core.errors import DomainError
 from customers import services
@@ -45,16 +46,17 @@ class CustomerAdminForm(forms.ModelForm):
 
 
 @admin.register(Customer)
-class CustomerAdmin(ImportExportMixin, ServiceAdmin):
+class CustomerAdmin(AuditHistoryMixin, ImportExportMixin, ServiceAdmin):
     # Import (CSV/XLSX, previewed, all or none) and export through CustomerResource: rows are
     # created by customer_batch_create, as the API's import does.
     resource_classes = [CustomerResource]
     form = CustomerAdminForm
+    audit_resource = "customer"
     list_display = ["account", "email", "phone", "city", "country", "created_at"]
     list_filter = ["country", "created_at"]
     search_fields = ["account", "email", "phone", "city"]
     date_hierarchy = "created_at"
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["created_at", "updated_at", "audit_history"]
     list_per_page = 50
     change_form_outer_after_template = "admin/customers/customer/sections.html"
 

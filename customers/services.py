@@ -2,7 +2,8 @@
 refuses, and writes its webhook event in the same transaction as the change (the outbox).
 
 Update functions take the fields to change as keyword arguments; a field left out (None) is
-kept as it is. They lock the row and save only the fields that changed."""
+kept as it is. They lock the row and save only the fields that changed. Every write appends
+its audit entry (`customer.*`, `lead.*`) in the same transaction."""
 
 from dataclasses import dataclass
 from decimal import Decimal
@@ -11,8 +12,14 @@ from django.db import IntegrityError
 from django.db.models import ProtectedError
 from django.utils import timezone
 
-from audit.changes import diff_fields
-from audit.services import audit_record
+from audit.changes import diff_fields, snapshot
+from audit.services import (
+    audit_created,
+    audit_deleted,
+    audit_record,
+    audit_record_many,
+    audit_updated,
+)
 from core.db import atomic
 from core.errors import ConflictError, DomainValidationError
 from core.services import given, model_update
@@ -81,6 +88,7 @@ def customer_create(
                 reminders_enabled=reminders_enabled,
             )
             event_publish(event_type="customer.created", data=customer_payload(customer))
+            audit_created(resource="customer", row=customer)
     except IntegrityError:
         # A concurrent create took the email between our check and our insert.
         raise DomainValidationError({"email": EMAIL_TAKEN}) from None
@@ -118,10 +126,12 @@ def customer_update(
     try:
         with atomic():
             locked = Customer.objects.select_for_update().get(pk=customer.pk)
+            before = snapshot(locked)
             if "email" in data and customer_email_taken(email=data["email"], exclude_pk=locked.pk):
                 raise DomainValidationError({"email": EMAIL_TAKEN})
             model_update(instance=locked, fields=CUSTOMER_FIELDS, data=data)
             event_publish(event_type="customer.updated", data=customer_payload(locked))
+            audit_updated(resource="customer", row=locked, before=before)
     except IntegrityError:
         raise DomainValidationError({"email": EMAIL_TAKEN}) from None
     customer.refresh_from_db()  # the caller keeps its instance: show it the saved row
@@ -135,6 +145,7 @@ def customer_delete(*, customer: Customer) -> None:
     with atomic():
         locked = Customer.objects.select_for_update().get(pk=customer.pk)
         payload = customer_payload(locked)
+        audit_deleted(resource="customer", row=locked)
         try:
             locked.delete()
         except ProtectedError as exc:
@@ -190,6 +201,11 @@ def customer_batch_create(
         with atomic():
             created = Customer.objects.bulk_create([Customer(**row) for row in rows])
             events_publish_many(event_type="customer.created", items=customer_payloads(created))
+            audit_record_many(
+                action="customer.created",
+                resource="customer",
+                entries=[(row.pk, diff_fields({}, snapshot(row))) for row in created],
+            )
     except IntegrityError:
         raise DomainValidationError(
             {prefix: "Some emails were taken by a concurrent request; nothing was saved."}
@@ -250,6 +266,7 @@ def lead_create(
     with atomic():
         lead = Lead.objects.create(**data)
         event_publish(event_type="lead.created", data=lead_payload(lead))
+        audit_created(resource="lead", row=lead)
     return lead
 
 
@@ -277,6 +294,7 @@ def lead_update(
     )
     with atomic():
         locked = Lead.objects.select_for_update().get(pk=lead.pk)
+        before = snapshot(locked)
         if "status" in data:
             error = lead_status_error(lead=locked, status=data["status"])
             if error and locked.status == LeadStatus.CONVERTED:
@@ -285,6 +303,7 @@ def lead_update(
                 raise DomainValidationError({"status": error})
         model_update(instance=locked, fields=LEAD_FIELDS, data=data)
         event_publish(event_type="lead.updated", data=lead_payload(locked))
+        audit_updated(resource="lead", row=locked, before=before)
     lead.refresh_from_db()  # the caller keeps its instance: show it the saved row
     return lead
 
@@ -293,7 +312,9 @@ def lead_delete(*, lead: Lead) -> None:
     """Deletes a lead; the customer it became, if any, stays. The row is locked first, so of
     concurrent deletes one wins; the others find it gone (DoesNotExist: 404)."""
     with atomic():
-        Lead.objects.select_for_update().get(pk=lead.pk).delete()
+        locked = Lead.objects.select_for_update().get(pk=lead.pk)
+        audit_deleted(resource="lead", row=locked)
+        locked.delete()
 
 
 @dataclass(frozen=True)
@@ -320,6 +341,7 @@ def lead_convert(*, lead: Lead) -> LeadConversion:
         locked = Lead.objects.select_for_update().get(pk=lead.pk)
         if locked.status == LeadStatus.CONVERTED:
             raise ConflictError(ALREADY_CONVERTED)
+        before = snapshot(locked)
         customer = customer_find_by_email(email=locked.email)
         created = False
         if customer is None:
@@ -334,6 +356,13 @@ def lead_convert(*, lead: Lead) -> LeadConversion:
             },
         )
         event_publish(event_type="lead.converted", data=lead_payload(locked))
+        # The customer it created (if any) has its own `customer.created` entry.
+        audit_record(
+            action="lead.converted",
+            resource="lead",
+            resource_id=locked.pk,
+            changes=diff_fields(before, snapshot(locked)),
+        )
     lead.refresh_from_db()  # the caller keeps its instance: show it the saved row
     return LeadConversion(lead=lead, customer=customer, customer_created=created)
 

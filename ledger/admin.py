@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin
 from import_export.admin import ImportExportMixin
 
+from audit.admin import AuditHistoryMixin
 from core.admin import ServiceAdmin
 from ledger import selectors, services
 from ledger.models import Account, Category, Transaction, TransactionOrigin, TransactionType
@@ -89,10 +90,11 @@ class TransactionForm(forms.ModelForm):
 
 
 @admin.register(Transaction)
-class TransactionAdmin(ImportExportMixin, ServiceAdmin):
+class TransactionAdmin(AuditHistoryMixin, ImportExportMixin, ServiceAdmin):
     # Import and export through TransactionResource (transaction_batch_create, all or none).
     resource_classes = [TransactionResource]
     form = TransactionForm
+    audit_resource = "transaction"
     list_display = ["date", "type", "account", "category", "amount", "description", "invoice"]
     list_filter = [
         "type",
@@ -112,6 +114,7 @@ class TransactionAdmin(ImportExportMixin, ServiceAdmin):
         "voided_at",
         "created_at",
         "updated_at",
+        "audit_history",
     ]
     list_per_page = 50
 

@@ -3,7 +3,11 @@ changes are atomic, announce `transaction.*` in the same database transaction (o
 tell reporting which dates moved (`core.hooks.money_moved`).
 
 Deletes lock the row and re-read it inside their transaction, so of concurrent deletes of one
-row exactly one succeeds (and announces); the others find nothing (`DoesNotExist`, a 404)."""
+row exactly one succeeds (and announces); the others find nothing (`DoesNotExist`, a 404).
+
+Every write appends its audit entry in the same transaction (one per row changed; a transfer
+or a deleted transfer is one per leg). A transaction write dated on or before the closed-books
+date, old date or new, is refused (409) before anything changes."""
 
 import enum
 import uuid
@@ -14,7 +18,14 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from audit.changes import diff_fields, snapshot
-from audit.services import audit_record
+from audit.services import (
+    audit_created,
+    audit_deleted,
+    audit_record,
+    audit_record_many,
+    audit_updated,
+)
+from core.books import books_assert_open
 from core.db import atomic
 from core.errors import ConflictError, DomainValidationError
 from core.fields import business_dates_check
@@ -65,9 +76,11 @@ def _account_in_use(account: Account) -> bool:
 def account_create(*, name: str, currency: str = "USD", opening_balance: Decimal = ZERO) -> Account:
     """Creates a money account. Its balance starts at `opening_balance`."""
     with atomic():
-        return Account.objects.create(
+        account = Account.objects.create(
             name=name, currency=currency.upper(), opening_balance=opening_balance
         )
+        audit_created(resource="account", row=account)
+    return account
 
 
 def account_update(
@@ -82,6 +95,7 @@ def account_update(
     balance moves the balance by the difference, and the roll-ups do not depend on it."""
     with atomic():
         account = Account.objects.select_for_update().get(pk=account.pk)
+        before = snapshot(account)
         if currency is not None:
             currency = currency.upper()
             if currency != account.currency and _account_in_use(account):
@@ -92,6 +106,7 @@ def account_update(
         account, _ = model_update(
             instance=account, fields=["name", "currency", "opening_balance"], data=data
         )
+        audit_updated(resource="account", row=account, before=before)
     return account
 
 
@@ -101,6 +116,7 @@ def account_delete(*, account: Account) -> None:
         account = Account.objects.select_for_update().get(pk=account.pk)
         if _account_in_use(account):
             raise ConflictError(ACCOUNT_IN_USE)
+        audit_deleted(resource="account", row=account)
         account.delete()
 
 
@@ -124,9 +140,11 @@ def category_create(*, name: str, type: str) -> Category:
         with atomic():
             if _category_taken(name, type):
                 raise DomainValidationError({"name": CATEGORY_TAKEN})
-            return Category.objects.create(name=name, type=type)
+            category = Category.objects.create(name=name, type=type)
+            audit_created(resource="category", row=category)
     except IntegrityError:
         raise DomainValidationError({"name": CATEGORY_TAKEN}) from None
+    return category
 
 
 def category_update(
@@ -137,6 +155,7 @@ def category_update(
     try:
         with atomic():
             category = Category.objects.select_for_update().get(pk=category.pk)
+            before = snapshot(category)
             new_type = type or category.type
             if new_type != category.type and _category_in_use(category):
                 raise DomainValidationError(
@@ -147,6 +166,7 @@ def category_update(
             category, _ = model_update(
                 instance=category, fields=["name", "type"], data=_given(name=name, type=type)
             )
+            audit_updated(resource="category", row=category, before=before)
     except IntegrityError:
         raise DomainValidationError({"name": CATEGORY_TAKEN}) from None
     return category
@@ -158,6 +178,7 @@ def category_delete(*, category: Category) -> None:
         category = Category.objects.select_for_update().get(pk=category.pk)
         if _category_in_use(category):
             raise ConflictError(CATEGORY_IN_USE)
+        audit_deleted(resource="category", row=category)
         category.delete()
 
 
@@ -190,6 +211,7 @@ def transaction_create(
     business_dates_check(date=date)
     _check_category(category, type)
     with atomic():
+        books_assert_open(date)
         txn = Transaction.objects.create(
             type=type,
             account=account,
@@ -199,6 +221,7 @@ def transaction_create(
             date=date,
         )
         event_publish(event_type="transaction.created", data=transaction_payload(txn))
+        audit_created(resource="transaction", row=txn)
         money_moved(dates=[txn.date])
     return txn
 
@@ -265,6 +288,8 @@ def transaction_update(
         txn = _lock_changeable(txn)
         if txn.type == TransactionType.TRANSFER:
             raise ConflictError(TRANSFER_LEG)
+        books_assert_open(txn.date, date)
+        before = snapshot(txn)
         old_date = txn.date
         new_category = txn.category if category is UNCHANGED else category
         _check_category(new_category, type or txn.type)
@@ -277,6 +302,7 @@ def transaction_update(
             data=data,
         )
         event_publish(event_type="transaction.updated", data=transaction_payload(txn))
+        audit_updated(resource="transaction", row=txn, before=before)
         money_moved(dates=[old_date, txn.date])
     return txn
 
@@ -302,11 +328,14 @@ def transaction_delete(*, txn: Transaction) -> None:
     for each row removed, once, however many callers race to delete it."""
     with atomic():
         legs = _lock_for_delete(txn)
+        books_assert_open(*(leg.date for leg in legs))
         payloads = [transaction_payload(leg) for leg in legs]
+        removed = [(leg.pk, diff_fields(snapshot(leg), {})) for leg in legs]
         for leg in legs:
             leg.delete()
         for payload in payloads:
             event_publish(event_type="transaction.deleted", data=payload)
+        audit_record_many(action="transaction.deleted", resource="transaction", entries=removed)
         money_moved(dates=[leg.date for leg in legs])
 
 
@@ -328,6 +357,7 @@ def transfer_create(
         raise DomainValidationError({"to_account_id": "Both accounts must use the same currency."})
     group = uuid.uuid4()
     with atomic():
+        books_assert_open(date)
         Transaction.objects.bulk_create(
             [
                 Transaction(
@@ -346,6 +376,11 @@ def transfer_create(
         legs = list(Transaction.objects.filter(transfer_group=group).order_by("pk"))
         for leg in legs:
             event_publish(event_type="transaction.created", data=transaction_payload(leg))
+        audit_record_many(
+            action="transaction.created",
+            resource="transaction",
+            entries=[(leg.pk, diff_fields({}, snapshot(leg))) for leg in legs],
+        )
         money_moved(dates=[date])
     return legs
 

@@ -18,6 +18,8 @@ from django.db import IntegrityError
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from audit.changes import diff_fields, snapshot
+from audit.services import audit_record
 from core.db import SANDBOX, atomic, current_alias, on_commit
 from core.errors import ConflictError, DomainValidationError
 from mail.models import EmailAttachment, EmailMessage
@@ -34,6 +36,8 @@ MAIL_DISABLED = (
 ATTACHMENTS_MAX_BYTES = 10 * 1024 * 1024
 
 Attachment = tuple[str, bytes, str]
+# What a resend changes, as the audit trail shows it.
+EMAIL_RESEND_FIELDS = ["status", "message_id", "next_attempt_at"]
 
 
 def mail_sending_enabled() -> bool:
@@ -187,7 +191,8 @@ def email_resend(*, message: EmailMessage) -> EmailMessage:
     """Queues the message to be sent again now, whatever its status, with a fresh retry
     schedule. A message already sent goes out as a new copy (new Message-ID, so mail systems
     that drop repeats do not drop it); a queued or failed one keeps its Message-ID. Never
-    runs alongside an attempt in flight: a message being sent right now is left to it."""
+    runs alongside an attempt in flight: a message being sent right now is left to it (and
+    nothing is recorded). Audited as `email.resent`."""
     if not mail_sending_enabled():
         raise ConflictError(MAIL_DISABLED)
     now = timezone.now()
@@ -197,6 +202,7 @@ def email_resend(*, message: EmailMessage) -> EmailMessage:
         if message.status == EmailMessage.Status.QUEUED and in_flight:
             # Being sent right now; a failure is retried on the schedule anyway.
             return message
+        before = snapshot(message, EMAIL_RESEND_FIELDS)
         if message.status == EmailMessage.Status.SENT:
             message.message_id = _new_message_id()
         message.status = EmailMessage.Status.QUEUED
@@ -212,6 +218,12 @@ def email_resend(*, message: EmailMessage) -> EmailMessage:
                 "attempts_base",
                 "updated_at",
             ]
+        )
+        audit_record(
+            action="email.resent",
+            resource="email",
+            resource_id=message.pk,
+            changes=diff_fields(before, snapshot(message, EMAIL_RESEND_FIELDS)),
         )
         on_commit(partial(_queue_send, message.pk, current_alias()))
     return message

@@ -1,9 +1,12 @@
 """Writes for the support desk. Every function is atomic, raises a domain error on input it
-refuses, and writes its webhook event in the same transaction as the change (the outbox)."""
+refuses, and writes its webhook event and its audit entry in the same transaction as the
+change (the outbox)."""
 
 from django.db import IntegrityError
 from django.utils import timezone
 
+from audit.changes import diff_fields, snapshot
+from audit.services import audit_created, audit_deleted, audit_record, audit_updated
 from core.db import atomic
 from core.errors import ConflictError, DomainValidationError
 from core.services import UNCHANGED, Unchanged, given, model_update
@@ -31,6 +34,8 @@ TICKET_FIELDS = [
     "status",
     "assigned_to",
 ]
+# What a reply changes on its ticket.
+TICKET_REPLY_MOVES = ["status", "closed_at", "last_reply_at"]
 DEPARTMENT_NAME_TAKEN = "A department with this name already exists."
 NEW_TICKET_IS_OPEN = "New tickets are always Open."
 
@@ -61,10 +66,12 @@ def department_create(*, name: str, email: str = "") -> Department:
         with atomic():
             if _department_name_taken(data["name"]):
                 raise DomainValidationError({"name": DEPARTMENT_NAME_TAKEN})
-            return Department.objects.create(**data)
+            department = Department.objects.create(**data)
+            audit_created(resource="department", row=department)
     except IntegrityError:
         # A concurrent create took the name between the check and the insert.
         raise DomainValidationError({"name": DEPARTMENT_NAME_TAKEN}) from None
+    return department
 
 
 def department_update(
@@ -75,9 +82,11 @@ def department_update(
     try:
         with atomic():
             locked = Department.objects.select_for_update().get(pk=department.pk)
+            before = snapshot(locked)
             if "name" in data and _department_name_taken(data["name"], locked.pk):
                 raise DomainValidationError({"name": DEPARTMENT_NAME_TAKEN})
             model_update(instance=locked, fields=DEPARTMENT_FIELDS, data=data)
+            audit_updated(resource="department", row=locked, before=before)
     except IntegrityError:
         raise DomainValidationError({"name": DEPARTMENT_NAME_TAKEN}) from None
     department.refresh_from_db()  # the caller keeps its instance: show it the saved row
@@ -96,6 +105,7 @@ def department_delete(*, department: Department) -> None:
                 f"This department has {count} ticket(s); move them to another department "
                 "before deleting it."
             )
+        audit_deleted(resource="department", row=locked)
         locked.delete()
 
 
@@ -145,6 +155,7 @@ def ticket_create(
         ticket.ticket_number = format_ticket_number(ticket.pk)
         ticket.save(update_fields=["ticket_number"])
         event_publish(event_type="ticket.created", data=ticket_payload(ticket))
+        audit_created(resource="ticket", row=ticket)
     return ticket
 
 
@@ -176,11 +187,13 @@ def ticket_update(
         data["assigned_to"] = assigned_to
     with atomic():
         locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        before = snapshot(locked)
         if status is not None:
             data.update(_status_change(locked, status, timezone.now()))
         _, changed = model_update(instance=locked, fields=[*TICKET_FIELDS, "closed_at"], data=data)
         if changed:
             event_publish(event_type="ticket.updated", data=ticket_payload(locked))
+        audit_updated(resource="ticket", row=locked, before=before)
     ticket.refresh_from_db()  # the caller keeps its instance: show it the saved row
     return ticket
 
@@ -189,7 +202,9 @@ def ticket_delete(*, ticket: Ticket) -> None:
     """Deletes a ticket and its replies. The row is locked first: of concurrent deletes one
     wins, the others find it gone (DoesNotExist: 404)."""
     with atomic():
-        Ticket.objects.select_for_update().get(pk=ticket.pk).delete()
+        locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        audit_deleted(resource="ticket", row=locked)
+        locked.delete()
 
 
 # --- Replies ----------------------------------------------------------------------------------
@@ -223,6 +238,7 @@ def ticket_reply_create(
         raise DomainValidationError({"message": "This field may not be blank."})
     with atomic():
         locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        before = snapshot(locked, TICKET_REPLY_MOVES)
         reply = TicketReply.objects.create(
             ticket=locked, message=message, author=author, created_by=created_by
         )
@@ -231,9 +247,19 @@ def ticket_reply_create(
         )
         model_update(
             instance=locked,
-            fields=["status", "closed_at", "last_reply_at"],
+            fields=TICKET_REPLY_MOVES,
             data={**moved, "last_reply_at": reply.created_at},
         )
         event_publish(event_type="ticket.replied", data=reply_payload(reply, locked))
+        # One entry on the ticket: the reply it gained and the status it moved to.
+        audit_record(
+            action="ticket.replied",
+            resource="ticket",
+            resource_id=locked.pk,
+            changes=diff_fields(
+                {**before, "reply_id": None},
+                {**snapshot(locked, TICKET_REPLY_MOVES), "reply_id": reply.pk},
+            ),
+        )
     ticket.refresh_from_db()  # the caller keeps its instance: show it the saved row
     return reply

@@ -1,5 +1,10 @@
 """Writes for users and API keys. Every function is atomic and raises a domain error on input
-it refuses, so the API, the admin and the commands behave the same."""
+it refuses, so the API, the admin and the commands behave the same.
+
+Each write appends its audit entry (`user.*`, `api_key.*`) in its transaction. Secrets never
+reach the trail: a password or signing secret shows only as a marker (`"(set)"`, `"(new)"`,
+`"(none)"`), and the key's hash not at all. Per-request bookkeeping (use counts) and the
+sandbox mirror of a key's owner are not audited: nobody changed anything."""
 
 import hashlib
 import secrets
@@ -13,6 +18,8 @@ from django.db import IntegrityError, connections
 from django.db.models import F, Q
 from django.utils import timezone
 
+from audit.changes import diff_fields, snapshot
+from audit.services import audit_created, audit_deleted, audit_record, audit_updated
 from core.db import LIVE, SANDBOX, atomic, using_alias
 from core.errors import ConflictError, DomainValidationError
 from core.services import UNCHANGED, Unchanged, given, model_update
@@ -24,6 +31,25 @@ KEY_PREFIX_LIVE = "ll_live_"
 KEY_PREFIX_SANDBOX = "ll_test_"
 SIGNING_SECRET_PREFIX = "llsig_"  # noqa: S105 - a prefix, not a secret
 USAGE_COLUMNS = {2: "count_2xx", 3: "count_3xx", 4: "count_4xx", 5: "count_5xx"}
+# What the audit trail shows of a user and of a key: never the password, hash or secret.
+USER_AUDIT_FIELDS = ["email", "name", "role", "is_active", "is_staff", "is_superuser"]
+API_KEY_AUDIT_FIELDS = [
+    "user",
+    "name",
+    "prefix",
+    "is_sandbox",
+    "expires_at",
+    "revoked_at",
+    "require_signature",
+]
+SECRET_SET, SECRET_NEW, SECRET_NONE = "(set)", "(new)", "(none)"
+
+
+def _secret_change(*, had: bool | None, new: bool) -> list[str | None]:
+    """[before, after] markers of a password or signing secret that was replaced (`new`) or
+    removed; `had` None: the row is new."""
+    before = None if had is None else (SECRET_SET if had else SECRET_NONE)
+    return [before, SECRET_NEW if new else SECRET_NONE]
 
 
 def hash_key(raw_key: str) -> str:
@@ -66,6 +92,14 @@ def user_create(
 ) -> User:
     """Creates a user whose admin rights follow `role`. A password, when given, must pass
     Django's password validators; without one the user cannot log into the admin."""
+    return _user_create(
+        email=email, name=name, password=password, role=role, is_active=is_active, audited=True
+    )
+
+
+def _user_create(
+    *, email: str, name: str, password: str | None, role: str, is_active: bool, audited: bool
+) -> User:
     email = User.objects.normalize_email(email).lower()
     user = User(email=email, name=name or email.split("@")[0], role=role, is_active=is_active)
     _apply_role(user)
@@ -78,6 +112,13 @@ def user_create(
             user.set_unusable_password()
         user.save()
         _sync_groups(user)
+        if audited:
+            changes = diff_fields({}, snapshot(user, USER_AUDIT_FIELDS))
+            if password:
+                changes["password"] = _secret_change(had=None, new=True)
+            audit_record(
+                action="user.created", resource="user", resource_id=user.pk, changes=changes
+            )
     return user
 
 
@@ -97,9 +138,11 @@ def _keep_an_administrator(user: User, action: str) -> None:
         raise ConflictError(f"The last active administrator cannot be {action}.")
 
 
-def _user_write(*, locked: User, data: dict, password: str | None) -> None:
+def _user_write(*, locked: User, data: dict, password: str | None) -> dict:
     """Saves `data` (and a validated `password`) on the locked row, keeping the admin rights
-    and groups in line with the role."""
+    and groups in line with the role. Returns what changed, as the audit trail shows it."""
+    before = snapshot(locked, USER_AUDIT_FIELDS)
+    had_password = locked.has_usable_password()
     if "email" in data:
         data["email"] = User.objects.normalize_email(data["email"]).lower()
         _check_email_free(data["email"], exclude_pk=locked.pk)
@@ -112,7 +155,8 @@ def _user_write(*, locked: User, data: dict, password: str | None) -> None:
             password,
             User(email=data.get("email", locked.email), name=data.get("name", locked.name)),
         )
-        # Hashed into `data`, not onto the row: model_update saves only what differs from it.
+        # Hashed into `data`, not set on the row first: model_update saves only what differs
+        # from the row, so a password already set on it would never be written.
         data["password"] = make_password(password)
     model_update(
         instance=locked,
@@ -120,6 +164,10 @@ def _user_write(*, locked: User, data: dict, password: str | None) -> None:
         data=data,
     )
     _sync_groups(locked)
+    changes = diff_fields(before, snapshot(locked, USER_AUDIT_FIELDS))
+    if password:
+        changes["password"] = _secret_change(had=had_password, new=True)
+    return changes
 
 
 def user_update(
@@ -140,20 +188,29 @@ def user_update(
         if demotes:
             _keep_an_administrator(user, "demoted" if is_active is not False else "deactivated")
         locked = User.objects.select_for_update().get(pk=user.pk)
-        _user_write(locked=locked, data=data, password=password)
+        changes = _user_write(locked=locked, data=data, password=password)
+        audit_record(action="user.updated", resource="user", resource_id=locked.pk, changes=changes)
     user.refresh_from_db()  # the caller keeps its instance: show it the saved row
     return user
 
 
 def user_set_password(*, user: User, password: str | None) -> User:
-    """Sets a new (validated) password, or with None makes password login impossible."""
+    """Sets a new (validated) password, or with None makes password login impossible. The
+    trail records that the password changed, never what to."""
     with atomic():
+        had_password = user.has_usable_password()
         if password:
             _validate_password(password, user)
             user.set_password(password)
         else:
             user.set_unusable_password()
         user.save(update_fields=["password", "updated_at"])
+        audit_record(
+            action="user.updated",
+            resource="user",
+            resource_id=user.pk,
+            changes={"password": _secret_change(had=had_password, new=bool(password))},
+        )
     return user
 
 
@@ -165,7 +222,10 @@ def user_delete(*, user: User, acting_user: User | None = None) -> None:
         if acting_user is not None and acting_user.pk == user.pk:
             raise ConflictError("You cannot delete your own user.")
         _keep_an_administrator(user, "deleted")
-        User.objects.select_for_update().get(pk=user.pk).delete()
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        # Its keys go with it (cascade): each keeps its own entries, this one says why.
+        audit_deleted(resource="user", row=locked, fields=USER_AUDIT_FIELDS)
+        locked.delete()
 
 
 def api_key_create(
@@ -180,16 +240,18 @@ def api_key_create(
     With `require_signature`, the key also gets a signing secret (`key.signing_secret`) and
     every request made with it must be signed (docs/request-signing.md)."""
     raw = (KEY_PREFIX_SANDBOX if is_sandbox else KEY_PREFIX_LIVE) + secrets.token_urlsafe(32)
-    key = ApiKey.objects.create(
-        user=user,
-        name=name,
-        prefix=raw[:12],
-        key_hash=hash_key(raw),
-        is_sandbox=is_sandbox,
-        expires_at=expires_at,
-        require_signature=require_signature,
-        signing_secret=new_signing_secret() if require_signature else "",
-    )
+    with atomic():
+        key = ApiKey.objects.create(
+            user=user,
+            name=name,
+            prefix=raw[:12],
+            key_hash=hash_key(raw),
+            is_sandbox=is_sandbox,
+            expires_at=expires_at,
+            require_signature=require_signature,
+            signing_secret=new_signing_secret() if require_signature else "",
+        )
+        audit_created(resource="api_key", row=key, fields=API_KEY_AUDIT_FIELDS)
     return key, raw
 
 
@@ -200,18 +262,28 @@ def new_signing_secret() -> str:
 def api_key_require_signature(*, api_key: ApiKey) -> ApiKey:
     """Turns request signing on for a key with a fresh secret (any previous secret stops
     working at once) and returns the key, whose `signing_secret` the caller shows once."""
-    api_key.require_signature = True
-    api_key.signing_secret = new_signing_secret()
-    api_key.save(update_fields=["require_signature", "signing_secret"])
+    return _api_key_signature_set(api_key=api_key, required=True)
+
+
+def _api_key_signature_set(*, api_key: ApiKey, required: bool) -> ApiKey:
+    before = snapshot(api_key, ["require_signature"])
+    had_secret = bool(api_key.signing_secret)
+    api_key.require_signature = required
+    api_key.signing_secret = new_signing_secret() if required else ""
+    with atomic():
+        api_key.save(update_fields=["require_signature", "signing_secret"])
+        changes = diff_fields(before, snapshot(api_key, ["require_signature"]))
+        if had_secret or required:
+            changes["signing_secret"] = _secret_change(had=had_secret, new=required)
+        audit_record(
+            action="api_key.updated", resource="api_key", resource_id=api_key.pk, changes=changes
+        )
     return api_key
 
 
 def api_key_drop_signature(*, api_key: ApiKey) -> ApiKey:
     """Turns request signing off for a key and forgets its secret."""
-    api_key.require_signature = False
-    api_key.signing_secret = ""
-    api_key.save(update_fields=["require_signature", "signing_secret"])
-    return api_key
+    return _api_key_signature_set(api_key=api_key, required=False)
 
 
 def api_key_usage_add(*, api_key_id: int, day: date, counts: dict[int, int]) -> None:
@@ -243,9 +315,18 @@ def api_key_use_add(*, api_key_id: int, requests: int, last_used_at: datetime) -
 
 
 def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
+    """Stops the key working at once; its row and usage stay. Revoking twice changes (and
+    records) nothing."""
     if api_key.revoked_at is None:
-        api_key.revoked_at = timezone.now()
-        api_key.save(update_fields=["revoked_at"])
+        with atomic():
+            api_key.revoked_at = timezone.now()
+            api_key.save(update_fields=["revoked_at"])
+            audit_record(
+                action="api_key.revoked",
+                resource="api_key",
+                resource_id=api_key.pk,
+                changes=diff_fields({"revoked_at": None}, snapshot(api_key, ["revoked_at"])),
+            )
     return api_key
 
 
@@ -262,7 +343,9 @@ def api_key_update(
         data["expires_at"] = expires_at
     with atomic():
         locked = ApiKey.objects.select_for_update().get(pk=api_key.pk)
+        before = snapshot(locked, API_KEY_AUDIT_FIELDS)
         model_update(instance=locked, fields=["name", "expires_at"], data=data)
+        audit_updated(resource="api_key", row=locked, before=before, fields=API_KEY_AUDIT_FIELDS)
     return locked
 
 
@@ -270,7 +353,9 @@ def api_key_delete(*, api_key: ApiKey) -> None:
     """Deletes a key and its usage rows (revoking keeps them: prefer it). The row is locked
     first: of concurrent deletes one wins, the others find it gone (DoesNotExist)."""
     with atomic():
-        ApiKey.objects.select_for_update().get(pk=api_key.pk).delete()
+        locked = ApiKey.objects.select_for_update().get(pk=api_key.pk)
+        audit_deleted(resource="api_key", row=locked, fields=API_KEY_AUDIT_FIELDS)
+        locked.delete()
 
 
 def api_key_authenticate(raw_key: str) -> ApiKey | None:
@@ -302,8 +387,13 @@ def user_sandbox_mirror(*, user: User) -> User:
         mirror = User.objects.filter(email__iexact=user.email).first()
         if mirror is None:
             try:
-                return user_create(
-                    email=user.email, name=user.name, role=user.role, is_active=user.is_active
+                return _user_create(
+                    email=user.email,
+                    name=user.name,
+                    password=None,
+                    role=user.role,
+                    is_active=user.is_active,
+                    audited=False,
                 )
             except (DomainValidationError, IntegrityError):
                 # A concurrent request created it between our read and our insert.

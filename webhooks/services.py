@@ -5,6 +5,10 @@ block, so the event commits, or rolls back, with the change it announces. After 
 the delivery is queued; if queueing fails (broker down) nothing is lost, because the beat
 sweep (`webhooks.tasks.sweep_due_deliveries`) fans out every event still waiting.
 
+Endpoint writes (create, update, delete, disable, test) and delivery retries append an audit
+entry in their transaction (`webhook.*`, `webhook_delivery.retried`), never with the secret.
+The outbox itself (events, deliveries, attempts) is a log, not audited.
+
 Imports go one way inside the room: services <- delivery <- tasks. Services never import the
 tasks: `webhooks.apps` registers the task that delivers (`dispatcher_register`) when the app
 loads, and services call it after the commit through `_dispatch_after_commit`.
@@ -16,6 +20,8 @@ from functools import partial
 
 from django.utils import timezone
 
+from audit.changes import diff_fields, snapshot
+from audit.services import audit_created, audit_deleted, audit_record, audit_updated
 from core.db import atomic, current_alias, on_commit
 from core.errors import ConflictError, DomainValidationError
 from core.serialization import to_json_data
@@ -28,6 +34,17 @@ logger = logging.getLogger("ledgerline.webhooks")
 
 ENDPOINT_DISABLED = "The endpoint is disabled: re-enable it (PATCH active=true) first."
 IN_FLIGHT = "The delivery is being sent right now; retry once this attempt is logged."
+DELIVERY_RETRY_FIELDS = ["status", "next_attempt_at", "completed_at"]
+# What the audit trail shows of an endpoint: everything but its secret.
+ENDPOINT_AUDIT_FIELDS = [
+    "url",
+    "events",
+    "active",
+    "disabled_reason",
+    "disabled_at",
+    "failing_since",
+    "owner",
+]
 
 
 # `dispatcher(event_ids, db_alias)` queues "fan these events out (if any), then deliver what is
@@ -115,13 +132,15 @@ def webhook_endpoint_create(
     events = _clean_events(events)
     url = _clean_url(url)
     with atomic():
-        return Endpoint.objects.create(
+        endpoint = Endpoint.objects.create(
             url=url,
             events=events,
             secret=secret_new(),
             owner_id=getattr(owner, "pk", None),
             active=active,
         )
+        audit_created(resource="webhook", row=endpoint, fields=ENDPOINT_AUDIT_FIELDS)
+    return endpoint
 
 
 def webhook_endpoint_update(
@@ -134,6 +153,7 @@ def webhook_endpoint_update(
     """Changes `url`, `events` and/or `active` (None leaves a field as it is). Re-enabling
     clears the disabled reason and the failure streak; disabling fails the endpoint's pending
     deliveries (they can be re-sent)."""
+    before = snapshot(endpoint, ENDPOINT_AUDIT_FIELDS)
     fields: list[str] = []
     if events is not None:
         endpoint.events = _clean_events(events)
@@ -147,9 +167,10 @@ def webhook_endpoint_update(
                 _endpoint_enable(endpoint)
                 fields += ["active", "disabled_reason", "disabled_at", "failing_since"]
             else:
-                endpoint_disable(endpoint=endpoint, reason="Disabled by an administrator.")
+                _endpoint_disable(endpoint=endpoint, reason="Disabled by an administrator.")
         if fields:
             endpoint.save(update_fields=[*fields, "updated_at"])
+        audit_updated(resource="webhook", row=endpoint, before=before, fields=ENDPOINT_AUDIT_FIELDS)
     return endpoint
 
 
@@ -162,7 +183,19 @@ def _endpoint_enable(endpoint: Endpoint) -> None:
 
 def endpoint_disable(*, endpoint: Endpoint, reason: str) -> bool:
     """Turns the endpoint off with a reason its owner can see, and fails its pending
-    deliveries. Returns False when it was already disabled (nothing changed)."""
+    deliveries. Returns False when it was already disabled (nothing changed, nothing recorded).
+    Called by the delivery runs (as the task or command running them)."""
+    before = snapshot(endpoint, ENDPOINT_AUDIT_FIELDS)
+    with atomic():
+        changed = _endpoint_disable(endpoint=endpoint, reason=reason)
+        if changed:
+            audit_updated(
+                resource="webhook", row=endpoint, before=before, fields=ENDPOINT_AUDIT_FIELDS
+            )
+    return changed
+
+
+def _endpoint_disable(*, endpoint: Endpoint, reason: str) -> bool:
     now = timezone.now()
     with atomic():
         changed = Endpoint.objects.filter(pk=endpoint.pk, active=True).update(
@@ -185,6 +218,7 @@ def webhook_endpoint_delete(*, endpoint: Endpoint) -> None:
     second waits for the first's row lock, then finds nothing."""
     with atomic():
         locked = Endpoint.objects.select_for_update().get(pk=endpoint.pk)
+        audit_deleted(resource="webhook", row=locked, fields=ENDPOINT_AUDIT_FIELDS)
         locked.delete()
 
 
@@ -200,6 +234,12 @@ def webhook_endpoint_test(*, endpoint: Endpoint) -> Delivery:
             fanned_out_at=now,
         )
         delivery = Delivery.objects.create(event=event, endpoint=endpoint, next_attempt_at=now)
+        audit_record(
+            action="webhook.tested",
+            resource="webhook",
+            resource_id=endpoint.pk,
+            changes={"delivery_id": [None, delivery.pk]},
+        )
         on_commit(partial(_dispatch_after_commit, [], current_alias()))
     return delivery
 
@@ -217,10 +257,17 @@ def delivery_retry(*, delivery: Delivery) -> Delivery:
         if delivery.claimed_until is not None and delivery.claimed_until > timezone.now():
             # Making it due now would let a second worker send it beside the one in flight.
             raise ConflictError(IN_FLIGHT)
+        before = snapshot(delivery, DELIVERY_RETRY_FIELDS)
         delivery.status = Delivery.Status.PENDING
         delivery.next_attempt_at = timezone.now()
         delivery.completed_at = None
         delivery.claimed_until = None
         delivery.save(update_fields=["status", "next_attempt_at", "completed_at", "claimed_until"])
+        audit_record(
+            action="webhook_delivery.retried",
+            resource="webhook_delivery",
+            resource_id=delivery.pk,
+            changes=diff_fields(before, snapshot(delivery, DELIVERY_RETRY_FIELDS)),
+        )
         on_commit(partial(_dispatch_after_commit, [], current_alias()))
     return delivery

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from core.actor import Actor, acting_as
 from core.command_arguments import checked_email
 from core.db import LIVE, using_alias
 from core.errors import DomainValidationError
@@ -31,7 +32,12 @@ class Command(BaseCommand):
             "leaves one such key, not a pile",
         )
 
-    def handle(self, *args, email, role, name, sandbox, signed, replace, **options):
+    def handle(self, *args, **options):
+        # Whatever it writes is recorded in the audit trail as this command's doing.
+        with acting_as(Actor.system("command:create_api_key")):
+            self._handle(**options)
+
+    def _handle(self, *, email, role, name, sandbox, signed, replace, **options):
         email = checked_email(email)
         if replace and not name:
             raise CommandError("--replace needs --name (the keys it replaces carry that name).")

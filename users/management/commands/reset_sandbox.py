@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from core.actor import Actor, acting_as
 from users.sandbox import SandboxConfigurationError, sandbox_reset
 
 
@@ -12,7 +13,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--size", choices=["small", "large"], default="small")
 
-    def handle(self, *args, size, **options):
+    def handle(self, *args, **options):
+        # Whatever it writes is recorded in the audit trail as this command's doing.
+        with acting_as(Actor.system("command:reset_sandbox")):
+            self._handle(**options)
+
+    def _handle(self, *, size, **options):
         try:
             summary = sandbox_reset(size=size, stdout=self.stdout)
         except SandboxConfigurationError as exc:

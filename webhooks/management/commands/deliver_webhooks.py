@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from core.actor import Actor, acting_as
 from core.command_arguments import checked_database
 from core.db import LIVE, using_alias
 from webhooks.delivery import deliveries_drain
@@ -14,7 +15,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--database", default=LIVE, help="default (live) or sandbox")
 
-    def handle(self, *args, database, **options):
+    def handle(self, *args, **options):
+        # Whatever it writes is recorded in the audit trail as this command's doing.
+        with acting_as(Actor.system("command:deliver_webhooks")):
+            self._handle(**options)
+
+    def _handle(self, *, database, **options):
         database = checked_database(database)
         with using_alias(database):
             summary = deliveries_drain()
