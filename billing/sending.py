@@ -55,6 +55,45 @@ def _require_sending() -> None:
 # --- documents on request --------------------------------------------------------------------
 
 
+def _document_send(
+    *,
+    document,
+    kind: str,
+    number: str,
+    extra: dict,
+    pdf: tuple[str, bytes],
+    to: Sequence[str] | None,
+    cc: Sequence[str],
+    subject: str | None,
+    message: str,
+    links: dict,
+) -> EmailMessage:
+    """Queues one document's email (the `document` template, its PDF attached) to `to`
+    (default: the customer's email), inside the caller's transaction."""
+    customer = document.customer
+    return email_queue(
+        to=_recipients(to, customer),
+        cc=cc,
+        subject=subject or f"{kind} {number} from {settings.COMPANY_NAME}",
+        template="document",
+        context={
+            "customer_name": customer.account,
+            "document_type": kind,
+            "number": number,
+            "amount": money(document.total),
+            "currency": document_currency(document),
+            "message": message,
+            # The portal link joins when the client portal does (docs/email.md).
+            "portal_url": None,
+            **extra,
+        },
+        attachments=[(pdf[0], pdf[1], PDF)],
+        purpose=kind.lower(),
+        customer_id=customer.pk,
+        **links,
+    )
+
+
 def invoice_send(
     *,
     invoice: Invoice,
@@ -77,29 +116,17 @@ def invoice_send(
         if invoice.status == InvoiceStatus.DRAFT:
             invoice = invoice_issue(invoice=invoice)
         document = invoice_for_document(invoice_id=invoice.pk)
-        customer = document.customer
-        recipients = _recipients(to, customer)
-        subject = subject or f"Invoice {document.invoice_number} from {settings.COMPANY_NAME}"
-        queued = email_queue(
-            to=recipients,
+        queued = _document_send(
+            document=document,
+            kind="Invoice",
+            number=document.invoice_number,
+            extra={"due_date": day_text(document.due_date)},
+            pdf=(invoice_pdf_filename(document), invoice_pdf(document)),
+            to=to,
             cc=cc,
             subject=subject,
-            template="document",
-            context={
-                "customer_name": customer.account,
-                "document_type": "Invoice",
-                "number": document.invoice_number,
-                "amount": money(document.total),
-                "currency": document_currency(document),
-                "due_date": day_text(document.due_date),
-                "message": message,
-                # The portal link joins when the client portal does (docs/email.md).
-                "portal_url": None,
-            },
-            attachments=[(invoice_pdf_filename(document), invoice_pdf(document), PDF)],
-            purpose="invoice",
-            customer_id=customer.pk,
-            invoice_id=invoice.pk,
+            message=message,
+            links={"invoice_id": invoice.pk},
         )
         invoice.sent_at = timezone.now()
         invoice.save(update_fields=["sent_at", "updated_at"])
@@ -129,28 +156,17 @@ def quote_send(
         document = (
             Quote.objects.select_related("customer").prefetch_related("items").get(pk=quote.pk)
         )
-        customer = document.customer
-        recipients = _recipients(to, customer)
-        subject = subject or f"Quote {document.quote_number} from {settings.COMPANY_NAME}"
-        queued = email_queue(
-            to=recipients,
+        queued = _document_send(
+            document=document,
+            kind="Quote",
+            number=document.quote_number,
+            extra={"valid_until": day_text(document.valid_until)},
+            pdf=(quote_pdf_filename(document), quote_pdf(document)),
+            to=to,
             cc=cc,
             subject=subject,
-            template="document",
-            context={
-                "customer_name": customer.account,
-                "document_type": "Quote",
-                "number": document.quote_number,
-                "amount": money(document.total),
-                "currency": document_currency(document),
-                "valid_until": day_text(document.valid_until),
-                "message": message,
-                "portal_url": None,
-            },
-            attachments=[(quote_pdf_filename(document), quote_pdf(document), PDF)],
-            purpose="quote",
-            customer_id=customer.pk,
-            quote_id=quote.pk,
+            message=message,
+            links={"quote_id": quote.pk},
         )
         quote.sent_at = timezone.now()
         quote.save(update_fields=["sent_at", "updated_at"])

@@ -80,7 +80,7 @@ def test_no_row_is_written_when_the_callers_transaction_rolls_back(
     django_capture_on_commit_callbacks,
 ):
     class Refused(Exception):
-        pass
+        """The caller's own failure, after it queued the message."""
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         with pytest.raises(Refused), atomic():
