@@ -27,6 +27,7 @@ CUSTOMER_COLUMNS = [
     "zip",
     "country",
     "reminders_enabled",
+    "credit_balance",
     "created_at",
     "updated_at",
 ]
@@ -76,8 +77,13 @@ def test_header_is_the_json_field_names_and_cells_the_json_values(api):
     assert list(rows[0]) == CUSTOMER_COLUMNS == list(listed)
     # Cells are the JSON values as text: booleans as JSON writes them.
     as_text = {True: "true", False: "false"}
+    # Money as the API computes it (two decimals), not the JSON float's text.
     expected = {
-        name: as_text[v] if isinstance(v, bool) else str(v)
+        name: as_text[v]
+        if isinstance(v, bool)
+        else f"{v:.2f}"
+        if name == "credit_balance"
+        else str(v)
         for name, v in ((name, listed[name]) for name in CUSTOMER_COLUMNS)
     }
     assert rows == [expected]
