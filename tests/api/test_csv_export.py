@@ -103,8 +103,16 @@ def test_invoices_are_flattened_to_one_row_per_item(api):
 
     rows = _csv(response)
     header = list(rows[0])
-    assert header[:6] == ["id", "invoice_number", "customer_id", "date", "due_date", "status"]
-    assert header[6:15] == [
+    assert header[:7] == [
+        "id",
+        "invoice_number",
+        "customer_id",
+        "date",
+        "due_date",
+        "status",
+        "currency",
+    ]
+    assert header[7:17] == [
         "items.id",
         "items.product_id",
         "items.description",
@@ -112,6 +120,7 @@ def test_invoices_are_flattened_to_one_row_per_item(api):
         "items.qty",
         "items.tax_rate",
         "items.subtotal",
+        "items.discount",
         "items.tax",
         "items.total",
     ]
