@@ -636,7 +636,7 @@ class InvoiceAdmin(SendButtonAdmin):
         get_object_or_404(self.get_queryset(request), pk=object_id)
         invoice = selectors.invoice_for_document(invoice_id=object_id)
         response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="{document_pdf_filename(invoice)}"'
+        response["Content-Disposition"] = f'attachment; filename="{document_pdf_filename(invoice)}"'
         return response
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

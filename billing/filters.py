@@ -15,12 +15,18 @@ from billing.models import (
     Quote,
     QuoteStatus,
 )
-from core.filters import BusinessDateFilter, FilterSet, IdFilter, StrictBooleanFilter
+from core.filters import (
+    BusinessDateFilter,
+    FilterSet,
+    IdFilter,
+    StrictBooleanFilter,
+    UtcDateTimeFilter,
+)
 
 
 class ProductFilter(FilterSet):
     type = django_filters.ChoiceFilter(choices=ProductType.choices)
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UtcDateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = Product
@@ -34,7 +40,7 @@ class InvoiceFilter(FilterSet):
     customer_id = IdFilter(field_name="customer_id")
     date_from = BusinessDateFilter(field_name="date", lookup_expr="gte")
     date_to = BusinessDateFilter(field_name="date", lookup_expr="lte")
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UtcDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     overdue = StrictBooleanFilter(method="filter_overdue")
 
     class Meta:
@@ -73,7 +79,7 @@ class QuoteFilter(FilterSet):
     customer_id = IdFilter(field_name="customer_id")
     date_from = BusinessDateFilter(field_name="date", lookup_expr="gte")
     date_to = BusinessDateFilter(field_name="date", lookup_expr="lte")
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UtcDateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = Quote

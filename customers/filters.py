@@ -1,6 +1,6 @@
 import django_filters
 
-from core.filters import BusinessDateFilter, FilterSet, IdFilter
+from core.filters import BusinessDateFilter, FilterSet, IdFilter, UtcDateTimeFilter
 from customers.models import Customer, Lead, LeadStatus
 
 
@@ -11,7 +11,7 @@ class CustomerFilter(FilterSet):
     )
     email = django_filters.CharFilter(field_name="email", lookup_expr="iexact")
     country = django_filters.CharFilter(field_name="country", lookup_expr="iexact")
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UtcDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     created_from = BusinessDateFilter(field_name="created_at", lookup_expr="date__gte")
     created_to = BusinessDateFilter(field_name="created_at", lookup_expr="date__lte")
 
@@ -30,7 +30,7 @@ class LeadFilter(FilterSet):
     source = django_filters.CharFilter(field_name="source", lookup_expr="iexact")
     email = django_filters.CharFilter(field_name="email", lookup_expr="iexact")
     customer_id = IdFilter(field_name="customer_id")
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UtcDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     created_from = BusinessDateFilter(field_name="created_at", lookup_expr="date__gte")
     created_to = BusinessDateFilter(field_name="created_at", lookup_expr="date__lte")
 

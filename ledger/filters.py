@@ -1,6 +1,6 @@
 import django_filters
 
-from core.filters import BusinessDateFilter, FilterSet, IdFilter
+from core.filters import BusinessDateFilter, FilterSet, IdFilter, UtcDateTimeFilter
 from ledger.models import Account, Category, Transaction, TransactionType
 
 
@@ -11,7 +11,7 @@ class TransactionFilter(FilterSet):
     # Inclusive on both ends (contract section 3).
     date_from = BusinessDateFilter(field_name="date", lookup_expr="gte")
     date_to = BusinessDateFilter(field_name="date", lookup_expr="lte")
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UtcDateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = Transaction

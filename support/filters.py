@@ -3,7 +3,7 @@ from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
-from core.filters import FilterSet, IdFilter, StrictBooleanFilter
+from core.filters import FilterSet, IdFilter, StrictBooleanFilter, UtcDateTimeFilter
 from support.models import Department, Ticket, TicketPriority, TicketStatus
 
 
@@ -41,7 +41,7 @@ class TicketFilter(FilterSet):
     department_id = IdFilter(field_name="department_id")
     customer_id = IdFilter(field_name="customer_id")
     assigned_to = AssignedToFilter()
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UtcDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     # `open=true`: everything not Closed (Open and Pending), the inbox's default view.
     open = StrictBooleanFilter(method="filter_open")
 
