@@ -89,8 +89,10 @@ def test_two_gunicorn_workers_share_one_counter(tmp_path):
                 break
 
     remaining = sorted(r for _, r in results)
-    # One warm-up request, then these: every one took a distinct count from the shared counter.
-    assert remaining == list(range(1000 - 1 - len(results), 1000 - 1))
+    # Every request took a distinct count from the shared counter, with no gap between them (the
+    # warm-up may have taken one or more before, when a slow start made it retry).
+    assert remaining == list(range(remaining[0], remaining[0] + len(results)))
+    assert remaining[-1] <= 1000 - 2
     assert {status for status, _ in results} == {200}
     assert len(_served_by(log, 200)) == 2, "both worker processes served requests"
 

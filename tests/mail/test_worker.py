@@ -62,14 +62,17 @@ def queue(n: int = 1) -> EmailMessage:
         )
 
 
-def wait_until(predicate, timeout: float = 40.0):
+def wait_until(predicate, timeout: float = 90.0):
+    # Generous: on a loaded 2-core CI machine two workers take a while to get going.
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(0.1)
-    raise AssertionError("condition not met in time")
+    # Says where each message stands, so a failure explains itself.
+    states = list(EmailMessage.objects.values_list("pk", "status", "attempts", "last_error"))
+    raise AssertionError(f"condition not met in time; messages: {states}")
 
 
 def status_of(message: EmailMessage) -> str:
