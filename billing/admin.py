@@ -121,6 +121,9 @@ class SendButtonAdmin(ServiceAdmin):
         """Sends `obj` through billing.sending; returns the queued email message."""
         raise NotImplementedError
 
+    def has_send_permission(self, request, obj) -> bool:
+        return self.has_change_permission(request, obj)
+
     def get_urls(self):
         meta = self.model._meta
         send = path(
@@ -138,7 +141,7 @@ class SendButtonAdmin(ServiceAdmin):
         if request.method != "POST":
             return change_page  # only the button's POST sends; a link lands on the page
         obj = get_object_or_404(self.get_queryset(request), pk=object_id)
-        if not self.has_change_permission(request, obj):
+        if not self.has_send_permission(request, obj):
             raise PermissionDenied
         sent: list = []
         if self.run_service(request, lambda: sent.append(self.send_service(obj))):
@@ -151,7 +154,7 @@ class SendButtonAdmin(ServiceAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         meta = self.model._meta
         send_url = ""
-        if str(object_id).isdigit():
+        if str(object_id).isdigit() and self.has_send_permission(request, None):
             send_url = reverse(f"admin:{meta.app_label}_{meta.model_name}_send", args=[object_id])
         extra_context = {**(extra_context or {}), "send_url": send_url}
         return super().change_view(request, object_id, form_url, extra_context)
@@ -912,9 +915,10 @@ class CreditNoteAdminForm(forms.ModelForm):
 
 
 @admin.register(CreditNote)
-class CreditNoteAdmin(ServiceAdmin):
+class CreditNoteAdmin(SendButtonAdmin):
     """Credit notes: created through `credit_note_create` (from the invoice page's Credit
-    note button, or here), then final: their page is read-only, with the PDF."""
+    note button, or here), then final: their page is read-only, with the PDF and the "Send by
+    email" button."""
 
     form = CreditNoteAdminForm
     inlines = [CreditNoteItemInline]
@@ -980,6 +984,13 @@ class CreditNoteAdmin(ServiceAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def has_send_permission(self, request, obj) -> bool:
+        # Final, so never "changed": whoever may issue credit notes may send them.
+        return self.has_add_permission(request)
+
+    def send_service(self, obj):
+        return sending.credit_note_send(credit_note=obj)
 
     @admin.display(description="PDF")
     def pdf(self, obj: CreditNote):
