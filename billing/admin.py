@@ -35,6 +35,7 @@ from import_export.admin import ImportExportMixin
 from unfold.admin import TabularInline
 from unfold.decorators import action
 
+from audit.admin import AuditHistoryMixin
 from billing import selectors, sending, services
 from billing.models import (
     OPEN_INVOICE_STATUSES,
@@ -86,6 +87,15 @@ def money_cell(amount, currency: str | None = None):
 # Shown on invoice and quote pages: the line and document totals as lines change, and the
 # product pick filling a line in (billing/static/billing/document_lines.js; no build step).
 DOCUMENT_MEDIA = forms.Media(js=["ledgerline/document_lines.js"])
+
+
+# Who changed the document and how (issue #17): the audit trail's last entries for it.
+HISTORY_FIELDSET = ("History", {"fields": ["audit_history"]})
+
+
+def _without_history_when_adding(fieldsets, obj):
+    # A record not saved yet has no history.
+    return [fs for fs in fieldsets if fs is not HISTORY_FIELDSET] if obj is None else fieldsets
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -375,8 +385,9 @@ class InvoiceAdminForm(forms.ModelForm):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(SendButtonAdmin):
+class InvoiceAdmin(AuditHistoryMixin, SendButtonAdmin):
     form = InvoiceAdminForm
+    audit_resource = "invoice"
     inlines = [InvoiceItemInline, PaymentInline]
     change_form_template = "admin/billing/invoice/change_form.html"
     list_display = [
@@ -413,6 +424,7 @@ class InvoiceAdmin(SendButtonAdmin):
         "balance_shown",
         "created_at",
         "updated_at",
+        "audit_history",
     ]
     fieldsets = [
         (
@@ -449,6 +461,7 @@ class InvoiceAdmin(SendButtonAdmin):
                 ]
             },
         ),
+        HISTORY_FIELDSET,
     ]
     actions = ["download_pdfs"]
     actions_detail = ["pdf"]
@@ -521,6 +534,9 @@ class InvoiceAdmin(SendButtonAdmin):
             for note in notes
         ]
         return format_html("{}", ", ".join(str(link) for link in links))
+
+    def get_fieldsets(self, request, obj=None):
+        return _without_history_when_adding(super().get_fieldsets(request, obj), obj)
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -763,8 +779,9 @@ class QuoteAdminForm(forms.ModelForm):
 
 
 @admin.register(Quote)
-class QuoteAdmin(SendButtonAdmin):
+class QuoteAdmin(AuditHistoryMixin, SendButtonAdmin):
     form = QuoteAdminForm
+    audit_resource = "quote"
     inlines = [QuoteItemInline]
     list_display = [
         "quote_number",
@@ -788,6 +805,7 @@ class QuoteAdmin(SendButtonAdmin):
         "invoice",
         "created_at",
         "updated_at",
+        "audit_history",
     ]
     fieldsets = [
         (None, {"fields": ["quote_number", "customer", "status", ("date", "valid_until")]}),
@@ -796,6 +814,7 @@ class QuoteAdmin(SendButtonAdmin):
             {"fields": ["discount", ("subtotal_shown", "tax_shown", "total_shown")]},
         ),
         (None, {"fields": ["notes", "invoice", ("created_at", "updated_at")]}),
+        HISTORY_FIELDSET,
     ]
     actions = ["convert_to_invoice"]
     list_per_page = 50
@@ -827,6 +846,9 @@ class QuoteAdmin(SendButtonAdmin):
     @admin.display(description="Status", ordering="status")
     def shown_status(self, obj: Quote) -> str:
         return obj.effective_status()
+
+    def get_fieldsets(self, request, obj=None):
+        return _without_history_when_adding(super().get_fieldsets(request, obj), obj)
 
     def get_readonly_fields(self, request, obj=None):
         # A converted quote is the record of where its invoice came from: shown read-only
@@ -915,12 +937,13 @@ class CreditNoteAdminForm(forms.ModelForm):
 
 
 @admin.register(CreditNote)
-class CreditNoteAdmin(SendButtonAdmin):
+class CreditNoteAdmin(AuditHistoryMixin, SendButtonAdmin):
     """Credit notes: created through `credit_note_create` (from the invoice page's Credit
     note button, or here), then final: their page is read-only, with the PDF and the "Send by
     email" button."""
 
     form = CreditNoteAdminForm
+    audit_resource = "credit_note"
     inlines = [CreditNoteItemInline]
     list_display = [
         "credit_note_number",
@@ -969,6 +992,7 @@ class CreditNoteAdmin(SendButtonAdmin):
             "transaction",
             "pdf",
             "created_at",
+            "audit_history",
         ]
 
     def get_readonly_fields(self, request, obj=None):
