@@ -567,6 +567,11 @@ class InvoiceAdmin(AuditHistoryMixin, SendButtonAdmin):
         items = None
         if items_formset is not None and items_formset.has_changed():
             items = _formset_items(items_formset)
+        if items is None and not form.has_changed():
+            # Only a payment added: that is the one write (and audit entry), not an
+            # "update" of an invoice nobody changed.
+            self._record_payments(obj, formsets)
+            return obj
         invoice = services.invoice_update(
             invoice=obj,
             customer=data.get("customer"),
