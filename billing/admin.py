@@ -33,7 +33,6 @@ from django.utils import timezone
 from django.utils.html import format_html
 from import_export.admin import ImportExportMixin
 from unfold.admin import TabularInline
-from unfold.decorators import action
 
 from audit.admin import AuditHistoryMixin
 from billing import selectors, sending, services
@@ -51,7 +50,7 @@ from billing.models import (
     QuoteItem,
     QuoteStatus,
 )
-from billing.pdf import credit_note_pdf, document_pdf_filename, invoice_pdf, invoice_pdf_filename
+from billing.pdf import credit_note_pdf, document_pdf_filename, invoice_pdf
 from billing.resources import ProductResource
 from core.admin import ServiceAdmin
 from core.money_format import format_money
@@ -90,12 +89,7 @@ DOCUMENT_MEDIA = forms.Media(js=["ledgerline/document_lines.js"])
 
 
 # Who changed the document and how (issue #17): the audit trail's last entries for it.
-HISTORY_FIELDSET = ("History", {"fields": ["audit_history"]})
-
-
-def _without_history_when_adding(fieldsets, obj):
-    # A record not saved yet has no history.
-    return [fs for fs in fieldsets if fs is not HISTORY_FIELDSET] if obj is None else fieldsets
+HISTORY_FIELDSET = (None, {"fields": ["audit_history"]})
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -273,13 +267,33 @@ class LineItemInline(TabularInline):
     locked_status: str = ""
     fields = [*ITEM_FIELDS, "line_subtotal", "line_discount", "line_tax"]
     readonly_fields = ["line_subtotal", "line_discount", "line_tax"]
+    # Shown only once the lines are frozen: while they are edited, the live totals box below
+    # shows the discount, and the column would push the table past a 1280 px window.
+    editing_hidden_fields = ("line_discount",)
     autocomplete_fields = ["product"]
     extra = 1
     min_num = 1
     validate_min = True
+    hide_title = True  # each row is its own title; the line's name above it only repeated it
 
     def _locked(self, obj) -> bool:
         return obj is not None and obj.status == self.locked_status
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if self._locked(obj):
+            return fields
+        return [name for name in fields if name not in self.editing_hidden_fields]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "product" and formfield is not None:
+            # No add/change/view menu beside each line's product: products have their own
+            # page, and the menu's column is room the line's description needs.
+            for flag in ("can_add_related", "can_change_related", "can_view_related"):
+                setattr(formfield.widget, flag, False)
+            formfield.widget.can_delete_related = False
+        return formfield
 
     def has_change_permission(self, request, obj=None):
         return not self._locked(obj) and super().has_change_permission(request, obj)
@@ -321,6 +335,7 @@ class PaymentInline(TabularInline):
     readonly_fields = ["voided_at"]
     extra = 0
     can_delete = False
+    hide_title = True
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -375,6 +390,8 @@ class InvoiceAdminForm(forms.ModelForm):
             self.fields["status"].choices = _invoice_status_choices(current)
             if current is None:
                 self.fields["status"].initial = InvoiceStatus.UNPAID
+        if "notes" in self.fields:
+            self.fields["notes"].widget.attrs["rows"] = 3
 
     def clean(self):
         data = super().clean()
@@ -421,6 +438,7 @@ class InvoiceAdmin(AuditHistoryMixin, SendButtonAdmin):
         "tax_shown",
         "total_shown",
         "paid_shown",
+        "credited_shown",
         "balance_shown",
         "created_at",
         "updated_at",
@@ -445,7 +463,7 @@ class InvoiceAdmin(AuditHistoryMixin, SendButtonAdmin):
                 "fields": [
                     "discount",
                     ("subtotal_shown", "tax_shown", "total_shown"),
-                    ("paid_shown", "amount_credited", "balance_shown"),
+                    ("paid_shown", "credited_shown", "balance_shown"),
                 ]
             },
         ),
@@ -464,7 +482,6 @@ class InvoiceAdmin(AuditHistoryMixin, SendButtonAdmin):
         HISTORY_FIELDSET,
     ]
     actions = ["download_pdfs"]
-    actions_detail = ["pdf"]
     list_per_page = 50
 
     @property
@@ -496,6 +513,10 @@ class InvoiceAdmin(AuditHistoryMixin, SendButtonAdmin):
     def paid_shown(self, obj: Invoice):
         return money_cell(obj.amount_paid) if obj.amount_paid else ""
 
+    @admin.display(description="Credited")
+    def credited_shown(self, obj: Invoice):
+        return money_cell(obj.amount_credited) if obj.amount_credited else ""
+
     @admin.display(description="Balance due", ordering="balance_due")
     def balance_shown(self, obj: Invoice):
         # Only where something is owed: a draft or a cancelled invoice owes nothing, as the
@@ -511,13 +532,6 @@ class InvoiceAdmin(AuditHistoryMixin, SendButtonAdmin):
             "due_date": today + timedelta(days=services.PAYMENT_TERMS_DAYS),
             **super().get_changeform_initial_data(request),
         }
-
-    @action(description="PDF", icon="picture_as_pdf", url_path="pdf", permissions=["view"])
-    def pdf(self, request, object_id):
-        invoice = selectors.invoice_for_document(invoice_id=int(object_id))
-        response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{invoice_pdf_filename(invoice)}"'
-        return response
 
     @admin.display(description="Credit notes")
     def credit_notes(self, obj: Invoice):
@@ -536,7 +550,35 @@ class InvoiceAdmin(AuditHistoryMixin, SendButtonAdmin):
         return format_html("{}", ", ".join(str(link) for link in links))
 
     def get_fieldsets(self, request, obj=None):
-        return _without_history_when_adding(super().get_fieldsets(request, obj), obj)
+        if obj is None:
+            # A new invoice has no number, saved totals, payments or history yet: only what
+            # the clerk fills in (the live totals box follows the lines).
+            return [
+                (
+                    None,
+                    {
+                        "fields": [
+                            "customer",
+                            "status",
+                            ("date", "due_date"),
+                            ("currency", "discount"),
+                            "notes",
+                        ]
+                    },
+                )
+            ]
+        main, totals, _, history = self.fieldsets
+        # Only the details this invoice has: a snapshot once issued, its credit notes, the
+        # reason it was cancelled.
+        details: list = ["notes"]
+        if obj.is_issued:
+            details.append("billing_details")
+        if obj.credit_notes.exists():
+            details.append("credit_notes")
+        if obj.status == InvoiceStatus.CANCELLED:
+            details.append("cancel_reason")
+        details.append(("created_at", "updated_at"))
+        return [main, totals, (None, {"fields": details}), history]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -655,6 +697,8 @@ class InvoiceAdmin(AuditHistoryMixin, SendButtonAdmin):
         return TemplateResponse(request, "admin/billing/invoice/cancel.html", context)
 
     def pdf_view(self, request, object_id: int):
+        """The one PDF route of the admin (`admin:billing_invoice_pdf`): the page's PDF button
+        downloads it, for whoever may view the invoice."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         get_object_or_404(self.get_queryset(request), pk=object_id)
@@ -853,7 +897,11 @@ class QuoteAdmin(AuditHistoryMixin, SendButtonAdmin):
         return obj.effective_status()
 
     def get_fieldsets(self, request, obj=None):
-        return _without_history_when_adding(super().get_fieldsets(request, obj), obj)
+        if obj is None:
+            # Nothing saved yet: no number, saved totals, invoice or history to show.
+            fields = ["customer", "status", ("date", "valid_until"), "discount", "notes"]
+            return [(None, {"fields": fields})]
+        return self.fieldsets
 
     def get_readonly_fields(self, request, obj=None):
         # A converted quote is the record of where its invoice came from: shown read-only

@@ -138,7 +138,8 @@
 
   function start() {
     var group = document.getElementById("items-group");
-    if (!group) return;
+    // Frozen lines (an issued invoice) have no inputs: the saved totals above are the figures.
+    if (!group || !group.querySelector("[name$='-qty']")) return;
     var form = group.closest("form") || document;
     form.addEventListener("input", function () { render(group); });
     form.addEventListener("change", function (event) {
