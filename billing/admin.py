@@ -38,6 +38,7 @@ from audit.admin import AuditHistoryMixin
 from billing import selectors, sending, services
 from billing.models import (
     OPEN_INVOICE_STATUSES,
+    OPEN_QUOTE_STATUSES,
     CreditNote,
     CreditNoteItem,
     CreditNoteSettlement,
@@ -51,6 +52,7 @@ from billing.models import (
     QuoteStatus,
 )
 from billing.pdf import credit_note_pdf, document_pdf_filename, invoice_pdf
+from billing.quote_pdf import quote_pdf, quote_pdf_filename
 from billing.resources import ProductResource
 from core.admin import ServiceAdmin
 from core.money_format import format_money
@@ -831,6 +833,7 @@ class QuoteAdminForm(forms.ModelForm):
 class QuoteAdmin(AuditHistoryMixin, SendButtonAdmin):
     form = QuoteAdminForm
     audit_resource = "quote"
+    change_form_template = "admin/billing/quote/change_form.html"
     inlines = [QuoteItemInline]
     list_display = [
         "quote_number",
@@ -946,6 +949,55 @@ class QuoteAdmin(AuditHistoryMixin, SendButtonAdmin):
     def send_service(self, obj):
         return sending.quote_send(quote=obj)
 
+    # --- header buttons (templates/admin/billing/quote/change_form.html) --------------------
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<int:object_id>/convert/", view(self.convert_view), name="billing_quote_convert"),
+            path("<int:object_id>/pdf/", view(self.pdf_view), name="billing_quote_pdf"),
+            *super().get_urls(),
+        ]
+
+    def convert_view(self, request, object_id: int):
+        """The Convert button's POST: the quote becomes an invoice (through `quote_convert`),
+        whose page opens next; a refusal comes back to the quote as a message."""
+        back = HttpResponseRedirect(reverse("admin:billing_quote_change", args=[object_id]))
+        if request.method != "POST":
+            return back
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        quote = get_object_or_404(self.get_queryset(request), pk=object_id)
+        made: list[Invoice] = []
+        if not self.run_service(request, lambda: made.append(services.quote_convert(quote=quote))):
+            return back
+        self.message_user(
+            request,
+            f"{quote.quote_number or quote} converted to {made[0].invoice_number}.",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:billing_invoice_change", args=[made[0].pk]))
+
+    def pdf_view(self, request, object_id: int):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        get_object_or_404(self.get_queryset(request), pk=object_id)
+        quote = Quote.objects.select_related("customer").prefetch_related("items").get(pk=object_id)
+        response = HttpResponse(quote_pdf(quote), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{quote_pdf_filename(quote)}"'
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        quote = Quote.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
+        buttons = {}
+        if quote is not None:
+            buttons["pdf_url"] = reverse("admin:billing_quote_pdf", args=[quote.pk])
+            convertible = quote.effective_status() in OPEN_QUOTE_STATUSES
+            if convertible and self.has_change_permission(request):
+                buttons["convert_url"] = reverse("admin:billing_quote_convert", args=[quote.pk])
+        extra_context = {**(extra_context or {}), **buttons}
+        return super().change_view(request, object_id, form_url, extra_context)
+
     @admin.action(description="Convert to invoice")
     def convert_to_invoice(self, request, queryset: QuerySet[Quote]):
         for quote in queryset.order_by("id"):
@@ -1003,9 +1055,9 @@ class CreditNoteAdmin(AuditHistoryMixin, SendButtonAdmin):
         "invoice",
         "customer",
         "date",
-        "total",
+        "total_shown",
         "settlement",
-        "settled_amount",
+        "settled_shown",
     ]
     list_filter = ["settlement", "date"]
     search_fields = ["credit_note_number", "invoice__invoice_number", "customer__account"]
@@ -1061,6 +1113,14 @@ class CreditNoteAdmin(AuditHistoryMixin, SendButtonAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="Total", ordering="total")
+    def total_shown(self, obj: CreditNote):
+        return money_cell(obj.total, obj.currency)
+
+    @admin.display(description="Settled", ordering="settled_amount")
+    def settled_shown(self, obj: CreditNote):
+        return money_cell(obj.settled_amount, obj.currency) if obj.settled_amount else ""
 
     def has_send_permission(self, request, obj) -> bool:
         # Final, so never "changed": whoever may issue credit notes may send them.
