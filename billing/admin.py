@@ -1088,11 +1088,11 @@ class CreditNoteAdmin(AuditHistoryMixin, SendButtonAdmin):
             "date",
             "reason",
             "currency",
-            "subtotal",
-            "tax",
-            "total",
+            "subtotal_shown",
+            "tax_shown",
+            "total_shown",
             "settlement",
-            "settled_amount",
+            "settled_shown",
             "account",
             "transaction",
             "pdf",
@@ -1114,6 +1114,14 @@ class CreditNoteAdmin(AuditHistoryMixin, SendButtonAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    @admin.display(description="Subtotal")
+    def subtotal_shown(self, obj: CreditNote):
+        return money_cell(obj.subtotal, obj.currency)
+
+    @admin.display(description="Tax")
+    def tax_shown(self, obj: CreditNote):
+        return money_cell(obj.tax, obj.currency)
+
     @admin.display(description="Total", ordering="total")
     def total_shown(self, obj: CreditNote):
         return money_cell(obj.total, obj.currency)
@@ -1132,7 +1140,7 @@ class CreditNoteAdmin(AuditHistoryMixin, SendButtonAdmin):
     @admin.display(description="PDF")
     def pdf(self, obj: CreditNote):
         url = reverse("admin:billing_creditnote_pdf", args=[obj.pk])
-        return format_html('<a href="{}">{}</a>', url, document_pdf_filename(obj))
+        return format_html('<a class="ll-link" href="{}">{}</a>', url, document_pdf_filename(obj))
 
     def service_create(self, request, form, formsets):
         data = form.cleaned_data

@@ -48,7 +48,20 @@ def books(transactional_db):
         if n % 3 == 0:
             payment_record(invoice=invoice, amount=Decimal("500.00"), account=account, date=today)
         invoices.append(invoice)
-    return {"invoices": invoices, "customers": customers}
+    from billing.services import credit_note_create
+    from tests.billing.factories import make_quote
+
+    note = credit_note_create(
+        invoice=invoices[1], items=[item("120.00", description="Unused hours")], reason="Refund"
+    )
+    quote = make_quote(
+        customer=customers[2],
+        items=[
+            item("1250.00", qty=12, description="Web development and design, April sprint"),
+            item("1299.00", product=hosting, tax_rate=20),
+        ],
+    )
+    return {"invoices": invoices, "customers": customers, "note": note, "quote": quote}
 
 
 def test_main_screens_fit_a_1280_window(clerk, staff_user, books):
@@ -66,6 +79,9 @@ def test_main_screens_fit_a_1280_window(clerk, staff_user, books):
         "52-customers-list": "/admin/customers/customer/",
         "53-customer-page": f"/admin/customers/customer/{books['customers'][0].pk}/change/",
         "54-invoices-list": "/admin/billing/invoice/",
+        "58-quote-page": f"/admin/billing/quote/{books['quote'].pk}/change/",
+        "59-credit-note-page": f"/admin/billing/creditnote/{books['note'].pk}/change/",
+        "59b-credit-notes-list": "/admin/billing/creditnote/",
     }
     for name, path in screens.items():
         clerk.goto(path)
