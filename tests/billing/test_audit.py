@@ -209,9 +209,10 @@ def _audit_inserts(call) -> tuple[int, int]:
     return len(sql), sum('INSERT INTO "audit_auditevent"' in s for s in sql)
 
 
-def test_each_audit_entry_of_a_billing_write_is_one_statement(monkeypatch):
-    """The entries add one INSERT each and nothing else: the same writes with the audit
-    switched off cost exactly that many statements fewer."""
+def test_the_audit_of_each_billing_write_is_one_statement(monkeypatch):
+    """Whatever rows a write changes (a payment changes its invoice too), its audit entries
+    are one INSERT, and the same writes with the audit switched off cost exactly one
+    statement fewer."""
     customer = CustomerFactory()
     account = AccountFactory()
     day = datetime.date(2024, 4, 2)
@@ -219,7 +220,8 @@ def test_each_audit_entry_of_a_billing_write_is_one_statement(monkeypatch):
     def writes(tag: str) -> dict:
         invoice = make_invoice(customer=customer, items=[item("100")], date=day)
         draft = make_invoice(customer=customer, items=[item("5")], date=day, status="Draft")
-        make_invoice(customer=customer, date=day)  # fills the books cache, numbering warm-up
+        paid = make_invoice(customer=customer, items=[item("20")], date=day)
+        payment = make_payment(paid, "20", account=account, date=day)
         return {
             "invoice_create": lambda: services.invoice_create(
                 customer=customer, items=[item("10")], date=day
@@ -229,22 +231,30 @@ def test_each_audit_entry_of_a_billing_write_is_one_statement(monkeypatch):
             "payment_record": lambda: services.payment_record(
                 invoice=invoice, amount=Decimal("10"), account=account, date=day
             ),
+            "payment_void": lambda: services.payment_void(payment=payment),
+            "credit_note_create": lambda: services.credit_note_create(
+                invoice=invoice, items=[item("5")], reason=tag, date=day
+            ),
         }
 
     wired = {}
     for name, call in writes("a").items():
-        wired[name] = _audit_inserts(call)
+        before = AuditEvent.objects.count()
+        statements, inserts = _audit_inserts(call)
+        wired[name] = (statements, inserts, AuditEvent.objects.count() - before)
 
     monkeypatch.setattr(services, "audit_record", lambda **kwargs: None)
+    monkeypatch.setattr(services, "audit_record_each", lambda **kwargs: None)
     unwired = {name: _statements(call) for name, call in writes("b").items()}
 
-    # One entry for a one-resource write; a payment records the payment and its invoice.
-    assert {name: inserts for name, (_, inserts) in wired.items()} == {
-        "invoice_create": 1,
-        "invoice_update": 1,
-        "invoice_issue": 1,
-        "payment_record": 2,
+    # (audit INSERTs, entries written) per write: the payment, its void and the credit note
+    # each record two rows (themselves and the invoice) in one statement.
+    assert {name: (inserts, entries) for name, (_, inserts, entries) in wired.items()} == {
+        "invoice_create": (1, 1),
+        "invoice_update": (1, 1),
+        "invoice_issue": (1, 1),
+        "payment_record": (1, 2),
+        "payment_void": (1, 2),
+        "credit_note_create": (1, 2),
     }
-    assert {name: wired[name][0] - unwired[name] for name in wired} == {
-        name: inserts for name, (_, inserts) in wired.items()
-    }
+    assert {name: wired[name][0] - unwired[name] for name in wired} == dict.fromkeys(wired, 1)
