@@ -267,11 +267,11 @@ class LineItemInline(TabularInline):
     """Items of an invoice or a quote, frozen once the document reaches `locked_status`."""
 
     locked_status: str = ""
-    fields = [*ITEM_FIELDS, "line_subtotal", "line_discount", "line_tax"]
-    readonly_fields = ["line_subtotal", "line_discount", "line_tax"]
+    fields = [*ITEM_FIELDS, "line_subtotal_shown", "line_discount_shown", "line_tax_shown"]
+    readonly_fields = ["line_subtotal_shown", "line_discount_shown", "line_tax_shown"]
     # Shown only once the lines are frozen: while they are edited, the live totals box below
     # shows the discount, and the column would push the table past a 1280 px window.
-    editing_hidden_fields = ("line_discount",)
+    editing_hidden_fields = ("line_discount_shown",)
     autocomplete_fields = ["product"]
     extra = 1
     min_num = 1
@@ -286,6 +286,21 @@ class LineItemInline(TabularInline):
         if self._locked(obj):
             return fields
         return [name for name in fields if name not in self.editing_hidden_fields]
+
+    # The computed line figures as money, like every other amount in the admin (cells
+    # `field-line_*_shown`, which the live-totals script writes into). A line not saved yet
+    # shows "-" until the script computes it.
+    @admin.display(description="Line subtotal")
+    def line_subtotal_shown(self, obj):
+        return money_cell(obj.line_subtotal) if obj and obj.pk else "-"
+
+    @admin.display(description="Line discount")
+    def line_discount_shown(self, obj):
+        return money_cell(obj.line_discount) if obj and obj.pk else "-"
+
+    @admin.display(description="Line tax")
+    def line_tax_shown(self, obj):
+        return money_cell(obj.line_tax) if obj and obj.pk else "-"
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
@@ -1021,8 +1036,8 @@ class QuoteAdmin(AuditHistoryMixin, SendButtonAdmin):
 class CreditNoteItemInline(LineItemInline):
     model = CreditNoteItem
     form = CreditNoteItemForm
-    fields = [*ITEM_FIELDS, "line_subtotal", "line_tax"]
-    readonly_fields = ["line_subtotal", "line_tax"]
+    fields = [*ITEM_FIELDS, "line_subtotal_shown", "line_tax_shown"]
+    readonly_fields = ["line_subtotal_shown", "line_tax_shown"]
 
     def _locked(self, obj) -> bool:
         return obj is not None  # a credit note is final once issued

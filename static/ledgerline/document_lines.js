@@ -98,8 +98,8 @@
     var discount = halfUp((cents(discountInput && discountInput.value) || 0) * 100);
     var result = computeLines(itemRows(group), discount);
     result.lines.forEach(function (line) {
-      var sub = cell(line.row, "line_subtotal");
-      var tax = cell(line.row, "line_tax");
+      var sub = cell(line.row, "line_subtotal_shown");
+      var tax = cell(line.row, "line_tax_shown");
       if (sub) sub.textContent = line.live ? money(line.subtotal) : "-";
       if (tax) tax.textContent = line.live ? money(line.tax) : "-";
     });
