@@ -456,6 +456,7 @@ class InvoiceAdmin(AuditHistoryMixin, SendButtonAdmin):
         "total_shown",
         "paid_shown",
         "credited_shown",
+        "discount_shown",
         "balance_shown",
         "created_at",
         "updated_at",
@@ -530,6 +531,10 @@ class InvoiceAdmin(AuditHistoryMixin, SendButtonAdmin):
     def paid_shown(self, obj: Invoice):
         return money_cell(obj.amount_paid) if obj.amount_paid else ""
 
+    @admin.display(description="Discount")
+    def discount_shown(self, obj: Invoice):
+        return money_cell(obj.discount)
+
     @admin.display(description="Credited")
     def credited_shown(self, obj: Invoice):
         return money_cell(obj.amount_credited) if obj.amount_credited else ""
@@ -595,6 +600,10 @@ class InvoiceAdmin(AuditHistoryMixin, SendButtonAdmin):
         if obj.status == InvoiceStatus.CANCELLED:
             details.append("cancel_reason")
         details.append(("created_at", "updated_at"))
+        if obj.is_issued:  # frozen: shown as money, like the totals beside it
+            name, options = totals
+            fields = ["discount_shown" if f == "discount" else f for f in options["fields"]]
+            totals = (name, {**options, "fields": fields})
         return [main, totals, (None, {"fields": details}), history]
 
     def get_readonly_fields(self, request, obj=None):
