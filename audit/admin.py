@@ -56,7 +56,8 @@ class AuditHistoryMixin:
             + f"?resource={self.audit_resource}&resource_id={obj.pk}"
         )
         return format_html(
-            '<table>{}</table><a href="{}">All entries</a>',
+            '<table class="ll-table ll-history">{}</table>'
+            '<a class="ll-link" href="{}">All entries</a>',
             format_html("".join(["{}"] * len(rows)), *rows),
             link,
         )

@@ -72,6 +72,30 @@ def audit_record_many(
     return AuditEvent.objects.bulk_create(rows) if rows else []
 
 
+def audit_record_each(
+    *, entries: Iterable[tuple[str, str, int | str, dict | None]]
+) -> list[AuditEvent]:
+    """`audit_record` for one write that changes several resources (a payment and its
+    invoice): one entry per `(action, resource, resource_id, changes)`, all in one INSERT, so
+    the write's audit costs one statement however many rows it touched."""
+    actor = current_actor()
+    request_id = current_request_id() or ""
+    rows = [
+        AuditEvent(
+            actor_type=actor.type,
+            actor_id=actor.id,
+            actor_name=actor.name[:255],
+            action=action,
+            resource=resource,
+            resource_id=str(resource_id),
+            changes=changes or {},
+            request_id=request_id,
+        )
+        for action, resource, resource_id, changes in entries
+    ]
+    return AuditEvent.objects.bulk_create(rows) if rows else []
+
+
 def books_update(*, closed_through: date | None) -> Books:
     """Sets the last closed day (None reopens every period), audited as "books.updated".
     A date after today is a 400 on `closed_through`. Every process applies the new date to

@@ -33,11 +33,12 @@ from django.utils import timezone
 from django.utils.html import format_html
 from import_export.admin import ImportExportMixin
 from unfold.admin import TabularInline
-from unfold.decorators import action
 
+from audit.admin import AuditHistoryMixin
 from billing import selectors, sending, services
 from billing.models import (
     OPEN_INVOICE_STATUSES,
+    OPEN_QUOTE_STATUSES,
     CreditNote,
     CreditNoteItem,
     CreditNoteSettlement,
@@ -50,7 +51,8 @@ from billing.models import (
     QuoteItem,
     QuoteStatus,
 )
-from billing.pdf import credit_note_pdf, document_pdf_filename, invoice_pdf, invoice_pdf_filename
+from billing.pdf import credit_note_pdf, document_pdf_filename, invoice_pdf
+from billing.quote_pdf import quote_pdf, quote_pdf_filename
 from billing.resources import ProductResource
 from core.admin import ServiceAdmin
 from core.money_format import format_money
@@ -88,6 +90,10 @@ def money_cell(amount, currency: str | None = None):
 DOCUMENT_MEDIA = forms.Media(js=["ledgerline/document_lines.js"])
 
 
+# Who changed the document and how (issue #17): the audit trail's last entries for it.
+HISTORY_FIELDSET = (None, {"fields": ["audit_history"]})
+
+
 class OverdueFilter(admin.SimpleListFilter):
     """`?overdue=1`: issued, something still owed, due date before today (contract §8)."""
 
@@ -121,6 +127,9 @@ class SendButtonAdmin(ServiceAdmin):
         """Sends `obj` through billing.sending; returns the queued email message."""
         raise NotImplementedError
 
+    def has_send_permission(self, request, obj) -> bool:
+        return self.has_change_permission(request, obj)
+
     def get_urls(self):
         meta = self.model._meta
         send = path(
@@ -138,7 +147,7 @@ class SendButtonAdmin(ServiceAdmin):
         if request.method != "POST":
             return change_page  # only the button's POST sends; a link lands on the page
         obj = get_object_or_404(self.get_queryset(request), pk=object_id)
-        if not self.has_change_permission(request, obj):
+        if not self.has_send_permission(request, obj):
             raise PermissionDenied
         sent: list = []
         if self.run_service(request, lambda: sent.append(self.send_service(obj))):
@@ -151,7 +160,7 @@ class SendButtonAdmin(ServiceAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         meta = self.model._meta
         send_url = ""
-        if str(object_id).isdigit():
+        if str(object_id).isdigit() and self.has_send_permission(request, None):
             send_url = reverse(f"admin:{meta.app_label}_{meta.model_name}_send", args=[object_id])
         extra_context = {**(extra_context or {}), "send_url": send_url}
         return super().change_view(request, object_id, form_url, extra_context)
@@ -258,15 +267,50 @@ class LineItemInline(TabularInline):
     """Items of an invoice or a quote, frozen once the document reaches `locked_status`."""
 
     locked_status: str = ""
-    fields = [*ITEM_FIELDS, "line_subtotal", "line_discount", "line_tax"]
-    readonly_fields = ["line_subtotal", "line_discount", "line_tax"]
+    fields = [*ITEM_FIELDS, "line_subtotal_shown", "line_discount_shown", "line_tax_shown"]
+    readonly_fields = ["line_subtotal_shown", "line_discount_shown", "line_tax_shown"]
+    # Shown only once the lines are frozen: while they are edited, the live totals box below
+    # shows the discount, and the column would push the table past a 1280 px window.
+    editing_hidden_fields = ("line_discount_shown",)
     autocomplete_fields = ["product"]
     extra = 1
     min_num = 1
     validate_min = True
+    hide_title = True  # each row is its own title; the line's name above it only repeated it
 
     def _locked(self, obj) -> bool:
         return obj is not None and obj.status == self.locked_status
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if self._locked(obj):
+            return fields
+        return [name for name in fields if name not in self.editing_hidden_fields]
+
+    # The computed line figures as money, like every other amount in the admin (cells
+    # `field-line_*_shown`, which the live-totals script writes into). A line not saved yet
+    # shows "-" until the script computes it.
+    @admin.display(description="Line subtotal")
+    def line_subtotal_shown(self, obj):
+        return money_cell(obj.line_subtotal) if obj and obj.pk else "-"
+
+    @admin.display(description="Line discount")
+    def line_discount_shown(self, obj):
+        return money_cell(obj.line_discount) if obj and obj.pk else "-"
+
+    @admin.display(description="Line tax")
+    def line_tax_shown(self, obj):
+        return money_cell(obj.line_tax) if obj and obj.pk else "-"
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "product" and formfield is not None:
+            # No add/change/view menu beside each line's product: products have their own
+            # page, and the menu's column is room the line's description needs.
+            for flag in ("can_add_related", "can_change_related", "can_view_related"):
+                setattr(formfield.widget, flag, False)
+            formfield.widget.can_delete_related = False
+        return formfield
 
     def has_change_permission(self, request, obj=None):
         return not self._locked(obj) and super().has_change_permission(request, obj)
@@ -308,6 +352,7 @@ class PaymentInline(TabularInline):
     readonly_fields = ["voided_at"]
     extra = 0
     can_delete = False
+    hide_title = True
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -362,6 +407,8 @@ class InvoiceAdminForm(forms.ModelForm):
             self.fields["status"].choices = _invoice_status_choices(current)
             if current is None:
                 self.fields["status"].initial = InvoiceStatus.UNPAID
+        if "notes" in self.fields:
+            self.fields["notes"].widget.attrs["rows"] = 3
 
     def clean(self):
         data = super().clean()
@@ -372,8 +419,9 @@ class InvoiceAdminForm(forms.ModelForm):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(SendButtonAdmin):
+class InvoiceAdmin(AuditHistoryMixin, SendButtonAdmin):
     form = InvoiceAdminForm
+    audit_resource = "invoice"
     inlines = [InvoiceItemInline, PaymentInline]
     change_form_template = "admin/billing/invoice/change_form.html"
     list_display = [
@@ -407,9 +455,12 @@ class InvoiceAdmin(SendButtonAdmin):
         "tax_shown",
         "total_shown",
         "paid_shown",
+        "credited_shown",
+        "discount_shown",
         "balance_shown",
         "created_at",
         "updated_at",
+        "audit_history",
     ]
     fieldsets = [
         (
@@ -430,7 +481,7 @@ class InvoiceAdmin(SendButtonAdmin):
                 "fields": [
                     "discount",
                     ("subtotal_shown", "tax_shown", "total_shown"),
-                    ("paid_shown", "amount_credited", "balance_shown"),
+                    ("paid_shown", "credited_shown", "balance_shown"),
                 ]
             },
         ),
@@ -446,9 +497,9 @@ class InvoiceAdmin(SendButtonAdmin):
                 ]
             },
         ),
+        HISTORY_FIELDSET,
     ]
     actions = ["download_pdfs"]
-    actions_detail = ["pdf"]
     list_per_page = 50
 
     @property
@@ -480,6 +531,14 @@ class InvoiceAdmin(SendButtonAdmin):
     def paid_shown(self, obj: Invoice):
         return money_cell(obj.amount_paid) if obj.amount_paid else ""
 
+    @admin.display(description="Discount")
+    def discount_shown(self, obj: Invoice):
+        return money_cell(obj.discount)
+
+    @admin.display(description="Credited")
+    def credited_shown(self, obj: Invoice):
+        return money_cell(obj.amount_credited) if obj.amount_credited else ""
+
     @admin.display(description="Balance due", ordering="balance_due")
     def balance_shown(self, obj: Invoice):
         # Only where something is owed: a draft or a cancelled invoice owes nothing, as the
@@ -496,13 +555,6 @@ class InvoiceAdmin(SendButtonAdmin):
             **super().get_changeform_initial_data(request),
         }
 
-    @action(description="PDF", icon="picture_as_pdf", url_path="pdf", permissions=["view"])
-    def pdf(self, request, object_id):
-        invoice = selectors.invoice_for_document(invoice_id=int(object_id))
-        response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{invoice_pdf_filename(invoice)}"'
-        return response
-
     @admin.display(description="Credit notes")
     def credit_notes(self, obj: Invoice):
         notes = list(obj.credit_notes.order_by("id")) if obj.pk else []
@@ -518,6 +570,41 @@ class InvoiceAdmin(SendButtonAdmin):
             for note in notes
         ]
         return format_html("{}", ", ".join(str(link) for link in links))
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            # A new invoice has no number, saved totals, payments or history yet: only what
+            # the clerk fills in (the live totals box follows the lines).
+            return [
+                (
+                    None,
+                    {
+                        "fields": [
+                            "customer",
+                            "status",
+                            ("date", "due_date"),
+                            ("currency", "discount"),
+                            "notes",
+                        ]
+                    },
+                )
+            ]
+        main, totals, _, history = self.fieldsets
+        # Only the details this invoice has: a snapshot once issued, its credit notes, the
+        # reason it was cancelled.
+        details: list = ["notes"]
+        if obj.is_issued:
+            details.append("billing_details")
+        if obj.credit_notes.exists():
+            details.append("credit_notes")
+        if obj.status == InvoiceStatus.CANCELLED:
+            details.append("cancel_reason")
+        details.append(("created_at", "updated_at"))
+        if obj.is_issued:  # frozen: shown as money, like the totals beside it
+            name, options = totals
+            fields = ["discount_shown" if f == "discount" else f for f in options["fields"]]
+            totals = (name, {**options, "fields": fields})
+        return [main, totals, (None, {"fields": details}), history]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -548,6 +635,11 @@ class InvoiceAdmin(SendButtonAdmin):
         items = None
         if items_formset is not None and items_formset.has_changed():
             items = _formset_items(items_formset)
+        if items is None and not form.has_changed():
+            # Only a payment added: that is the one write (and audit entry), not an
+            # "update" of an invoice nobody changed.
+            self._record_payments(obj, formsets)
+            return obj
         invoice = services.invoice_update(
             invoice=obj,
             customer=data.get("customer"),
@@ -631,6 +723,8 @@ class InvoiceAdmin(SendButtonAdmin):
         return TemplateResponse(request, "admin/billing/invoice/cancel.html", context)
 
     def pdf_view(self, request, object_id: int):
+        """The one PDF route of the admin (`admin:billing_invoice_pdf`): the page's PDF button
+        downloads it, for whoever may view the invoice."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         get_object_or_404(self.get_queryset(request), pk=object_id)
@@ -760,8 +854,10 @@ class QuoteAdminForm(forms.ModelForm):
 
 
 @admin.register(Quote)
-class QuoteAdmin(SendButtonAdmin):
+class QuoteAdmin(AuditHistoryMixin, SendButtonAdmin):
     form = QuoteAdminForm
+    audit_resource = "quote"
+    change_form_template = "admin/billing/quote/change_form.html"
     inlines = [QuoteItemInline]
     list_display = [
         "quote_number",
@@ -785,6 +881,7 @@ class QuoteAdmin(SendButtonAdmin):
         "invoice",
         "created_at",
         "updated_at",
+        "audit_history",
     ]
     fieldsets = [
         (None, {"fields": ["quote_number", "customer", "status", ("date", "valid_until")]}),
@@ -793,6 +890,7 @@ class QuoteAdmin(SendButtonAdmin):
             {"fields": ["discount", ("subtotal_shown", "tax_shown", "total_shown")]},
         ),
         (None, {"fields": ["notes", "invoice", ("created_at", "updated_at")]}),
+        HISTORY_FIELDSET,
     ]
     actions = ["convert_to_invoice"]
     list_per_page = 50
@@ -824,6 +922,13 @@ class QuoteAdmin(SendButtonAdmin):
     @admin.display(description="Status", ordering="status")
     def shown_status(self, obj: Quote) -> str:
         return obj.effective_status()
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            # Nothing saved yet: no number, saved totals, invoice or history to show.
+            fields = ["customer", "status", ("date", "valid_until"), "discount", "notes"]
+            return [(None, {"fields": fields})]
+        return self.fieldsets
 
     def get_readonly_fields(self, request, obj=None):
         # A converted quote is the record of where its invoice came from: shown read-only
@@ -868,6 +973,55 @@ class QuoteAdmin(SendButtonAdmin):
     def send_service(self, obj):
         return sending.quote_send(quote=obj)
 
+    # --- header buttons (templates/admin/billing/quote/change_form.html) --------------------
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<int:object_id>/convert/", view(self.convert_view), name="billing_quote_convert"),
+            path("<int:object_id>/pdf/", view(self.pdf_view), name="billing_quote_pdf"),
+            *super().get_urls(),
+        ]
+
+    def convert_view(self, request, object_id: int):
+        """The Convert button's POST: the quote becomes an invoice (through `quote_convert`),
+        whose page opens next; a refusal comes back to the quote as a message."""
+        back = HttpResponseRedirect(reverse("admin:billing_quote_change", args=[object_id]))
+        if request.method != "POST":
+            return back
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        quote = get_object_or_404(self.get_queryset(request), pk=object_id)
+        made: list[Invoice] = []
+        if not self.run_service(request, lambda: made.append(services.quote_convert(quote=quote))):
+            return back
+        self.message_user(
+            request,
+            f"{quote.quote_number or quote} converted to {made[0].invoice_number}.",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:billing_invoice_change", args=[made[0].pk]))
+
+    def pdf_view(self, request, object_id: int):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        get_object_or_404(self.get_queryset(request), pk=object_id)
+        quote = Quote.objects.select_related("customer").prefetch_related("items").get(pk=object_id)
+        response = HttpResponse(quote_pdf(quote), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{quote_pdf_filename(quote)}"'
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        quote = Quote.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
+        buttons = {}
+        if quote is not None:
+            buttons["pdf_url"] = reverse("admin:billing_quote_pdf", args=[quote.pk])
+            convertible = quote.effective_status() in OPEN_QUOTE_STATUSES
+            if convertible and self.has_change_permission(request):
+                buttons["convert_url"] = reverse("admin:billing_quote_convert", args=[quote.pk])
+        extra_context = {**(extra_context or {}), **buttons}
+        return super().change_view(request, object_id, form_url, extra_context)
+
     @admin.action(description="Convert to invoice")
     def convert_to_invoice(self, request, queryset: QuerySet[Quote]):
         for quote in queryset.order_by("id"):
@@ -891,8 +1045,8 @@ class QuoteAdmin(SendButtonAdmin):
 class CreditNoteItemInline(LineItemInline):
     model = CreditNoteItem
     form = CreditNoteItemForm
-    fields = [*ITEM_FIELDS, "line_subtotal", "line_tax"]
-    readonly_fields = ["line_subtotal", "line_tax"]
+    fields = [*ITEM_FIELDS, "line_subtotal_shown", "line_tax_shown"]
+    readonly_fields = ["line_subtotal_shown", "line_tax_shown"]
 
     def _locked(self, obj) -> bool:
         return obj is not None  # a credit note is final once issued
@@ -912,20 +1066,22 @@ class CreditNoteAdminForm(forms.ModelForm):
 
 
 @admin.register(CreditNote)
-class CreditNoteAdmin(ServiceAdmin):
+class CreditNoteAdmin(AuditHistoryMixin, SendButtonAdmin):
     """Credit notes: created through `credit_note_create` (from the invoice page's Credit
-    note button, or here), then final: their page is read-only, with the PDF."""
+    note button, or here), then final: their page is read-only, with the PDF and the "Send by
+    email" button."""
 
     form = CreditNoteAdminForm
+    audit_resource = "credit_note"
     inlines = [CreditNoteItemInline]
     list_display = [
         "credit_note_number",
         "invoice",
         "customer",
         "date",
-        "total",
+        "total_shown",
         "settlement",
-        "settled_amount",
+        "settled_shown",
     ]
     list_filter = ["settlement", "date"]
     search_fields = ["credit_note_number", "invoice__invoice_number", "customer__account"]
@@ -956,15 +1112,16 @@ class CreditNoteAdmin(ServiceAdmin):
             "date",
             "reason",
             "currency",
-            "subtotal",
-            "tax",
-            "total",
+            "subtotal_shown",
+            "tax_shown",
+            "total_shown",
             "settlement",
-            "settled_amount",
+            "settled_shown",
             "account",
             "transaction",
             "pdf",
             "created_at",
+            "audit_history",
         ]
 
     def get_readonly_fields(self, request, obj=None):
@@ -981,10 +1138,33 @@ class CreditNoteAdmin(ServiceAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    @admin.display(description="Subtotal")
+    def subtotal_shown(self, obj: CreditNote):
+        return money_cell(obj.subtotal, obj.currency)
+
+    @admin.display(description="Tax")
+    def tax_shown(self, obj: CreditNote):
+        return money_cell(obj.tax, obj.currency)
+
+    @admin.display(description="Total", ordering="total")
+    def total_shown(self, obj: CreditNote):
+        return money_cell(obj.total, obj.currency)
+
+    @admin.display(description="Settled", ordering="settled_amount")
+    def settled_shown(self, obj: CreditNote):
+        return money_cell(obj.settled_amount, obj.currency) if obj.settled_amount else ""
+
+    def has_send_permission(self, request, obj) -> bool:
+        # Final, so never "changed": whoever may issue credit notes may send them.
+        return self.has_add_permission(request)
+
+    def send_service(self, obj):
+        return sending.credit_note_send(credit_note=obj)
+
     @admin.display(description="PDF")
     def pdf(self, obj: CreditNote):
         url = reverse("admin:billing_creditnote_pdf", args=[obj.pk])
-        return format_html('<a href="{}">{}</a>', url, document_pdf_filename(obj))
+        return format_html('<a class="ll-link" href="{}">{}</a>', url, document_pdf_filename(obj))
 
     def service_create(self, request, form, formsets):
         data = form.cleaned_data

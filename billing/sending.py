@@ -1,6 +1,6 @@
-"""Billing documents by email: invoices and quotes sent on request, receipts on recorded
-payments, and overdue reminders on the `INVOICE_REMINDER_DAYS` schedule (contract section 10,
-docs/email.md).
+"""Billing documents by email: invoices, quotes and credit notes sent on request, receipts on
+recorded payments, and overdue reminders on the `INVOICE_REMINDER_DAYS` schedule (contract
+section 10, docs/email.md).
 
 Every message goes through the mail outbox (`mail.services.email_queue`), inside the same
 transaction as the change that asks for it, so a message exists exactly when its change
@@ -17,12 +17,20 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from billing.events import invoice_payload, quote_payload
-from billing.models import Invoice, InvoiceStatus, Quote, QuoteStatus
-from billing.pdf import invoice_pdf, invoice_pdf_filename, money
+from audit.changes import diff_fields
+from audit.services import audit_record
+from billing.events import credit_note_payload, invoice_payload, quote_payload
+from billing.models import CreditNote, Invoice, InvoiceStatus, Quote, QuoteStatus
+from billing.pdf import (
+    credit_note_pdf,
+    document_pdf_filename,
+    invoice_pdf,
+    invoice_pdf_filename,
+    money,
+)
 from billing.quote_pdf import quote_pdf, quote_pdf_filename
 from billing.receipts import day_text, document_currency
-from billing.selectors import invoice_for_document
+from billing.selectors import credit_note_for_document, invoice_for_document
 from billing.services import invoice_issue, quote_update
 from core.db import atomic
 from core.errors import ConflictError, DomainValidationError
@@ -67,11 +75,15 @@ def _document_send(
     subject: str | None,
     message: str,
     links: dict,
+    purpose: str | None = None,
+    changes: dict | None = None,
 ) -> EmailMessage:
     """Queues one document's email (the `document` template, its PDF attached) to `to`
-    (default: the customer's email), inside the caller's transaction."""
+    (default: the customer's email), inside the caller's transaction, and records who sent it
+    (`<resource>.sent` in the audit trail: the queued message's id plus the caller's
+    `changes`)."""
     customer = document.customer
-    return email_queue(
+    queued = email_queue(
         to=_recipients(to, customer),
         cc=cc,
         subject=subject or f"{kind} {number} from {settings.COMPANY_NAME}",
@@ -88,10 +100,18 @@ def _document_send(
             **extra,
         },
         attachments=[(pdf[0], pdf[1], PDF)],
-        purpose=kind.lower(),
+        purpose=purpose or kind.lower(),
         customer_id=customer.pk,
         **links,
     )
+    resource = (purpose or kind.lower()).replace(" ", "_")
+    audit_record(
+        action=f"{resource}.sent",
+        resource=resource,
+        resource_id=document.pk,
+        changes={**(changes or {}), "email_id": [None, queued.pk]},
+    )
+    return queued
 
 
 def invoice_send(
@@ -116,6 +136,7 @@ def invoice_send(
         if invoice.status == InvoiceStatus.DRAFT:
             invoice = invoice_issue(invoice=invoice)
         document = invoice_for_document(invoice_id=invoice.pk)
+        now = timezone.now()
         queued = _document_send(
             document=document,
             kind="Invoice",
@@ -127,8 +148,9 @@ def invoice_send(
             subject=subject,
             message=message,
             links={"invoice_id": invoice.pk},
+            changes=diff_fields({"sent_at": invoice.sent_at}, {"sent_at": now}),
         )
-        invoice.sent_at = timezone.now()
+        invoice.sent_at = now
         invoice.save(update_fields=["sent_at", "updated_at"])
         event_publish(event_type="invoice.sent", data=invoice_payload(invoice))
     return queued
@@ -156,6 +178,7 @@ def quote_send(
         document = (
             Quote.objects.select_related("customer").prefetch_related("items").get(pk=quote.pk)
         )
+        now = timezone.now()
         queued = _document_send(
             document=document,
             kind="Quote",
@@ -167,10 +190,43 @@ def quote_send(
             subject=subject,
             message=message,
             links={"quote_id": quote.pk},
+            changes=diff_fields({"sent_at": quote.sent_at}, {"sent_at": now}),
         )
-        quote.sent_at = timezone.now()
+        quote.sent_at = now
         quote.save(update_fields=["sent_at", "updated_at"])
         event_publish(event_type="quote.sent", data=quote_payload(quote))
+    return queued
+
+
+def credit_note_send(
+    *,
+    credit_note: CreditNote,
+    to: Sequence[str] | None = None,
+    cc: Sequence[str] = (),
+    subject: str | None = None,
+    message: str = "",
+) -> EmailMessage:
+    """Emails the credit note with its PDF attached, to `to` (default: the customer's email)
+    and `cc`, in one transaction with the `credit_note.sent` event. A credit note is final, so
+    nothing on it changes: the queued message (`credit_note_id`) is the record of the send.
+    Refusals as in `invoice_send`."""
+    _require_sending()
+    with atomic():
+        document = credit_note_for_document(credit_note_id=credit_note.pk)
+        queued = _document_send(
+            document=document,
+            kind="Credit note",
+            number=document.credit_note_number,
+            extra={"credits_invoice": document.invoice.invoice_number},
+            pdf=(document_pdf_filename(document), credit_note_pdf(document)),
+            to=to,
+            cc=cc,
+            subject=subject,
+            message=message,
+            links={"credit_note_id": document.pk, "invoice_id": document.invoice_id},
+            purpose="credit_note",
+        )
+        event_publish(event_type="credit_note.sent", data=credit_note_payload(document))
     return queued
 
 

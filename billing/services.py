@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from audit.changes import diff_fields, snapshot
-from audit.services import audit_record
+from audit.services import audit_record, audit_record_each
 from billing import numbering
 from billing.documents import (
     lines_build,
@@ -89,6 +89,17 @@ def _audit(action: str, instance, changes: dict) -> None:
         resource=action.split(".")[0],
         resource_id=instance.pk,
         changes=changes,
+    )
+
+
+def _audit_each(*entries: tuple[str, object, dict]) -> None:
+    """`_audit` for a write that changes several rows (a payment and its invoice): one
+    INSERT for all of its entries."""
+    audit_record_each(
+        entries=[
+            (action, action.split(".")[0], instance.pk, changes)
+            for action, instance, changes in entries
+        ]
     )
 
 
@@ -525,8 +536,10 @@ def payment_record(
         _figures_apply(invoice)
         invoice.save(update_fields=FIGURE_FIELDS)
         payment.invoice = invoice
-        _audit("payment.received", payment, diff_fields({}, snapshot(payment)))
-        _audit("invoice.updated", invoice, diff_fields(before, snapshot(invoice)))
+        _audit_each(
+            ("payment.received", payment, diff_fields({}, snapshot(payment))),
+            ("invoice.updated", invoice, diff_fields(before, snapshot(invoice))),
+        )
         event_publish(event_type="payment.received", data=payment_payload(payment))
         event_publish(event_type="invoice.updated", data=invoice_payload(invoice))
         if invoice.status == InvoiceStatus.PAID and before_status != InvoiceStatus.PAID:
@@ -562,8 +575,10 @@ def payment_void(*, payment: Payment) -> Payment:
         _figures_apply(invoice)
         invoice.save(update_fields=FIGURE_FIELDS)
         payment.invoice = invoice
-        _audit("payment.voided", payment, diff_fields(before_payment, snapshot(payment)))
-        _audit("invoice.updated", invoice, diff_fields(before_invoice, snapshot(invoice)))
+        _audit_each(
+            ("payment.voided", payment, diff_fields(before_payment, snapshot(payment))),
+            ("invoice.updated", invoice, diff_fields(before_invoice, snapshot(invoice))),
+        )
         event_publish(event_type="payment.voided", data=payment_payload(payment))
         event_publish(event_type="invoice.updated", data=invoice_payload(invoice))
         money_moved(dates=sorted({invoice.date, payment.date}))
@@ -665,8 +680,10 @@ def credit_note_create(
             customer_credit_adjust(customer=invoice.customer, amount=excess)
         _figures_apply(invoice)
         invoice.save(update_fields=FIGURE_FIELDS)
-        _audit("credit_note.created", note, diff_fields({}, _state(note, lines)))
-        _audit("invoice.updated", invoice, diff_fields(before, snapshot(invoice)))
+        _audit_each(
+            ("credit_note.created", note, diff_fields({}, _state(note, lines))),
+            ("invoice.updated", invoice, diff_fields(before, snapshot(invoice))),
+        )
         event_publish(event_type="credit_note.created", data=credit_note_payload(note))
         event_publish(event_type="invoice.updated", data=invoice_payload(invoice))
         if invoice.status == InvoiceStatus.PAID and before_status != InvoiceStatus.PAID:

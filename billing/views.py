@@ -52,13 +52,14 @@ def _queued_response(message: EmailMessage) -> Response:
 
 
 def _send_schema(document: str, extra: str = ""):
+    noun = document.split(" ", 1)[-1]  # "a credit note" → "credit note"
     return extend_schema(
         summary=f"Email {document} to the customer",
         description=(
-            f"Queues an email with the {document.split()[-1]}'s PDF attached (202, the message, "
+            f"Queues an email with the {noun}'s PDF attached (202, the message, "
             "as `/emails/{id}` shows it; sent after the commit, retried on failure). Optional "
             "body: `to` (default: the customer's email; none at all is a 400 on `to`), `cc`, "
-            "`subject`, `message` (a paragraph above the standard text). Sets `sent_at`. "
+            "`subject`, `message` (a paragraph above the standard text). "
             f"409 when sending is not configured (`EMAIL_URL`).{extra}"
         ),
         request=DocumentSendSerializer,
@@ -218,7 +219,7 @@ class InvoiceViewSet(ServiceViewSet):
         response["Content-Disposition"] = f'inline; filename="{document_pdf_filename(invoice)}"'
         return response
 
-    @_send_schema("an invoice", " A draft is issued first (it takes its number).")
+    @_send_schema("an invoice", " Sets `sent_at`; a draft is issued first (it takes its number).")
     @action(detail=True, methods=["post"], url_path="send", filter_backends=[])
     def send(self, request, pk=None):
         """Emails the invoice with its PDF (202, the queued message; docs/email.md). Optional
@@ -264,6 +265,15 @@ class CreditNoteViewSet(ServiceViewSet):
         response = HttpResponse(credit_note_pdf(note), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="{document_pdf_filename(note)}"'
         return response
+
+    @_send_schema("a credit note", " Nothing on the credit note changes (it is final).")
+    @action(detail=True, methods=["post"], url_path="send", filter_backends=[])
+    def send(self, request, pk=None):
+        """Emails the credit note with its PDF (202, the queued message). Optional body as for
+        invoices."""
+        note = self.get_object()
+        message = sending.credit_note_send(credit_note=note, **_send_arguments(request))
+        return _queued_response(message)
 
 
 class QuoteViewSet(ServiceViewSet):
@@ -319,7 +329,7 @@ class QuoteViewSet(ServiceViewSet):
         fresh = selectors.invoice_list().get(pk=invoice.pk)
         return Response(InvoiceSerializer(fresh).data, status=status.HTTP_201_CREATED)
 
-    @_send_schema("a quote", " A Draft quote becomes Sent.")
+    @_send_schema("a quote", " Sets `sent_at`; a Draft quote becomes Sent.")
     @action(detail=True, methods=["post"], url_path="send", filter_backends=[])
     def send(self, request, pk=None):
         """Emails the quote with its PDF (202, the queued message); a Draft quote becomes

@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import router, transaction
 from django.http import HttpResponseRedirect
 from unfold.admin import ModelAdmin as UnfoldModelAdmin
+from unfold.contrib.import_export.forms import ExportForm, ImportForm
 
 from core.errors import DomainError, DomainValidationError
 
@@ -41,6 +42,10 @@ class ServiceAdmin(UnfoldModelAdmin):
     list_fullwidth = False
     warn_unsaved_form = True
     compressed_fields = True
+    # The import and export pages in unfold's widgets (used by the admins that add
+    # django-import-export's ImportExportMixin: customers, products, transactions).
+    import_form_class = ImportForm
+    export_form_class = ExportForm
 
     def service_create(self, request, form, formsets):
         raise PermissionDenied  # read-only unless the subclass allows it

@@ -36,6 +36,7 @@ EVENT_TYPES: dict[str, str] = {
     "lead.updated": "A lead's details or pipeline status changed.",
     "invoice.sent": "An invoice was emailed to the customer (`sent_at` set).",
     "quote.sent": "A quote was emailed to the customer (`sent_at` set).",
+    "credit_note.sent": "A credit note was emailed to the customer.",
 }
 
 

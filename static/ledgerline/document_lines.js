@@ -98,8 +98,8 @@
     var discount = halfUp((cents(discountInput && discountInput.value) || 0) * 100);
     var result = computeLines(itemRows(group), discount);
     result.lines.forEach(function (line) {
-      var sub = cell(line.row, "line_subtotal");
-      var tax = cell(line.row, "line_tax");
+      var sub = cell(line.row, "line_subtotal_shown");
+      var tax = cell(line.row, "line_tax_shown");
       if (sub) sub.textContent = line.live ? money(line.subtotal) : "-";
       if (tax) tax.textContent = line.live ? money(line.tax) : "-";
     });
@@ -138,7 +138,8 @@
 
   function start() {
     var group = document.getElementById("items-group");
-    if (!group) return;
+    // Frozen lines (an issued invoice) have no inputs: the saved totals above are the figures.
+    if (!group || !group.querySelector("[name$='-qty']")) return;
     var form = group.closest("form") || document;
     form.addEventListener("input", function () { render(group); });
     form.addEventListener("change", function (event) {

@@ -8,7 +8,7 @@ import pytest
 
 from audit.changes import diff_fields, snapshot
 from audit.models import AuditEvent
-from audit.services import audit_record, audit_record_many
+from audit.services import audit_record, audit_record_each, audit_record_many
 from core.actor import Actor, acting_as
 from core.db import atomic
 from core.request_id import reset_request_id, set_request_id
@@ -140,4 +140,25 @@ def test_audit_record_many_is_one_statement_for_a_batch(django_assert_num_querie
     ) == [
         ("1", "command:import", {"account": [None, "A"]}),
         ("2", "command:import", {"account": [None, "B"]}),
+    ]
+
+
+def test_audit_record_each_is_one_statement_for_a_write_on_several_rows(
+    django_assert_num_queries,
+):
+    with acting_as(Actor.system("task:pay")), django_assert_num_queries(1):
+        audit_record_each(
+            entries=[
+                ("payment.received", "payment", 7, {"amount": [None, 10]}),
+                ("invoice.updated", "invoice", 3, None),
+            ]
+        )
+
+    assert list(
+        AuditEvent.objects.order_by("id").values_list(
+            "action", "resource", "resource_id", "actor_name", "changes"
+        )
+    ) == [
+        ("payment.received", "payment", "7", "task:pay", {"amount": [None, 10]}),
+        ("invoice.updated", "invoice", "3", "task:pay", {}),
     ]

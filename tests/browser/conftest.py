@@ -67,6 +67,18 @@ class Clerk:
         )
         assert scroll_width <= inner_width, f"{self.page.url} is {scroll_width} px wide"
 
+    def assert_tables_fit(self) -> None:
+        """No box scrolls sideways inside the page either (an inline table wider than its
+        panel hides its last columns behind a scroll bar)."""
+        scrolling = self.page.evaluate(
+            """[...document.querySelectorAll('body *')].filter(el => {
+                const overflow = getComputedStyle(el).overflowX;
+                return (overflow === 'auto' || overflow === 'scroll')
+                    && el.scrollWidth > el.clientWidth + 1 && el.clientHeight > 0;
+            }).map(el => `${el.className} ${el.scrollWidth}>${el.clientWidth}`)"""
+        )
+        assert scrolling == [], f"{self.page.url}: {scrolling}"
+
     def shot(self, name: str) -> Path:
         self.assert_fits()
         path = ARTIFACTS / f"{name}.png"

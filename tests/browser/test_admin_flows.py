@@ -210,3 +210,56 @@ def test_every_changelist_fits_a_1280_window(clerk, staff_user):
         clerk.goto(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
     clerk.goto(reverse("admin:users_apikey_changelist"))
     clerk.shot("40-api-keys-list")
+
+
+def test_clerk_imports_fifty_customers_fixing_two_bad_rows(clerk, tmp_path):
+    """The spreadsheet move-in, as a clerk does it: upload a CSV of 50 customers with two bad
+    rows, read both problems in the preview (nothing written), fix the file, upload it again
+    and confirm: all 50 are there."""
+    from customers.models import Customer
+
+    rows = [[f"Customer {i}", f"c{i}@example.com", "NZ"] for i in range(50)]
+    rows[7][1] = "not-an-email"
+    rows[31][0] = ""
+
+    def csv_file(name: str) -> str:
+        path = tmp_path / name
+        lines = ["account,email,country"] + [",".join(row) for row in rows]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return str(path)
+
+    page = clerk.page
+    clerk.login()
+
+    def upload(path: str) -> None:
+        clerk.goto("/admin/customers/customer/")
+        page.click("a[href$='/admin/customers/customer/import/']")
+        page.wait_for_selector("input[type=file][name=import_file]")
+        clerk.assert_fits()
+        page.set_input_files("input[type=file][name=import_file]", path)
+        page.select_option("select[name=format]", label="csv")
+        page.click("form[enctype='multipart/form-data'] [type=submit]")
+        page.wait_for_load_state()
+
+    upload(csv_file("customers-with-errors.csv"))
+    clerk.shot("60-import-preview-errors")
+    preview = page.inner_text("body")
+    assert "Invalid email format" in preview
+    assert "This field is required." in preview
+    # Both rows named as the spreadsheet numbers them (header = row 1).
+    # Each bad row by its spreadsheet number (the header is row 1), beside its values.
+    assert page.inner_text("tr:has-text('not-an-email')").split()[0] == "9"
+    assert page.inner_text("tr:has-text('c31@example.com')").split()[0] == "33"
+    assert page.locator("button:has-text('Confirm import')").count() == 0
+    assert Customer.objects.count() == 0
+
+    rows[7][1] = "c7@example.com"
+    rows[31][0] = "Customer 31"
+    upload(csv_file("customers-fixed.csv"))
+    clerk.shot("61-import-preview-clean")
+    assert Customer.objects.count() == 0  # a clean preview writes nothing either
+    page.click("button:has-text('Confirm import')")
+    page.wait_for_url(lambda url: url.rstrip("/").endswith("/admin/customers/customer"))
+    clerk.shot("62-import-done")
+    assert Customer.objects.count() == 50
+    assert Customer.objects.get(email="c31@example.com").account == "Customer 31"
