@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
+from billing.recurring import recurring_invoices_generate
 from billing.sending import reminders_send
 from core.db import using_alias
 
@@ -26,3 +27,26 @@ def send_reminders(db_alias: str | None = None) -> dict[str, int]:
         except DatabaseError:
             logger.exception("reminders failed on database %s", alias)
     return queued
+
+
+@shared_task(ignore_result=True)
+def generate_recurring_invoices(db_alias: str | None = None) -> dict[str, int]:
+    """Celery beat, daily: issues every recurring invoice due by today on each database (live
+    and sandbox unless one is named). Safe to re-run and to overlap another run: each
+    (schedule, period) is issued once (billing.recurring)."""
+    issued: dict[str, int] = {}
+    for alias in [db_alias] if db_alias else list(settings.DATABASES):
+        try:
+            with using_alias(alias):
+                run = recurring_invoices_generate(on_date=timezone.localdate())
+        except DatabaseError:
+            logger.exception("recurring invoices failed on database %s", alias)
+            continue
+        issued[alias] = len(run.issued)
+        logger.info(
+            "recurring invoices on %s: %d issued, %d failed",
+            alias,
+            len(run.issued),
+            len(run.failed),
+        )
+    return issued
