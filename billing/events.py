@@ -19,6 +19,11 @@ def invoice_payload(invoice: Invoice) -> dict:
     return InvoiceSerializer(invoice).data
 
 
+def invoice_payloads(invoices: list[Invoice]) -> list[dict]:
+    """Many invoices' payloads with one serializer (its fields are built once, not per row)."""
+    return InvoiceSerializer(invoices, many=True).data
+
+
 def payment_payload(payment: Payment) -> dict:
     return PaymentSerializer(payment).data
 

@@ -461,6 +461,12 @@ class RecurringInvoiceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class InvoicePreviewSerializer(InvoiceSerializer):
+    """An unsaved invoice (`GET /recurring-invoices/{id}/preview`): its lines are not rows yet."""
+
+    items = LineItemSerializer(source="preview_items", many=True, read_only=True)
+
+
 class RecurringInvoiceInputSerializer(serializers.Serializer):
     """`status`, `next_date`, `invoices_count` and `last_invoice_id` are read-only: pause and
     resume have their own endpoints, and the generator moves the rest."""

@@ -27,6 +27,7 @@ from billing.serializers import (
     DocumentSendSerializer,
     InvoiceCancelSerializer,
     InvoiceInputSerializer,
+    InvoicePreviewSerializer,
     InvoiceSerializer,
     PaymentInputSerializer,
     PaymentSerializer,
@@ -397,9 +398,9 @@ class RecurringInvoiceViewSet(ServiceViewSet):
         schedule = recurring.recurring_invoice_resume(recurring_invoice=self.get_object())
         return self.output(schedule)
 
-    @extend_schema(request=None, responses=InvoiceSerializer, filters=False)
+    @extend_schema(request=None, responses=InvoicePreviewSerializer, filters=False)
     @action(detail=True, methods=["get"], url_path="preview", filter_backends=[])
     def preview(self, request, pk=None):
         """The next invoice the schedule will issue, unsaved (no id, no number yet)."""
         invoice = recurring.recurring_invoice_preview(recurring_invoice=self.get_object())
-        return Response(InvoiceSerializer(invoice).data)
+        return Response(InvoicePreviewSerializer(invoice).data)
