@@ -265,6 +265,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 # /health reports the recurring invoice generator stale past this many hours without a run.
 RECURRING_INVOICES_STALE_HOURS = env.int("RECURRING_INVOICES_STALE_HOURS", default=25)
+# How many tasks the daily job is shared out to (worker processes that issue side by side).
+RECURRING_INVOICES_WORKERS = env.int("RECURRING_INVOICES_WORKERS", default=2)
 
 # --- Admin login lockout (django-axes; docs/operations.md) ----------------------------------
 # In the database (the default handler): works with and without Redis, survives a Redis
