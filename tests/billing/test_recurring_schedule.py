@@ -7,6 +7,8 @@ import io
 
 import pytest
 from django.core.management import call_command
+from hypothesis import given
+from hypothesis import strategies as st
 
 from billing.models import Invoice, RecurringStatus
 from billing.recurring import period_date, recurring_invoices_generate
@@ -236,3 +238,41 @@ def test_a_database_error_in_one_schedule_leaves_the_others_issued(monkeypatch):
     assert run.failed == [f"schedule #{bad.pk}: DatabaseError"]
     bad.refresh_from_db()
     assert (bad.next_date, bad.invoices_count) == (D(2024, 1, 5), 0)
+
+
+@given(
+    start=st.dates(min_value=D(1990, 1, 1), max_value=D(2150, 12, 31)),
+    n=st.integers(min_value=0, max_value=400),
+    frequency=st.sampled_from(["monthly", "quarterly", "yearly"]),
+    interval=st.integers(min_value=1, max_value=12),
+)
+def test_a_period_keeps_the_start_day_or_the_month_end(start, n, frequency, interval):
+    import calendar
+
+    day = period_date(start_date=start, frequency=frequency, interval=interval, n=n)
+
+    months = n * interval * {"monthly": 1, "quarterly": 3, "yearly": 12}[frequency]
+    assert (day.year - start.year) * 12 + day.month - start.month == months
+    last = calendar.monthrange(day.year, day.month)[1]
+    assert day.day == min(start.day, last)
+
+
+@pytest.mark.django_db(databases=["default", "sandbox"])
+def test_the_command_on_the_sandbox_leaves_live_alone():
+    from core.db import SANDBOX, using_alias
+
+    live = make_recurring(start_date=D(2024, 1, 31))
+    with using_alias(SANDBOX):
+        from tests.factories import CustomerFactory
+
+        customer = CustomerFactory.create()
+        make_recurring(customer=customer, start_date=D(2024, 1, 31))
+
+    call_command(
+        "generate_recurring_invoices", "--date", "2024-02-29", "--database", "sandbox",
+        stdout=io.StringIO(),
+    )  # fmt: skip
+
+    assert Invoice.objects.filter(recurring_invoice=live).count() == 0
+    with using_alias(SANDBOX):
+        assert Invoice.objects.using(SANDBOX).count() == 2
