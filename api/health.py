@@ -5,7 +5,11 @@ the Celery broker. No authentication and no rate limit, and no detail an attacke
 - only the cache or the broker (Redis) fails: 200, `"status": "degraded"`, and `degraded`
   lists them. The node still serves requests in degraded mode (docs/operations.md, "Redis
   outage"); taking every node out of rotation would turn a Redis outage into a full one;
-- a database fails: 503, `"status": "down"`: the node cannot serve.
+- a database fails: 503, `"status": "down"`: the node cannot serve;
+- a room's background job has stalled (checks registered in `core.health`, e.g.
+  `recurring_invoices`: the generator has not run for more than a day): 200, `"status":
+  "degraded"`, that check `"stale"`. Monitors see a dead scheduler; the node itself still
+  serves, so it stays in rotation.
 """
 
 import logging
@@ -19,6 +23,8 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from kombu import Connection
+
+from core.health import health_checks
 
 logger = logging.getLogger("ledgerline.health")
 
@@ -61,12 +67,25 @@ def _run(check, *args) -> dict:
     return {"status": "ok", "detail": detail, "ms": round((time.monotonic() - started) * 1000)}
 
 
+def _run_registered(name: str, check) -> dict:
+    started = time.monotonic()
+    try:
+        ok, detail = check()
+    except Exception as exc:
+        logger.warning("health check %s failed: %s", name, exc)
+        return {"status": "down", "error": type(exc).__name__}
+    ms = round((time.monotonic() - started) * 1000)
+    return {"status": "ok" if ok else "stale", "detail": detail, "ms": ms}
+
+
 @never_cache
 @require_safe
 def health(request):
     checks = {f"database.{alias}": _run(check_database, alias) for alias in connections}
     checks["cache"] = _run(check_cache)
     checks["broker"] = _run(check_broker)
+    for name, check in health_checks().items():
+        checks[name] = _run_registered(name, check)
     failed = [name for name, check in checks.items() if check["status"] != "ok"]
     if any(name.startswith("database.") for name in failed):
         return JsonResponse({"status": "down", "checks": checks}, status=503)

@@ -47,6 +47,15 @@ RESOURCES = {
         "quotes",
         "Quotes numbered `QUO-YYYY-NNN`; an open quote past `valid_until` shows `Expired`.",
     ),
+    "recurring_invoices": (
+        "recurring invoice",
+        "recurring invoices",
+        "Schedules that issue an invoice per period (`weekly|monthly|quarterly|yearly` × "
+        "`interval`, from `start_date` to the optional `end_date`), due `due_days` later, "
+        "emailed when `auto_send`. `status`, `next_date`, `invoices_count` and "
+        "`last_invoice_id` are read-only. Once a schedule has issued an invoice, its customer, "
+        "start date, frequency and interval are fixed (409).",
+    ),
     "tickets": ("ticket", "tickets", "Support tickets; new ones start `Open`."),
     "transactions": (
         "transaction",
@@ -170,6 +179,21 @@ OPERATIONS = {
         "Financial summary",
         "Income, expenses, profit and outstanding invoices for a `year` and optional `month` "
         "(all time without them).",
+    ),
+    "recurring_invoices_pause_create": (
+        "Pause a recurring invoice",
+        "An active schedule stops issuing invoices until resumed (200, the schedule); any "
+        "other status is a 409.",
+    ),
+    "recurring_invoices_resume_create": (
+        "Resume a recurring invoice",
+        "A paused schedule becomes active again (200, the schedule); periods dated while it "
+        "was paused, before today, are skipped. Any other status is a 409.",
+    ),
+    "recurring_invoices_preview_retrieve": (
+        "Preview the next recurring invoice",
+        "The invoice the schedule issues next, as the invoices API would show it, without "
+        "saving it (`id` and `invoice_number` null). A finished schedule is a 409.",
     ),
     "tickets_replies_list": ("List a ticket's replies", "The ticket's replies, oldest first."),
     "tickets_replies_create": (

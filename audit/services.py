@@ -11,7 +11,7 @@ from audit import books as books_cache
 from audit.changes import diff_fields, snapshot
 from audit.models import AuditEvent, Books
 from core.actor import current_actor
-from core.db import atomic
+from core.db import atomic, bulk_create_json
 from core.errors import DomainValidationError
 from core.request_id import current_request_id
 
@@ -69,7 +69,7 @@ def audit_record_many(
         )
         for resource_id, changes in entries
     ]
-    return AuditEvent.objects.bulk_create(rows) if rows else []
+    return bulk_create_json(AuditEvent.objects, rows, json_fields=("changes",)) if rows else []
 
 
 def audit_record_each(

@@ -30,12 +30,12 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from import_export.admin import ImportExportMixin
 from unfold.admin import TabularInline
 
 from audit.admin import AuditHistoryMixin
-from billing import selectors, sending, services
+from billing import recurring, selectors, sending, services
 from billing.models import (
     OPEN_INVOICE_STATUSES,
     OPEN_QUOTE_STATUSES,
@@ -50,11 +50,14 @@ from billing.models import (
     Quote,
     QuoteItem,
     QuoteStatus,
+    RecurringInvoice,
+    RecurringInvoiceItem,
 )
 from billing.pdf import credit_note_pdf, document_pdf_filename, invoice_pdf
 from billing.quote_pdf import quote_pdf, quote_pdf_filename
 from billing.resources import ProductResource
-from core.admin import ServiceAdmin
+from core.admin import ServiceAdmin, changed_fields, error_text
+from core.errors import DomainError
 from core.money_format import format_money
 from customers.admin import register_customer_section
 
@@ -256,6 +259,11 @@ class InvoiceItemForm(LineItemForm):
 class QuoteItemForm(LineItemForm):
     class Meta(LineItemForm.Meta):
         model = QuoteItem
+
+
+class RecurringInvoiceItemForm(LineItemForm):
+    class Meta(LineItemForm.Meta):
+        model = RecurringInvoiceItem
 
 
 class CreditNoteItemForm(LineItemForm):
@@ -1239,3 +1247,245 @@ def customer_billing_section(request, customer):
         },
         request=request,
     )
+
+
+# --- recurring invoices ----------------------------------------------------------------------
+
+RECURRING_FORM_FIELDS = [
+    "customer",
+    "frequency",
+    "interval",
+    "start_date",
+    "end_date",
+    "due_days",
+    "auto_send",
+    "currency",
+    "discount",
+    "notes",
+]
+ISSUED_SHOWN = 50
+
+
+class RecurringInvoiceItemInline(LineItemInline):
+    model = RecurringInvoiceItem
+    form = RecurringInvoiceItemForm
+
+
+class RecurringInvoiceAdminForm(forms.ModelForm):
+    class Meta:
+        model = RecurringInvoice
+        fields = RECURRING_FORM_FIELDS
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", recurring.END_BEFORE_START)
+        return data
+
+
+@admin.register(RecurringInvoice)
+class RecurringInvoiceAdmin(ServiceAdmin):
+    """Schedules: edited through billing.recurring; the change page shows the next invoice
+    (as the generator would issue it) and the invoices issued so far."""
+
+    form = RecurringInvoiceAdminForm
+    inlines = [RecurringInvoiceItemInline]
+    list_display = [
+        "__str__",
+        "customer",
+        "frequency",
+        "interval",
+        "next_date",
+        "status",
+        "total_shown",
+        "invoices_count",
+        "auto_send",
+    ]
+    list_filter = ["status", "frequency", "auto_send"]
+    search_fields = ["customer__account", "customer__email", "notes"]
+    list_select_related = ["customer"]
+    autocomplete_fields = ["customer"]
+    readonly_fields = [
+        "status",
+        "next_date",
+        "invoices_count",
+        "last_invoice",
+        "subtotal_shown",
+        "tax_shown",
+        "total_shown",
+        "next_invoice",
+        "issued_invoices",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "customer",
+                    ("frequency", "interval"),
+                    ("start_date", "end_date"),
+                    ("due_days", "auto_send"),
+                    "currency",
+                ]
+            },
+        ),
+        (
+            "Each invoice (computed by the server from items)",
+            {"fields": ["discount", ("subtotal_shown", "tax_shown", "total_shown"), "notes"]},
+        ),
+        (
+            "Progress (moved by the generator)",
+            {"fields": [("status", "next_date"), ("invoices_count", "last_invoice")]},
+        ),
+        ("Next invoice", {"fields": ["next_invoice"]}),
+        ("Invoices issued", {"fields": ["issued_invoices", ("created_at", "updated_at")]}),
+    ]
+    actions = ["pause", "resume"]
+    list_per_page = 50
+
+    @property
+    def media(self):
+        return super().media + DOCUMENT_MEDIA
+
+    @admin.display(description="Subtotal")
+    def subtotal_shown(self, obj: RecurringInvoice):
+        return money_cell(obj.subtotal, obj.currency)
+
+    @admin.display(description="Tax")
+    def tax_shown(self, obj: RecurringInvoice):
+        return money_cell(obj.tax, obj.currency)
+
+    @admin.display(description="Each invoice", ordering="total")
+    def total_shown(self, obj: RecurringInvoice):
+        return money_cell(obj.total, obj.currency)
+
+    @admin.display(description="Preview")
+    def next_invoice(self, obj: RecurringInvoice):
+        if obj is None or obj.pk is None:
+            return "Shown once the schedule is saved."
+        try:
+            invoice = recurring.recurring_invoice_preview(recurring_invoice=obj)
+        except DomainError as exc:
+            return error_text(exc)
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    line.description,
+                    line.qty,
+                    format_money(line.amount, invoice.currency),
+                    format_money(line.line_total, invoice.currency),
+                )
+                for line in invoice.preview_items
+            ),
+        )
+        return format_html(
+            "<p>Dated {} (due {}) for {}: subtotal {}, discount {}, tax {}, "
+            "<strong>total {}</strong>.</p>"
+            '<table class="ll-preview"><tr><th>Item</th><th>Qty</th><th>Price</th>'
+            "<th>Line total</th></tr>{}</table>",
+            invoice.date.isoformat(),
+            invoice.due_date.isoformat(),
+            obj.customer,
+            format_money(invoice.subtotal, invoice.currency),
+            format_money(invoice.discount, invoice.currency),
+            format_money(invoice.tax, invoice.currency),
+            format_money(invoice.total, invoice.currency),
+            rows,
+        )
+
+    @admin.display(description="Issued so far")
+    def issued_invoices(self, obj: RecurringInvoice):
+        if obj is None or obj.pk is None:
+            return "None yet."
+        invoices = list(obj.invoices.order_by("-date", "-id")[:ISSUED_SHOWN])
+        if not invoices:
+            return "None yet."
+        rows = format_html_join(
+            "",
+            '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>',
+            (
+                (
+                    reverse("admin:billing_invoice_change", args=[invoice.pk]),
+                    invoice.invoice_number,
+                    invoice.date.isoformat(),
+                    invoice.status,
+                    format_money(invoice.total, invoice.currency),
+                )
+                for invoice in invoices
+            ),
+        )
+        more = obj.invoices_count - len(invoices)
+        return format_html(
+            '<table class="ll-issued"><tr><th>Invoice</th><th>Date</th><th>Status</th>'
+            "<th>Total</th></tr>{}</table>{}",
+            rows,
+            f"… and {more} earlier." if more > 0 else "",
+        )
+
+    def get_changeform_initial_data(self, request):
+        return {"start_date": timezone.localdate(), **super().get_changeform_initial_data(request)}
+
+    def service_create(self, request, form, formsets):
+        data = form.cleaned_data
+        items_formset = _formset_of(formsets, RecurringInvoiceItem)
+        return recurring.recurring_invoice_create(
+            customer=data["customer"],
+            items=_formset_items(items_formset) if items_formset is not None else [],
+            frequency=data["frequency"],
+            start_date=data["start_date"],
+            interval=data["interval"],
+            end_date=data.get("end_date"),
+            due_days=data["due_days"],
+            auto_send=data["auto_send"],
+            discount=data["discount"],
+            notes=data["notes"],
+            currency=data.get("currency") or None,
+        )
+
+    def service_update(self, request, obj, form, formsets):
+        data = changed_fields(form)
+        items_formset = _formset_of(formsets, RecurringInvoiceItem)
+        items = None
+        if items_formset is not None and items_formset.has_changed():
+            items = _formset_items(items_formset)
+        return recurring.recurring_invoice_update(
+            recurring_invoice=obj,
+            customer=data.get("customer"),
+            items=items,
+            frequency=data.get("frequency"),
+            interval=data.get("interval"),
+            start_date=data.get("start_date"),
+            end_date=data["end_date"] if "end_date" in data else recurring.UNSET,
+            due_days=data.get("due_days"),
+            auto_send=data.get("auto_send"),
+            discount=data.get("discount"),
+            notes=data.get("notes"),
+            currency=data.get("currency") or None,
+        )
+
+    def service_delete(self, request, obj):
+        recurring.recurring_invoice_delete(recurring_invoice=obj)
+
+    def _each(self, request, queryset, service, verb: str) -> None:
+        done = 0
+        for schedule in queryset.order_by("id"):
+            done += self.run_service(
+                request,
+                lambda schedule=schedule: service(recurring_invoice=schedule),
+                refusal_prefix=f"{schedule}: ",
+            )
+        if done:
+            self.message_user(request, f"{done} schedule(s) {verb}.", messages.SUCCESS)
+
+    @admin.action(description="Pause")
+    def pause(self, request, queryset: QuerySet[RecurringInvoice]):
+        self._each(request, queryset, recurring.recurring_invoice_pause, "paused")
+
+    @admin.action(description="Resume")
+    def resume(self, request, queryset: QuerySet[RecurringInvoice]):
+        self._each(request, queryset, recurring.recurring_invoice_resume, "resumed")

@@ -6,6 +6,7 @@ from billing.views import (
     ProductImportView,
     ProductViewSet,
     QuoteViewSet,
+    RecurringInvoiceViewSet,
 )
 
 
@@ -14,4 +15,5 @@ def api_routes(router):
     router.register("invoices", InvoiceViewSet, basename="invoice")
     router.register("quotes", QuoteViewSet, basename="quote")
     router.register("credit-notes", CreditNoteViewSet, basename="credit-note")
+    router.register("recurring-invoices", RecurringInvoiceViewSet, basename="recurring-invoice")
     return [re_path(r"^import/products/?$", ProductImportView.as_view(), name="product-import")]

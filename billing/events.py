@@ -1,12 +1,13 @@
 """Billing's event payloads: each resource as the API shows it, built in one place."""
 
-from billing.models import CreditNote, Invoice, Payment, Product, Quote
+from billing.models import CreditNote, Invoice, Payment, Product, Quote, RecurringInvoice
 from billing.serializers import (
     CreditNoteSerializer,
     InvoiceSerializer,
     PaymentSerializer,
     ProductSerializer,
     QuoteSerializer,
+    RecurringInvoiceSerializer,
 )
 
 
@@ -16,6 +17,11 @@ def product_payload(product: Product) -> dict:
 
 def invoice_payload(invoice: Invoice) -> dict:
     return InvoiceSerializer(invoice).data
+
+
+def invoice_payloads(invoices: list[Invoice]) -> list[dict]:
+    """Many invoices' payloads with one serializer (its fields are built once, not per row)."""
+    return InvoiceSerializer(invoices, many=True).data
 
 
 def payment_payload(payment: Payment) -> dict:
@@ -28,3 +34,7 @@ def quote_payload(quote: Quote) -> dict:
 
 def credit_note_payload(credit_note: CreditNote) -> dict:
     return CreditNoteSerializer(credit_note).data
+
+
+def recurring_invoice_payload(recurring_invoice: RecurringInvoice) -> dict:
+    return RecurringInvoiceSerializer(recurring_invoice).data

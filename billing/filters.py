@@ -14,6 +14,9 @@ from billing.models import (
     ProductType,
     Quote,
     QuoteStatus,
+    RecurringFrequency,
+    RecurringInvoice,
+    RecurringStatus,
 )
 from core.filters import (
     BusinessDateFilter,
@@ -42,6 +45,7 @@ class InvoiceFilter(FilterSet):
     date_to = BusinessDateFilter(field_name="date", lookup_expr="lte")
     updated_since = UtcDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     overdue = StrictBooleanFilter(method="filter_overdue")
+    recurring_invoice_id = IdFilter(field_name="recurring_invoice_id")
 
     class Meta:
         model = Invoice
@@ -92,3 +96,14 @@ class QuoteFilter(FilterSet):
         if value in OPEN_QUOTE_STATUSES:
             return queryset.filter(status=value, valid_until__gte=today)
         return queryset.filter(status=value)
+
+
+class RecurringInvoiceFilter(FilterSet):
+    status = django_filters.ChoiceFilter(choices=RecurringStatus.choices)
+    frequency = django_filters.ChoiceFilter(choices=RecurringFrequency.choices)
+    customer_id = IdFilter(field_name="customer_id")
+    updated_since = UtcDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+    class Meta:
+        model = RecurringInvoice
+        fields = ["status", "frequency", "customer_id"]

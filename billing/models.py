@@ -119,6 +119,16 @@ class Invoice(models.Model):
     issued_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.TextField(blank=True)
+    # The schedule that issued it and the period it bills (billing.recurring); both null on
+    # invoices made by hand. Unique together: one invoice per schedule and period, ever.
+    recurring_invoice = models.ForeignKey(
+        "RecurringInvoice",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invoices",
+    )
+    period_date = models.DateField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -129,6 +139,10 @@ class Invoice(models.Model):
             models.Index(fields=["customer", "date"], name="invoice_customer_date_idx"),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["recurring_invoice", "period_date"],
+                name="invoice_once_per_recurring_period",
+            ),
             models.CheckConstraint(
                 condition=Q(due_date__gte=models.F("date")),
                 name="invoice_due_after_date",
@@ -413,3 +427,105 @@ class CreditNoteItem(LineItem):
                 condition=Q(amount__gt=0), name="credit_note_item_amount_positive"
             ),
         ]
+
+
+class RecurringFrequency(models.TextChoices):
+    WEEKLY = "weekly", "Weekly"
+    MONTHLY = "monthly", "Monthly"
+    QUARTERLY = "quarterly", "Quarterly"
+    YEARLY = "yearly", "Yearly"
+
+
+class RecurringStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    PAUSED = "paused", "Paused"
+    FINISHED = "finished", "Finished"
+
+
+class RecurringInvoice(models.Model):
+    """A schedule that issues one invoice per period (billing.recurring). Period n is dated
+    `start_date + n × interval × frequency`, always counted from the start date (so a monthly
+    schedule from the 31st comes back to the 31st after a short month). `next_period` is the
+    n of the next invoice to issue and `next_date` its date (null once finished); both, with
+    `invoices_count` and `last_invoice`, are written only by billing.recurring."""
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="recurring_invoices"
+    )
+    frequency = models.CharField(max_length=10, choices=RecurringFrequency.choices)
+    interval = models.PositiveSmallIntegerField(default=1)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    due_days = models.PositiveSmallIntegerField(default=30)
+    auto_send = models.BooleanField(default=False)
+    currency = models.CharField(max_length=3, default=base_currency)
+    subtotal = models.DecimalField(**MONEY, default=0)
+    discount = models.DecimalField(**MONEY, default=0)
+    tax = models.DecimalField(**MONEY, default=0)
+    total = models.DecimalField(**MONEY, default=0)
+    notes = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=10, choices=RecurringStatus.choices, default=RecurringStatus.ACTIVE
+    )
+    next_period = models.PositiveIntegerField(default=0)
+    next_date = models.DateField(null=True, blank=True)
+    invoices_count = models.PositiveIntegerField(default=0)
+    last_invoice = models.ForeignKey(
+        Invoice, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["status", "next_date"], name="recurring_due_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(interval__gte=1), name="recurring_interval_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="recurring_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(discount__gte=0), name="recurring_discount_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(next_date__isnull=False) | Q(status="finished"),
+                name="recurring_open_has_next_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Recurring invoice #{self.pk} ({self.get_frequency_display().lower()})"
+
+
+class RecurringInvoiceItem(LineItem):
+    recurring_invoice = models.ForeignKey(
+        RecurringInvoice, on_delete=models.CASCADE, related_name="items"
+    )
+
+    class Meta(LineItem.Meta):
+        constraints = [
+            models.CheckConstraint(condition=Q(qty__gt=0), name="recurring_item_qty_positive"),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="recurring_item_amount_positive"
+            ),
+        ]
+
+
+class RecurringRun(models.Model):
+    """The generator's last successful run on this database (one row), for `/health`: a
+    scheduler that stopped shows as stale instead of being found by a customer."""
+
+    SINGLETON = 1
+
+    finished_at = models.DateTimeField()
+    on_date = models.DateField()
+    issued = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Recurring invoices run for {self.on_date} at {self.finished_at}"

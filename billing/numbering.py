@@ -28,11 +28,22 @@ def format_number(*, kind: str, year: int, sequence: int) -> str:
 def number_next(*, kind: str, year: int) -> str:
     """Takes the next number of `kind` for `year`. Must run inside the transaction that saves
     the document (the lock is held until that transaction ends)."""
+    return numbers_take(kind=kind, year=year, count=1)[0]
+
+
+def numbers_take(*, kind: str, year: int, count: int) -> list[str]:
+    """Takes the next `count` numbers of `kind` for `year` at once, in order, with one lock and
+    one write (the recurring invoice generator issues many invoices in one transaction). Same
+    rules as `number_next`: the caller's transaction must save a document under each."""
     with atomic():
         DocumentCounter.objects.bulk_create(
             [DocumentCounter(kind=kind, year=year, last_number=0)], ignore_conflicts=True
         )
         counter = DocumentCounter.objects.select_for_update().get(kind=kind, year=year)
-        counter.last_number += 1
+        first = counter.last_number + 1
+        counter.last_number += count
         counter.save(update_fields=["last_number"])
-    return format_number(kind=kind, year=year, sequence=counter.last_number)
+    return [
+        format_number(kind=kind, year=year, sequence=sequence)
+        for sequence in range(first, first + count)
+    ]

@@ -15,6 +15,8 @@ from billing.models import (
     Payment,
     Quote,
     QuoteItem,
+    RecurringInvoice,
+    RecurringInvoiceItem,
 )
 from core.money import ZERO
 
@@ -25,6 +27,12 @@ def invoice_list() -> QuerySet[Invoice]:
     # No join on customer: the API shows `customer_id` only, and the join cost every page.
     return Invoice.objects.prefetch_related(
         Prefetch("items", queryset=InvoiceItem.objects.order_by("position", "id"))
+    )
+
+
+def recurring_invoice_list() -> QuerySet[RecurringInvoice]:
+    return RecurringInvoice.objects.prefetch_related(
+        Prefetch("items", queryset=RecurringInvoiceItem.objects.order_by("position", "id"))
     )
 
 

@@ -21,6 +21,8 @@ from billing.models import (
     ProductType,
     Quote,
     QuoteStatus,
+    RecurringFrequency,
+    RecurringInvoice,
 )
 from core.fields import BusinessDateField, EmailField, IdField, MoneyField, PositiveMoneyField
 from customers.models import Customer
@@ -172,6 +174,8 @@ class InvoiceSerializer(serializers.ModelSerializer):
     is_overdue = serializers.BooleanField(read_only=True)
     days_overdue = serializers.SerializerMethodField()
     billing_details = BillingDetailsField(read_only=True)
+    # The schedule that issued it (contract section 11); null on invoices made by hand.
+    recurring_invoice_id = serializers.IntegerField(read_only=True, allow_null=True)
 
     class Meta:
         model = Invoice
@@ -195,6 +199,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "days_overdue",
             "billing_details",
             "notes",
+            "recurring_invoice_id",
             "sent_at",
             "issued_at",
             "cancelled_at",
@@ -412,6 +417,99 @@ class QuoteInputSerializer(serializers.Serializer):
 class QuoteConvertSerializer(serializers.Serializer):
     date = BusinessDateField(required=False)
     due_date = BusinessDateField(required=False)
+
+
+# --- recurring invoices ---------------------------------------------------------------------
+
+
+class RecurringInvoiceSerializer(serializers.ModelSerializer):
+    """A schedule as the API shows it; `amount` is what each invoice it issues comes to."""
+
+    customer_id = serializers.IntegerField(read_only=True)
+    items = LineItemSerializer(many=True, read_only=True)
+    subtotal = MoneyField(read_only=True)
+    discount = MoneyField(read_only=True)
+    tax = MoneyField(read_only=True)
+    amount = MoneyField(source="total", read_only=True)
+    last_invoice_id = serializers.IntegerField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = RecurringInvoice
+        fields = [
+            "id",
+            "customer_id",
+            "frequency",
+            "interval",
+            "start_date",
+            "end_date",
+            "due_days",
+            "auto_send",
+            "currency",
+            "items",
+            "subtotal",
+            "discount",
+            "tax",
+            "amount",
+            "notes",
+            "status",
+            "next_date",
+            "invoices_count",
+            "last_invoice_id",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class InvoicePreviewSerializer(InvoiceSerializer):
+    """An unsaved invoice (`GET /recurring-invoices/{id}/preview`): its lines are not rows yet."""
+
+    items = LineItemSerializer(source="preview_items", many=True, read_only=True)
+
+
+class RecurringInvoiceInputSerializer(serializers.Serializer):
+    """`status`, `next_date`, `invoices_count` and `last_invoice_id` are read-only: pause and
+    resume have their own endpoints, and the generator moves the rest."""
+
+    customer_id = related_id(Customer, "Customer", source="customer")
+    items = LineItemInputSerializer(
+        many=True,
+        allow_empty=False,
+        max_length=MAX_ITEMS,
+        error_messages={"max_length": TOO_MANY_ITEMS},
+    )
+    frequency = serializers.ChoiceField(
+        choices=RecurringFrequency.choices,
+        error_messages={
+            "invalid_choice": "Frequency must be weekly, monthly, quarterly or yearly."
+        },
+    )
+    interval = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=100,
+        error_messages={
+            "min_value": "Interval must be a whole number from 1 to 100.",
+            "max_value": "Interval must be a whole number from 1 to 100.",
+            "invalid": "Interval must be a whole number from 1 to 100.",
+        },
+    )
+    start_date = BusinessDateField()
+    end_date = BusinessDateField(required=False, allow_null=True)
+    due_days = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=365,
+        error_messages={
+            "min_value": "Due days must be a whole number from 0 to 365.",
+            "max_value": "Due days must be a whole number from 0 to 365.",
+            "invalid": "Due days must be a whole number from 0 to 365.",
+        },
+    )
+    auto_send = serializers.BooleanField(required=False)
+    discount = non_negative_money("Discount", required=False)
+    notes = serializers.CharField(required=False, allow_blank=True)
+    currency = serializers.CharField(required=False, max_length=3, min_length=3)
 
 
 # --- sending by email ------------------------------------------------------------------------

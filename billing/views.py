@@ -10,8 +10,14 @@ from rest_framework.response import Response
 
 from api.csv_import import CsvImportView
 from api.viewsets import ServiceViewSet
-from billing import selectors, sending, services
-from billing.filters import CreditNoteFilter, InvoiceFilter, ProductFilter, QuoteFilter
+from billing import recurring, selectors, sending, services
+from billing.filters import (
+    CreditNoteFilter,
+    InvoiceFilter,
+    ProductFilter,
+    QuoteFilter,
+    RecurringInvoiceFilter,
+)
 from billing.models import PaymentSource, Product, ProductType
 from billing.pdf import credit_note_pdf, document_pdf_filename, invoice_pdf
 from billing.resources import ProductResource
@@ -21,6 +27,7 @@ from billing.serializers import (
     DocumentSendSerializer,
     InvoiceCancelSerializer,
     InvoiceInputSerializer,
+    InvoicePreviewSerializer,
     InvoiceSerializer,
     PaymentInputSerializer,
     PaymentSerializer,
@@ -28,6 +35,8 @@ from billing.serializers import (
     QuoteConvertSerializer,
     QuoteInputSerializer,
     QuoteSerializer,
+    RecurringInvoiceInputSerializer,
+    RecurringInvoiceSerializer,
 )
 from core.money import ZERO
 from mail.models import EmailMessage
@@ -337,3 +346,71 @@ class QuoteViewSet(ServiceViewSet):
         quote = self.get_object()
         message = sending.quote_send(quote=quote, **_send_arguments(request))
         return _queued_response(message)
+
+
+class RecurringInvoiceViewSet(ServiceViewSet):
+    """Recurring invoice schedules (contract section 11; docs/billing.md)."""
+
+    serializer_class = RecurringInvoiceSerializer
+    input_serializer_class = RecurringInvoiceInputSerializer
+    filterset_class = RecurringInvoiceFilter
+    search_fields = ["customer__account", "notes"]
+    ordering_fields = ["id", "start_date", "next_date", "total", "created_at", "updated_at"]
+
+    def get_queryset(self):
+        return selectors.recurring_invoice_list()
+
+    def create_object(self, data):
+        return recurring.recurring_invoice_create(
+            customer=data["customer"],
+            items=data["items"],
+            frequency=data["frequency"],
+            start_date=data["start_date"],
+            interval=data.get("interval", 1),
+            end_date=data.get("end_date"),
+            due_days=data.get("due_days", 30),
+            auto_send=data.get("auto_send", False),
+            discount=data.get("discount", ZERO),
+            notes=data.get("notes", ""),
+            currency=data.get("currency"),
+        )
+
+    def update_object(self, instance, data):
+        return recurring.recurring_invoice_update(
+            recurring_invoice=instance,
+            customer=data.get("customer"),
+            items=data.get("items"),
+            frequency=data.get("frequency"),
+            interval=data.get("interval"),
+            start_date=data.get("start_date"),
+            end_date=data["end_date"] if "end_date" in data else recurring.UNSET,
+            due_days=data.get("due_days"),
+            auto_send=data.get("auto_send"),
+            discount=data.get("discount"),
+            notes=data.get("notes"),
+            currency=data.get("currency"),
+        )
+
+    def destroy_object(self, instance):
+        recurring.recurring_invoice_delete(recurring_invoice=instance)
+
+    @extend_schema(request=None, responses=RecurringInvoiceSerializer, filters=False)
+    @action(detail=True, methods=["post"], url_path="pause", filter_backends=[])
+    def pause(self, request, pk=None):
+        """Pauses an active schedule (409 otherwise)."""
+        schedule = recurring.recurring_invoice_pause(recurring_invoice=self.get_object())
+        return self.output(schedule)
+
+    @extend_schema(request=None, responses=RecurringInvoiceSerializer, filters=False)
+    @action(detail=True, methods=["post"], url_path="resume", filter_backends=[])
+    def resume(self, request, pk=None):
+        """Resumes a paused schedule (409 otherwise); periods missed while paused are skipped."""
+        schedule = recurring.recurring_invoice_resume(recurring_invoice=self.get_object())
+        return self.output(schedule)
+
+    @extend_schema(request=None, responses=InvoicePreviewSerializer, filters=False)
+    @action(detail=True, methods=["get"], url_path="preview", filter_backends=[])
+    def preview(self, request, pk=None):
+        """The next invoice the schedule will issue, unsaved (no id, no number yet)."""
+        invoice = recurring.recurring_invoice_preview(recurring_invoice=self.get_object())
+        return Response(InvoicePreviewSerializer(invoice).data)

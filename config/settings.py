@@ -258,7 +258,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.tasks.send_reminders",
         "schedule": crontab(hour=env.int("INVOICE_REMINDER_HOUR", default=9), minute=0),
     },
+    # Daily, early: the day's recurring invoices exist (and are sent) before the reminders.
+    "recurring-invoices": {
+        "task": "billing.tasks.generate_recurring_invoices",
+        "schedule": crontab(hour=env.int("RECURRING_INVOICES_HOUR", default=6), minute=0),
+    },
 }
+# /health reports the recurring invoice generator stale past this many hours without a run.
+RECURRING_INVOICES_STALE_HOURS = env.int("RECURRING_INVOICES_STALE_HOURS", default=25)
+# How many tasks the daily job is shared out to (worker processes that issue side by side).
+RECURRING_INVOICES_WORKERS = env.int("RECURRING_INVOICES_WORKERS", default=2)
 
 # --- Admin login lockout (django-axes; docs/operations.md) ----------------------------------
 # In the database (the default handler): works with and without Redis, survives a Redis

@@ -37,6 +37,11 @@ EVENT_TYPES: dict[str, str] = {
     "invoice.sent": "An invoice was emailed to the customer (`sent_at` set).",
     "quote.sent": "A quote was emailed to the customer (`sent_at` set).",
     "credit_note.sent": "A credit note was emailed to the customer.",
+    "recurring_invoice.created": "A recurring invoice schedule was created.",
+    "recurring_invoice.updated": "A recurring invoice schedule changed, was paused or resumed.",
+    "recurring_invoice.deleted": (
+        "A recurring invoice schedule was deleted; `data` is it as it was."
+    ),
 }
 
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from audit.changes import diff_fields, snapshot
 from audit.services import audit_created, audit_deleted, audit_record, audit_updated
-from core.db import atomic, current_alias, on_commit
+from core.db import atomic, bulk_create_json, current_alias, on_commit
 from core.errors import ConflictError, DomainValidationError
 from core.serialization import to_json_data
 from webhooks import catalog
@@ -95,8 +95,10 @@ def event_publish(*, event_type: str, data: dict) -> Event:
 def events_publish_many(*, event_type: str, items: list[dict]) -> list[Event]:
     """One INSERT for many events of a type (batch endpoints), and one task for all of them."""
     _checked_type(event_type)
-    events = Event.objects.bulk_create(
-        [Event(type=event_type, data=to_json_data(item)) for item in items]
+    events = bulk_create_json(
+        Event.objects,
+        [Event(type=event_type, data=to_json_data(item)) for item in items],
+        json_fields=("data",),
     )
     event_ids = [event.pk for event in events if event.pk is not None]
     if event_ids:

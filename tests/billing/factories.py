@@ -73,3 +73,32 @@ def make_quote(*, customer=None, items=None, date=None, valid_until=None, status
         valid_until=valid_until,
         status=status,
     )
+
+
+def make_recurring(
+    *,
+    customer=None,
+    frequency="monthly",
+    start_date=None,
+    interval=1,
+    end_date=None,
+    items=None,
+    due_days=30,
+    auto_send=False,
+    discount="0",
+    notes="",
+):
+    from billing.recurring import recurring_invoice_create
+
+    return recurring_invoice_create(
+        customer=customer or CustomerFactory(),
+        items=items or [item()],
+        frequency=frequency,
+        start_date=start_date or datetime.date(2024, 1, 31),
+        interval=interval,
+        end_date=end_date,
+        due_days=due_days,
+        auto_send=auto_send,
+        discount=Decimal(discount),
+        notes=notes,
+    )

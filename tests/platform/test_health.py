@@ -16,7 +16,13 @@ def test_healthy_installation_is_200_with_every_check(client):
     body = response.json()
     assert response.status_code == 200
     assert body["status"] == "ok"
-    assert set(body["checks"]) == {"database.default", "database.sandbox", "cache", "broker"}
+    assert set(body["checks"]) == {
+        "database.default",
+        "database.sandbox",
+        "cache",
+        "broker",
+        "recurring_invoices",
+    }
     assert all(check["status"] == "ok" for check in body["checks"].values())
     assert response["Cache-Control"].startswith("max-age=0")
 

@@ -45,6 +45,10 @@ EXTRA_EVENTS = [
     "invoice.sent",
     "quote.sent",
     "credit_note.sent",
+    # Contract section 11 (recurring invoices).
+    "recurring_invoice.created",
+    "recurring_invoice.updated",
+    "recurring_invoice.deleted",
 ]
 
 
