@@ -22,6 +22,7 @@ from billing.models import (
     Quote,
     QuoteStatus,
 )
+from core.currencies import CurrencyField, ExchangeRateField
 from core.fields import BusinessDateField, EmailField, IdField, MoneyField, PositiveMoneyField
 from customers.models import Customer
 from ledger.models import Account
@@ -172,6 +173,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
     is_overdue = serializers.BooleanField(read_only=True)
     days_overdue = serializers.SerializerMethodField()
     billing_details = BillingDetailsField(read_only=True)
+    exchange_rate = ExchangeRateField(read_only=True)
 
     class Meta:
         model = Invoice
@@ -183,6 +185,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "due_date",
             "status",
             "currency",
+            "exchange_rate",
             "items",
             "subtotal",
             "discount",
@@ -223,7 +226,9 @@ class InvoiceInputSerializer(serializers.Serializer):
     # On create: "Draft" for a draft, left out (or "Unpaid") to issue at once. On update only
     # the current status is accepted: issue and cancel have their own endpoints.
     status = serializers.ChoiceField(choices=InvoiceStatus.choices, required=False)
-    currency = serializers.CharField(required=False, max_length=3, min_length=3)
+    # Left out: the customer's currency, and the latest rate on or before the date.
+    currency = CurrencyField(required=False)
+    exchange_rate = ExchangeRateField(required=False)
 
 
 class InvoiceCancelSerializer(serializers.Serializer):
@@ -314,6 +319,7 @@ class CreditNoteSerializer(serializers.ModelSerializer):
     settled_amount = MoneyField(read_only=True)
     account_id = serializers.IntegerField(read_only=True, allow_null=True)
     transaction_id = serializers.IntegerField(read_only=True, allow_null=True)
+    exchange_rate = ExchangeRateField(read_only=True)
 
     class Meta:
         model = CreditNote
@@ -325,6 +331,7 @@ class CreditNoteSerializer(serializers.ModelSerializer):
             "date",
             "reason",
             "currency",
+            "exchange_rate",
             "items",
             "subtotal",
             "tax",
@@ -367,6 +374,7 @@ class QuoteSerializer(serializers.ModelSerializer):
     discount = MoneyField(read_only=True)
     tax = MoneyField(read_only=True)
     amount = MoneyField(source="total", read_only=True)
+    exchange_rate = ExchangeRateField(read_only=True)
 
     class Meta:
         model = Quote
@@ -377,6 +385,8 @@ class QuoteSerializer(serializers.ModelSerializer):
             "date",
             "valid_until",
             "status",
+            "currency",
+            "exchange_rate",
             "items",
             "subtotal",
             "discount",
@@ -407,6 +417,8 @@ class QuoteInputSerializer(serializers.Serializer):
     discount = non_negative_money("Discount", required=False)
     notes = serializers.CharField(required=False, allow_blank=True)
     status = serializers.ChoiceField(choices=QuoteStatus.choices, required=False)
+    currency = CurrencyField(required=False)
+    exchange_rate = ExchangeRateField(required=False)
 
 
 class QuoteConvertSerializer(serializers.Serializer):

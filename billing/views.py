@@ -123,6 +123,7 @@ class InvoiceViewSet(ServiceViewSet):
             notes=data.get("notes", ""),
             status=data.get("status"),
             currency=data.get("currency"),
+            exchange_rate=data.get("exchange_rate"),
         )
 
     def update_object(self, instance, data):
@@ -136,6 +137,7 @@ class InvoiceViewSet(ServiceViewSet):
             status=data.get("status"),
             items=data.get("items"),
             currency=data.get("currency"),
+            exchange_rate=data.get("exchange_rate"),
         )
 
     def destroy_object(self, instance):
@@ -285,6 +287,8 @@ class QuoteViewSet(ServiceViewSet):
             discount=data.get("discount", ZERO),
             notes=data.get("notes", ""),
             status=data.get("status"),
+            currency=data.get("currency"),
+            exchange_rate=data.get("exchange_rate"),
         )
 
     def update_object(self, instance, data):
@@ -297,6 +301,8 @@ class QuoteViewSet(ServiceViewSet):
             notes=data.get("notes"),
             status=data.get("status"),
             items=data.get("items"),
+            currency=data.get("currency"),
+            exchange_rate=data.get("exchange_rate"),
         )
 
     def destroy_object(self, instance):
