@@ -15,6 +15,7 @@ only when creating (issue now, or keep as a draft); after that it follows the li
 import io
 import zipfile
 from datetime import timedelta
+from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
@@ -53,14 +54,59 @@ from billing.models import (
 from billing.pdf import credit_note_pdf, document_pdf_filename, invoice_pdf, invoice_pdf_filename
 from billing.resources import ProductResource
 from core.admin import ServiceAdmin
+from core.currencies import CurrencyFormField
 from core.money_format import format_money
 from customers.admin import register_customer_section
 
 ITEM_FIELDS = ["product", "description", "qty", "amount", "tax_rate"]
-INVOICE_FORM_FIELDS = ["customer", "date", "due_date", "status", "discount", "currency", "notes"]
+INVOICE_FORM_FIELDS = [
+    "customer",
+    "date",
+    "due_date",
+    "status",
+    "discount",
+    "currency",
+    "exchange_rate",
+    "notes",
+]
 # What an issued invoice keeps (the service refuses a change with FROZEN).
-FROZEN_INVOICE_FIELDS = ["customer", "date", "discount", "currency"]
-QUOTE_FORM_FIELDS = ["customer", "date", "valid_until", "status", "discount", "notes"]
+FROZEN_INVOICE_FIELDS = ["customer", "date", "discount", "currency", "exchange_rate"]
+QUOTE_FORM_FIELDS = [
+    "customer",
+    "date",
+    "valid_until",
+    "status",
+    "discount",
+    "currency",
+    "exchange_rate",
+    "notes",
+]
+
+
+def _currency_fields() -> dict:
+    """A document form's currency and rate: both optional, the services fill them in (the
+    customer's currency; the latest rate on or before the date)."""
+    return {
+        "currency": CurrencyFormField(help_text="Default: the customer's currency."),
+        "exchange_rate": forms.DecimalField(
+            required=False,
+            max_digits=18,
+            decimal_places=6,
+            min_value=Decimal("0.000001"),
+            help_text="Base-currency units per one unit of this currency. "
+            "Default: the latest exchange rate on or before the date.",
+        ),
+    }
+
+
+def _given_rate(form) -> Decimal | None:
+    """The rate typed in, only when it was changed: an untouched field keeps the stored rate
+    (or lets a new date or currency take its own)."""
+    if "exchange_rate" in form.changed_data:
+        return form.cleaned_data.get("exchange_rate")
+    return None
+
+
 PAYMENT_FORM_FIELDS = ["amount", "date", "account", "method", "note"]
 
 
@@ -341,6 +387,7 @@ def _invoice_status_choices(current: str | None) -> list[tuple[str, str]]:
 
 
 class InvoiceAdminForm(forms.ModelForm):
+    currency, exchange_rate = _currency_fields().values()
     # Chosen only when creating; afterwards the Issue and Cancel buttons, payments and credit
     # notes move it (the field is read-only on the change page).
     status = forms.ChoiceField(
@@ -420,7 +467,7 @@ class InvoiceAdmin(SendButtonAdmin):
                     "customer",
                     "status",
                     ("date", "due_date"),
-                    "currency",
+                    ("currency", "exchange_rate"),
                 ]
             },
         ),
@@ -466,19 +513,19 @@ class InvoiceAdmin(SendButtonAdmin):
 
     @admin.display(description="Subtotal")
     def subtotal_shown(self, obj: Invoice):
-        return money_cell(obj.subtotal)
+        return money_cell(obj.subtotal, obj.currency)
 
     @admin.display(description="Tax")
     def tax_shown(self, obj: Invoice):
-        return money_cell(obj.tax)
+        return money_cell(obj.tax, obj.currency)
 
     @admin.display(description="Total", ordering="total")
     def total_shown(self, obj: Invoice):
-        return money_cell(obj.total)
+        return money_cell(obj.total, obj.currency)
 
     @admin.display(description="Paid", ordering="amount_paid")
     def paid_shown(self, obj: Invoice):
-        return money_cell(obj.amount_paid) if obj.amount_paid else ""
+        return money_cell(obj.amount_paid, obj.currency) if obj.amount_paid else ""
 
     @admin.display(description="Balance due", ordering="balance_due")
     def balance_shown(self, obj: Invoice):
@@ -486,7 +533,7 @@ class InvoiceAdmin(SendButtonAdmin):
         # dashboard and the aging report count it.
         if obj.status in (InvoiceStatus.DRAFT, InvoiceStatus.CANCELLED) or not obj.balance_due:
             return ""
-        return money_cell(obj.balance_due)
+        return money_cell(obj.balance_due, obj.currency)
 
     def get_changeform_initial_data(self, request):
         today = timezone.localdate()
@@ -537,7 +584,8 @@ class InvoiceAdmin(SendButtonAdmin):
             discount=data["discount"],
             notes=data["notes"],
             status=data["status"],
-            currency=data.get("currency"),
+            currency=data.get("currency") or None,
+            exchange_rate=data.get("exchange_rate"),
         )
         self._record_payments(invoice, formsets)
         return invoice
@@ -556,7 +604,8 @@ class InvoiceAdmin(SendButtonAdmin):
             discount=data.get("discount"),
             notes=data.get("notes"),
             items=items,
-            currency=data.get("currency"),
+            currency=data.get("currency") or None,
+            exchange_rate=_given_rate(form),
         )
         self._record_payments(invoice, formsets)
         return invoice
@@ -712,7 +761,7 @@ class PaymentAdmin(ServiceAdmin):
 
     @admin.display(description="Amount", ordering="amount")
     def amount_shown(self, obj: Payment):
-        return money_cell(obj.amount, obj.account.currency)
+        return money_cell(obj.amount, obj.invoice.currency)
 
     @admin.display(description="Invoice", ordering="invoice__invoice_number")
     def invoice_link(self, obj: Payment):
@@ -743,6 +792,7 @@ class QuoteItemInline(LineItemInline):
 
 
 class QuoteAdminForm(forms.ModelForm):
+    currency, exchange_rate = _currency_fields().values()
     status = forms.ChoiceField(
         choices=[(s, s) for s in services.SETTABLE_QUOTE_STATUSES], initial=QuoteStatus.DRAFT
     )
@@ -787,7 +837,18 @@ class QuoteAdmin(SendButtonAdmin):
         "updated_at",
     ]
     fieldsets = [
-        (None, {"fields": ["quote_number", "customer", "status", ("date", "valid_until")]}),
+        (
+            None,
+            {
+                "fields": [
+                    "quote_number",
+                    "customer",
+                    "status",
+                    ("date", "valid_until"),
+                    ("currency", "exchange_rate"),
+                ]
+            },
+        ),
         (
             "Totals as saved (computed by the server from items)",
             {"fields": ["discount", ("subtotal_shown", "tax_shown", "total_shown")]},
@@ -803,15 +864,15 @@ class QuoteAdmin(SendButtonAdmin):
 
     @admin.display(description="Subtotal")
     def subtotal_shown(self, obj: Quote):
-        return money_cell(obj.subtotal)
+        return money_cell(obj.subtotal, obj.currency)
 
     @admin.display(description="Tax")
     def tax_shown(self, obj: Quote):
-        return money_cell(obj.tax)
+        return money_cell(obj.tax, obj.currency)
 
     @admin.display(description="Total", ordering="total")
     def total_shown(self, obj: Quote):
-        return money_cell(obj.total)
+        return money_cell(obj.total, obj.currency)
 
     def get_changeform_initial_data(self, request):
         today = timezone.localdate()
@@ -843,6 +904,8 @@ class QuoteAdmin(SendButtonAdmin):
             discount=data["discount"],
             notes=data["notes"],
             status=data["status"],
+            currency=data.get("currency") or None,
+            exchange_rate=data.get("exchange_rate"),
         )
 
     def service_update(self, request, obj, form, formsets):
@@ -860,6 +923,8 @@ class QuoteAdmin(SendButtonAdmin):
             notes=data.get("notes"),
             status=data.get("status"),
             items=items,
+            currency=data.get("currency") or None,
+            exchange_rate=_given_rate(form),
         )
 
     def service_delete(self, request, obj):
@@ -923,7 +988,7 @@ class CreditNoteAdmin(ServiceAdmin):
         "invoice",
         "customer",
         "date",
-        "total",
+        "total_shown",
         "settlement",
         "settled_amount",
     ]
@@ -956,6 +1021,7 @@ class CreditNoteAdmin(ServiceAdmin):
             "date",
             "reason",
             "currency",
+            "exchange_rate",
             "subtotal",
             "tax",
             "total",
@@ -980,6 +1046,10 @@ class CreditNoteAdmin(ServiceAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="Total", ordering="total")
+    def total_shown(self, obj: CreditNote):
+        return money_cell(obj.total, obj.currency)
 
     @admin.display(description="PDF")
     def pdf(self, obj: CreditNote):
