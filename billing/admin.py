@@ -35,6 +35,7 @@ from django.utils.html import format_html
 from import_export.admin import ImportExportMixin
 from unfold.admin import TabularInline
 from unfold.decorators import action
+from unfold.widgets import UnfoldAdminDecimalFieldWidget
 
 from billing import selectors, sending, services
 from billing.models import (
@@ -93,6 +94,7 @@ def _currency_fields() -> dict:
             max_digits=18,
             decimal_places=6,
             min_value=Decimal("0.000001"),
+            widget=UnfoldAdminDecimalFieldWidget,
             help_text="Base-currency units per one unit of this currency. "
             "Default: the latest exchange rate on or before the date.",
         ),
@@ -454,6 +456,7 @@ class InvoiceAdmin(SendButtonAdmin):
         "tax_shown",
         "total_shown",
         "paid_shown",
+        "credited_shown",
         "balance_shown",
         "created_at",
         "updated_at",
@@ -477,7 +480,7 @@ class InvoiceAdmin(SendButtonAdmin):
                 "fields": [
                     "discount",
                     ("subtotal_shown", "tax_shown", "total_shown"),
-                    ("paid_shown", "amount_credited", "balance_shown"),
+                    ("paid_shown", "credited_shown", "balance_shown"),
                 ]
             },
         ),
@@ -526,6 +529,10 @@ class InvoiceAdmin(SendButtonAdmin):
     @admin.display(description="Paid", ordering="amount_paid")
     def paid_shown(self, obj: Invoice):
         return money_cell(obj.amount_paid, obj.currency) if obj.amount_paid else ""
+
+    @admin.display(description="Amount credited")
+    def credited_shown(self, obj: Invoice):
+        return money_cell(obj.amount_credited, obj.currency)
 
     @admin.display(description="Balance due", ordering="balance_due")
     def balance_shown(self, obj: Invoice):

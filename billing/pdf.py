@@ -29,7 +29,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from billing.models import CreditNote, Invoice, InvoiceStatus, Quote
 from billing.serializers import NumberField
 from core.cache import CacheUnavailable, call
-from core.money_format import format_money_latin1
+from core.money_format import format_amount, format_money_latin1
 
 INK = colors.HexColor("#1f2933")
 MUTED = colors.HexColor("#616e7c")
@@ -122,8 +122,13 @@ def _invoice_header(invoice: Invoice, s) -> Table:
         meta_html=f"<b>{escape(number)}</b><br/>"
         f"Issued {invoice.date:%d %b %Y}<br/>"
         f"Due {invoice.due_date:%d %b %Y}<br/>"
+        f"{currency_line(invoice.currency)}<br/>"
         f'<font color="{color}"><b>{escape(status_label)}</b></font>',
     )
+
+
+def currency_line(currency: str) -> str:
+    return f"Amounts in {escape(currency)}"
 
 
 def billing_details(document: Invoice | CreditNote | Quote) -> dict:
@@ -181,8 +186,9 @@ def _parties(details: dict, s, *, label: str, amount: Decimal, line: str, curren
 
 
 def _items(items: list, s, currency: str) -> Table:
-    """The lines; with a Discount column when the document's discount was shared over them
-    (the Tax amount is then charged on Amount − Discount)."""
+    """The lines, their amounts as bare numbers in `currency` (named in the document's
+    header); with a Discount column when the document's discount was shared over them (the
+    Tax amount is then charged on Amount − Discount)."""
     discounted = any(item.line_discount for item in items)
     head = ["Description", "Qty", "Unit price", "Tax", "Amount"]
     widths = [0.40, 0.09, 0.14, 0.09, 0.13, 0.15]
@@ -195,14 +201,16 @@ def _items(items: list, s, currency: str) -> Table:
         cells = [
             Paragraph(escape(item.description), s["cell"]),
             Paragraph(number(item.qty), s["cell_right"]),
-            Paragraph(money(item.amount, currency), s["cell_right"]),
+            Paragraph(format_amount(item.amount, currency), s["cell_right"]),
             Paragraph(f"{number(item.tax_rate)}%", s["cell_right"]),
         ]
         if discounted:
-            cells.append(Paragraph(f"-{money(item.line_discount, currency)}", s["cell_right"]))
+            cells.append(
+                Paragraph(f"-{format_amount(item.line_discount, currency)}", s["cell_right"])
+            )
         cells += [
-            Paragraph(money(item.line_tax, currency), s["cell_right"]),
-            Paragraph(money(item.line_subtotal, currency), s["cell_right"]),
+            Paragraph(format_amount(item.line_tax, currency), s["cell_right"]),
+            Paragraph(format_amount(item.line_subtotal, currency), s["cell_right"]),
         ]
         rows.append(cells)
     table = Table(rows, colWidths=[CONTENT_WIDTH * w for w in widths], repeatRows=1)
@@ -315,7 +323,7 @@ def _footer(canvas, doc) -> None:
 
 
 # Bump when the layout changes: cached PDFs of the old layout are then never served.
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
 PDF_CACHE_SECONDS = 24 * 3600
 
 
@@ -436,7 +444,8 @@ def credit_note_pdf(note: CreditNote) -> bytes:
         f"<b>{escape(number)}</b><br/>"
         f"Dated {note.date:%d %b %Y}<br/>"
         f"Credits invoice <b>{escape(note.invoice.invoice_number or '')}</b><br/>"
-        f"of {note.invoice.date:%d %b %Y}"
+        f"of {note.invoice.date:%d %b %Y}<br/>"
+        f"{currency_line(note.currency)}"
     )
     line = "Deducted from what the invoice still owed."
     if note.settled_amount:

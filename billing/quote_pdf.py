@@ -20,6 +20,7 @@ from billing.pdf import (
     _tax_rows,
     _totals,
     billing_details,
+    currency_line,
     money,
 )
 
@@ -50,7 +51,8 @@ def quote_pdf(quote: Quote) -> bytes:
             title="QUOTE",
             meta_html=f"<b>{escape(number)}</b><br/>"
             f"Dated {quote.date:%d %b %Y}<br/>"
-            f"Valid until {quote.valid_until:%d %b %Y}",
+            f"Valid until {quote.valid_until:%d %b %Y}<br/>"
+            f"{currency_line(quote.currency)}",
         ),
         Spacer(1, 7 * mm),
         _parties(

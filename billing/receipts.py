@@ -14,11 +14,9 @@ from mail.services import email_queue, mail_sending_enabled
 
 logger = logging.getLogger("ledgerline.billing")
 
-DEFAULT_CURRENCY = "USD"
-
 
 def document_currency(document) -> str:
-    return getattr(document, "currency", "") or getattr(settings, "BASE_CURRENCY", DEFAULT_CURRENCY)
+    return getattr(document, "currency", "") or settings.BASE_CURRENCY
 
 
 def day_text(value: date) -> str:

@@ -11,6 +11,7 @@ from babel.numbers import list_currencies
 from django import forms
 from django.conf import settings
 from rest_framework import serializers
+from unfold.widgets import UnfoldAdminSelectWidget
 
 from core.errors import DomainValidationError
 
@@ -71,6 +72,7 @@ class CurrencyFormField(forms.ChoiceField):
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
         kwargs.setdefault("choices", [("", "---------"), *currency_choices()])
+        kwargs.setdefault("widget", UnfoldAdminSelectWidget)
         super().__init__(**kwargs)
 
 

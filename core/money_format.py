@@ -9,6 +9,7 @@ Also a template library, loaded as a builtin (config/settings.py), so every temp
 import re
 from decimal import Decimal, InvalidOperation
 
+from babel import Locale
 from babel.numbers import format_currency, get_currency_symbol
 from django import template
 from django.conf import settings
@@ -45,6 +46,17 @@ def format_money_latin1(amount: Decimal | int | str | None, currency: str | None
         symbol = get_currency_symbol(code, locale=settings.MONEY_LOCALE)
         text = text.replace(symbol, code + NBSP)
     return text
+
+
+def format_amount(amount: Decimal, currency: str | None = None) -> str:
+    """The number alone, with the currency's decimals and the locale's separators ("1,800.00",
+    "¥1,800" → "1,800"): for table cells under a heading that names the currency."""
+    locale = Locale.parse(settings.MONEY_LOCALE)
+    pattern = locale.currency_formats["standard"].pattern
+    bare = pattern.replace("¤", "").replace(NBSP, "").strip()
+    return format_currency(
+        Decimal(amount), currency or settings.BASE_CURRENCY, locale=locale, format=bare
+    )
 
 
 @register.filter(name="money")
