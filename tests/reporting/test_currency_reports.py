@@ -20,9 +20,9 @@ from reporting import selectors
 from reporting.selectors import Period
 from reporting.services import rollups_rebuild
 from tests.billing.factories import item
-from tests.factories import CustomerFactory
+from tests.factories import CustomerFactory, UserFactory
 from tests.ledger.helpers import dec
-from users.services import user_create
+from users.models import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -132,9 +132,8 @@ def test_the_dashboard_shows_base_totals_and_each_invoice_in_its_currency():
 def test_the_admin_dashboard_formats_each_amount_with_its_currency():
     invoice("CHF", "1200.00", "1.13", due=datetime.date(2024, 5, 20))
     account("CHF")
-    user_create(email="staff@example.com", password="pw-Long-enough-1", role="administrator")
     client = Client()
-    client.login(email="staff@example.com", password="pw-Long-enough-1")
+    client.force_login(UserFactory(role=Role.ADMINISTRATOR))
 
     html = client.get("/admin/").content.decode()
 
