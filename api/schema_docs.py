@@ -34,6 +34,14 @@ RESOURCES = {
         "The email outbox: every message queued (invoices, receipts, reminders), its `status` "
         "(queued, sent, failed), attempts and last error.",
     ),
+    "exchange_rates": (
+        "exchange rate",
+        "exchange rates",
+        "`rate` is base-currency units per one unit of `currency` (ISO 4217, capitals) from "
+        "`date` on, 6 decimals; one per currency and date. A foreign-currency document or "
+        "transaction with no `exchange_rate` of its own takes the latest rate on or before its "
+        "date. Filters: `currency`, `date_from`, `date_to`.",
+    ),
     "invoices": (
         "invoice",
         "invoices",

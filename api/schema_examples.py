@@ -105,6 +105,8 @@ REFERENCE_RESPONSES: dict[tuple[str, str, str], dict] = {
     ("/api/v2/reports/financial", "get", "200"): {
         "success": True,
         "data": {
+            # Contract section 13 adds the base currency every figure is in.
+            "currency": "USD",
             "income": 15000.00,
             "expenses": 5000.00,
             "profit": 10000.00,

@@ -15,6 +15,7 @@ only when creating (issue now, or keep as a draft); after that it follows the li
 import io
 import zipfile
 from datetime import timedelta
+from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
@@ -33,6 +34,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from import_export.admin import ImportExportMixin
 from unfold.admin import TabularInline
+from unfold.widgets import UnfoldAdminDecimalFieldWidget
 
 from audit.admin import AuditHistoryMixin
 from billing import recurring, selectors, sending, services
@@ -57,15 +59,61 @@ from billing.pdf import credit_note_pdf, document_pdf_filename, invoice_pdf
 from billing.quote_pdf import quote_pdf, quote_pdf_filename
 from billing.resources import ProductResource
 from core.admin import ServiceAdmin, changed_fields, error_text
+from core.currencies import CurrencyFormField
 from core.errors import DomainError
 from core.money_format import format_money
 from customers.admin import register_customer_section
 
 ITEM_FIELDS = ["product", "description", "qty", "amount", "tax_rate"]
-INVOICE_FORM_FIELDS = ["customer", "date", "due_date", "status", "discount", "currency", "notes"]
+INVOICE_FORM_FIELDS = [
+    "customer",
+    "date",
+    "due_date",
+    "status",
+    "discount",
+    "currency",
+    "exchange_rate",
+    "notes",
+]
 # What an issued invoice keeps (the service refuses a change with FROZEN).
-FROZEN_INVOICE_FIELDS = ["customer", "date", "discount", "currency"]
-QUOTE_FORM_FIELDS = ["customer", "date", "valid_until", "status", "discount", "notes"]
+FROZEN_INVOICE_FIELDS = ["customer", "date", "discount", "currency", "exchange_rate"]
+QUOTE_FORM_FIELDS = [
+    "customer",
+    "date",
+    "valid_until",
+    "status",
+    "discount",
+    "currency",
+    "exchange_rate",
+    "notes",
+]
+
+
+def _currency_fields() -> dict:
+    """A document form's currency and rate: both optional, the services fill them in (the
+    customer's currency; the latest rate on or before the date)."""
+    return {
+        "currency": CurrencyFormField(help_text="Default: the customer's currency."),
+        "exchange_rate": forms.DecimalField(
+            required=False,
+            max_digits=18,
+            decimal_places=6,
+            min_value=Decimal("0.000001"),
+            widget=UnfoldAdminDecimalFieldWidget,
+            help_text="Base-currency units per one unit of this currency. "
+            "Default: the latest exchange rate on or before the date.",
+        ),
+    }
+
+
+def _given_rate(form) -> Decimal | None:
+    """The rate typed in, only when it was changed: an untouched field keeps the stored rate
+    (or lets a new date or currency take its own)."""
+    if "exchange_rate" in form.changed_data:
+        return form.cleaned_data.get("exchange_rate")
+    return None
+
+
 PAYMENT_FORM_FIELDS = ["amount", "date", "account", "method", "note"]
 
 
@@ -275,6 +323,7 @@ class LineItemInline(TabularInline):
     """Items of an invoice or a quote, frozen once the document reaches `locked_status`."""
 
     locked_status: str = ""
+    document_field: str = ""  # the item's foreign key to its document
     fields = [*ITEM_FIELDS, "line_subtotal_shown", "line_discount_shown", "line_tax_shown"]
     readonly_fields = ["line_subtotal_shown", "line_discount_shown", "line_tax_shown"]
     # Shown only once the lines are frozen: while they are edited, the live totals box below
@@ -300,15 +349,24 @@ class LineItemInline(TabularInline):
     # shows "-" until the script computes it.
     @admin.display(description="Line subtotal")
     def line_subtotal_shown(self, obj):
-        return money_cell(obj.line_subtotal) if obj and obj.pk else "-"
+        return self._line_money(obj, "line_subtotal")
 
     @admin.display(description="Line discount")
     def line_discount_shown(self, obj):
-        return money_cell(obj.line_discount) if obj and obj.pk else "-"
+        return self._line_money(obj, "line_discount")
 
     @admin.display(description="Line tax")
     def line_tax_shown(self, obj):
-        return money_cell(obj.line_tax) if obj and obj.pk else "-"
+        return self._line_money(obj, "line_tax")
+
+    def get_queryset(self, request):
+        # Each line shows money in its document's currency: the document comes with the lines.
+        return super().get_queryset(request).select_related(self.document_field)
+
+    def _line_money(self, obj, name: str):
+        if not (obj and obj.pk):
+            return "-"
+        return money_cell(getattr(obj, name), getattr(obj, self.document_field).currency)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
@@ -332,6 +390,7 @@ class LineItemInline(TabularInline):
 
 class InvoiceItemInline(LineItemInline):
     model = InvoiceItem
+    document_field = "invoice"
     form = InvoiceItemForm
 
     def _locked(self, obj) -> bool:
@@ -394,6 +453,7 @@ def _invoice_status_choices(current: str | None) -> list[tuple[str, str]]:
 
 
 class InvoiceAdminForm(forms.ModelForm):
+    currency, exchange_rate = _currency_fields().values()
     # Chosen only when creating; afterwards the Issue and Cancel buttons, payments and credit
     # notes move it (the field is read-only on the change page).
     status = forms.ChoiceField(
@@ -479,7 +539,7 @@ class InvoiceAdmin(AuditHistoryMixin, SendButtonAdmin):
                     "customer",
                     "status",
                     ("date", "due_date"),
-                    "currency",
+                    ("currency", "exchange_rate"),
                 ]
             },
         ),
@@ -525,27 +585,27 @@ class InvoiceAdmin(AuditHistoryMixin, SendButtonAdmin):
 
     @admin.display(description="Subtotal")
     def subtotal_shown(self, obj: Invoice):
-        return money_cell(obj.subtotal)
+        return money_cell(obj.subtotal, obj.currency)
 
     @admin.display(description="Tax")
     def tax_shown(self, obj: Invoice):
-        return money_cell(obj.tax)
+        return money_cell(obj.tax, obj.currency)
 
     @admin.display(description="Total", ordering="total")
     def total_shown(self, obj: Invoice):
-        return money_cell(obj.total)
+        return money_cell(obj.total, obj.currency)
 
     @admin.display(description="Paid", ordering="amount_paid")
     def paid_shown(self, obj: Invoice):
-        return money_cell(obj.amount_paid) if obj.amount_paid else ""
+        return money_cell(obj.amount_paid, obj.currency) if obj.amount_paid else ""
 
     @admin.display(description="Discount")
     def discount_shown(self, obj: Invoice):
-        return money_cell(obj.discount)
+        return money_cell(obj.discount, obj.currency)
 
     @admin.display(description="Credited")
     def credited_shown(self, obj: Invoice):
-        return money_cell(obj.amount_credited) if obj.amount_credited else ""
+        return money_cell(obj.amount_credited, obj.currency) if obj.amount_credited else ""
 
     @admin.display(description="Balance due", ordering="balance_due")
     def balance_shown(self, obj: Invoice):
@@ -553,7 +613,7 @@ class InvoiceAdmin(AuditHistoryMixin, SendButtonAdmin):
         # dashboard and the aging report count it.
         if obj.status in (InvoiceStatus.DRAFT, InvoiceStatus.CANCELLED) or not obj.balance_due:
             return ""
-        return money_cell(obj.balance_due)
+        return money_cell(obj.balance_due, obj.currency)
 
     def get_changeform_initial_data(self, request):
         today = timezone.localdate()
@@ -632,7 +692,8 @@ class InvoiceAdmin(AuditHistoryMixin, SendButtonAdmin):
             discount=data["discount"],
             notes=data["notes"],
             status=data["status"],
-            currency=data.get("currency"),
+            currency=data.get("currency") or None,
+            exchange_rate=data.get("exchange_rate"),
         )
         self._record_payments(invoice, formsets)
         return invoice
@@ -656,7 +717,8 @@ class InvoiceAdmin(AuditHistoryMixin, SendButtonAdmin):
             discount=data.get("discount"),
             notes=data.get("notes"),
             items=items,
-            currency=data.get("currency"),
+            currency=data.get("currency") or None,
+            exchange_rate=_given_rate(form),
         )
         self._record_payments(invoice, formsets)
         return invoice
@@ -814,7 +876,7 @@ class PaymentAdmin(ServiceAdmin):
 
     @admin.display(description="Amount", ordering="amount")
     def amount_shown(self, obj: Payment):
-        return money_cell(obj.amount, obj.account.currency)
+        return money_cell(obj.amount, obj.invoice.currency)
 
     @admin.display(description="Invoice", ordering="invoice__invoice_number")
     def invoice_link(self, obj: Payment):
@@ -840,11 +902,13 @@ class PaymentAdmin(ServiceAdmin):
 
 class QuoteItemInline(LineItemInline):
     model = QuoteItem
+    document_field = "quote"
     form = QuoteItemForm
     locked_status = QuoteStatus.CONVERTED
 
 
 class QuoteAdminForm(forms.ModelForm):
+    currency, exchange_rate = _currency_fields().values()
     status = forms.ChoiceField(
         choices=[(s, s) for s in services.SETTABLE_QUOTE_STATUSES], initial=QuoteStatus.DRAFT
     )
@@ -892,7 +956,18 @@ class QuoteAdmin(AuditHistoryMixin, SendButtonAdmin):
         "audit_history",
     ]
     fieldsets = [
-        (None, {"fields": ["quote_number", "customer", "status", ("date", "valid_until")]}),
+        (
+            None,
+            {
+                "fields": [
+                    "quote_number",
+                    "customer",
+                    "status",
+                    ("date", "valid_until"),
+                    ("currency", "exchange_rate"),
+                ]
+            },
+        ),
         (
             "Totals as saved (computed by the server from items)",
             {"fields": ["discount", ("subtotal_shown", "tax_shown", "total_shown")]},
@@ -909,15 +984,15 @@ class QuoteAdmin(AuditHistoryMixin, SendButtonAdmin):
 
     @admin.display(description="Subtotal")
     def subtotal_shown(self, obj: Quote):
-        return money_cell(obj.subtotal)
+        return money_cell(obj.subtotal, obj.currency)
 
     @admin.display(description="Tax")
     def tax_shown(self, obj: Quote):
-        return money_cell(obj.tax)
+        return money_cell(obj.tax, obj.currency)
 
     @admin.display(description="Total", ordering="total")
     def total_shown(self, obj: Quote):
-        return money_cell(obj.total)
+        return money_cell(obj.total, obj.currency)
 
     def get_changeform_initial_data(self, request):
         today = timezone.localdate()
@@ -956,6 +1031,8 @@ class QuoteAdmin(AuditHistoryMixin, SendButtonAdmin):
             discount=data["discount"],
             notes=data["notes"],
             status=data["status"],
+            currency=data.get("currency") or None,
+            exchange_rate=data.get("exchange_rate"),
         )
 
     def service_update(self, request, obj, form, formsets):
@@ -973,6 +1050,8 @@ class QuoteAdmin(AuditHistoryMixin, SendButtonAdmin):
             notes=data.get("notes"),
             status=data.get("status"),
             items=items,
+            currency=data.get("currency") or None,
+            exchange_rate=_given_rate(form),
         )
 
     def service_delete(self, request, obj):
@@ -1052,6 +1131,7 @@ class QuoteAdmin(AuditHistoryMixin, SendButtonAdmin):
 
 class CreditNoteItemInline(LineItemInline):
     model = CreditNoteItem
+    document_field = "credit_note"
     form = CreditNoteItemForm
     fields = [*ITEM_FIELDS, "line_subtotal_shown", "line_tax_shown"]
     readonly_fields = ["line_subtotal_shown", "line_tax_shown"]
@@ -1120,6 +1200,7 @@ class CreditNoteAdmin(AuditHistoryMixin, SendButtonAdmin):
             "date",
             "reason",
             "currency",
+            "exchange_rate",
             "subtotal_shown",
             "tax_shown",
             "total_shown",
@@ -1268,6 +1349,7 @@ ISSUED_SHOWN = 50
 
 class RecurringInvoiceItemInline(LineItemInline):
     model = RecurringInvoiceItem
+    document_field = "recurring_invoice"
     form = RecurringInvoiceItemForm
 
 

@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+# Base-currency units per one unit of the document's currency (contract section 13).
+RATE = {"max_digits": 18, "decimal_places": 6}
 
 
 def base_currency() -> str:
@@ -111,6 +113,7 @@ class Invoice(models.Model):
     amount_credited = models.DecimalField(**MONEY, default=0)
     balance_due = models.DecimalField(**MONEY, default=0)
     currency = models.CharField(max_length=3, default=base_currency)
+    exchange_rate = models.DecimalField(**RATE, default=1)
     notes = models.TextField(blank=True)
     # When the invoice was last emailed to the customer (billing.sending.invoice_send).
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -324,6 +327,8 @@ class Quote(models.Model):
     discount = models.DecimalField(**MONEY, default=0)
     tax = models.DecimalField(**MONEY, default=0)
     total = models.DecimalField(**MONEY, default=0)
+    currency = models.CharField(max_length=3, default=base_currency)
+    exchange_rate = models.DecimalField(**RATE, default=1)
     notes = models.TextField(blank=True)
     invoice = models.OneToOneField(
         Invoice, on_delete=models.SET_NULL, null=True, blank=True, related_name="quote"
@@ -382,7 +387,9 @@ class CreditNote(models.Model):
     )
     date = models.DateField(db_index=True)
     reason = models.TextField()
+    # Always its invoice's currency and rate.
     currency = models.CharField(max_length=3, default=base_currency)
+    exchange_rate = models.DecimalField(**RATE, default=1)
     subtotal = models.DecimalField(**MONEY, default=0)
     tax = models.DecimalField(**MONEY, default=0)
     total = models.DecimalField(**MONEY, default=0)
@@ -459,6 +466,8 @@ class RecurringInvoice(models.Model):
     due_days = models.PositiveSmallIntegerField(default=30)
     auto_send = models.BooleanField(default=False)
     currency = models.CharField(max_length=3, default=base_currency)
+    # Null: each invoice takes the rate known on its own date (contract section 13).
+    exchange_rate = models.DecimalField(**RATE, null=True, blank=True)
     subtotal = models.DecimalField(**MONEY, default=0)
     discount = models.DecimalField(**MONEY, default=0)
     tax = models.DecimalField(**MONEY, default=0)

@@ -29,6 +29,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from billing.models import CreditNote, Invoice, InvoiceStatus, Quote
 from billing.serializers import NumberField
 from core.cache import CacheUnavailable, call
+from core.money_format import format_amount, format_money_latin1
 
 INK = colors.HexColor("#1f2933")
 MUTED = colors.HexColor("#616e7c")
@@ -47,8 +48,9 @@ MARGIN = 18 * mm
 CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN
 
 
-def money(value: Decimal) -> str:
-    return f"{value:,.2f}"
+def money(value: Decimal, currency: str | None = None) -> str:
+    """The amount with its currency's symbol and decimals (Babel), drawable in Helvetica."""
+    return format_money_latin1(value, currency)
 
 
 def number(value: Decimal) -> str:
@@ -120,8 +122,13 @@ def _invoice_header(invoice: Invoice, s) -> Table:
         meta_html=f"<b>{escape(number)}</b><br/>"
         f"Issued {invoice.date:%d %b %Y}<br/>"
         f"Due {invoice.due_date:%d %b %Y}<br/>"
+        f"{currency_line(invoice.currency)}<br/>"
         f'<font color="{color}"><b>{escape(status_label)}</b></font>',
     )
+
+
+def currency_line(currency: str) -> str:
+    return f"Amounts in {escape(currency)}"
 
 
 def billing_details(document: Invoice | CreditNote | Quote) -> dict:
@@ -144,7 +151,7 @@ def _due_line(invoice: Invoice) -> str:
     return f"Payment due by {invoice.due_date:%d %b %Y}"
 
 
-def _parties(details: dict, s, *, label: str, amount: Decimal, line: str) -> Table:
+def _parties(details: dict, s, *, label: str, amount: Decimal, line: str, currency: str) -> Table:
     place = " ".join(v for v in [details["city"], details["state"], details["zip"]] if v)
     bill_to = [
         Paragraph("BILL TO", s["label"]),
@@ -156,7 +163,7 @@ def _parties(details: dict, s, *, label: str, amount: Decimal, line: str) -> Tab
     summary = [
         Paragraph(label, s["label"]),
         Paragraph(
-            f'<font size="16"><b>{money(amount)}</b></font>',
+            f'<font size="16"><b>{escape(money(amount, currency))}</b></font>',
             ParagraphStyle("due", parent=s["body"], leading=20),
         ),
         Paragraph(escape(line), s["small"]),
@@ -178,9 +185,10 @@ def _parties(details: dict, s, *, label: str, amount: Decimal, line: str) -> Tab
     return table
 
 
-def _items(items: list, s) -> Table:
-    """The lines; with a Discount column when the document's discount was shared over them
-    (the Tax amount is then charged on Amount − Discount)."""
+def _items(items: list, s, currency: str) -> Table:
+    """The lines, their amounts as bare numbers in `currency` (named in the document's
+    header); with a Discount column when the document's discount was shared over them (the
+    Tax amount is then charged on Amount − Discount)."""
     discounted = any(item.line_discount for item in items)
     head = ["Description", "Qty", "Unit price", "Tax", "Amount"]
     widths = [0.40, 0.09, 0.14, 0.09, 0.13, 0.15]
@@ -193,14 +201,16 @@ def _items(items: list, s) -> Table:
         cells = [
             Paragraph(escape(item.description), s["cell"]),
             Paragraph(number(item.qty), s["cell_right"]),
-            Paragraph(money(item.amount), s["cell_right"]),
+            Paragraph(format_amount(item.amount, currency), s["cell_right"]),
             Paragraph(f"{number(item.tax_rate)}%", s["cell_right"]),
         ]
         if discounted:
-            cells.append(Paragraph(f"-{money(item.line_discount)}", s["cell_right"]))
+            cells.append(
+                Paragraph(f"-{format_amount(item.line_discount, currency)}", s["cell_right"])
+            )
         cells += [
-            Paragraph(money(item.line_tax), s["cell_right"]),
-            Paragraph(money(item.line_subtotal), s["cell_right"]),
+            Paragraph(format_amount(item.line_tax, currency), s["cell_right"]),
+            Paragraph(format_amount(item.line_subtotal, currency), s["cell_right"]),
         ]
         rows.append(cells)
     table = Table(rows, colWidths=[CONTENT_WIDTH * w for w in widths], repeatRows=1)
@@ -216,14 +226,17 @@ def _items(items: list, s) -> Table:
     return table
 
 
-def _tax_rows(items: list, tax: Decimal) -> list[tuple[str, str]]:
+def _tax_rows(items: list, tax: Decimal, currency: str) -> list[tuple[str, str]]:
     tax_by_rate: dict[Decimal, Decimal] = defaultdict(Decimal)
     for item in items:
         if item.line_tax:
             tax_by_rate[item.tax_rate] += item.line_tax
     if not tax_by_rate:
-        return [("Tax", money(tax))]
-    return [(f"Tax {number(rate)}%", money(amount)) for rate, amount in sorted(tax_by_rate.items())]
+        return [("Tax", money(tax, currency))]
+    return [
+        (f"Tax {number(rate)}%", money(amount, currency))
+        for rate, amount in sorted(tax_by_rate.items())
+    ]
 
 
 def _totals(rows: list[tuple[str, str]], total_row: int) -> Table:
@@ -254,16 +267,17 @@ def _totals(rows: list[tuple[str, str]], total_row: int) -> Table:
 
 
 def _invoice_totals(invoice: Invoice, items: list) -> Table:
-    rows: list[tuple[str, str]] = [("Subtotal", money(invoice.subtotal))]
+    currency = invoice.currency
+    rows: list[tuple[str, str]] = [("Subtotal", money(invoice.subtotal, currency))]
     if invoice.discount:
-        rows.append(("Discount", f"-{money(invoice.discount)}"))
-    rows += _tax_rows(items, invoice.tax)
+        rows.append(("Discount", f"-{money(invoice.discount, currency)}"))
+    rows += _tax_rows(items, invoice.tax, currency)
     total_row = len(rows)
-    rows.append(("Total", money(invoice.total)))
-    rows.append(("Amount paid", money(invoice.amount_paid)))
+    rows.append(("Total", money(invoice.total, currency)))
+    rows.append(("Amount paid", money(invoice.amount_paid, currency)))
     if invoice.amount_credited:
-        rows.append(("Credited", money(invoice.amount_credited)))
-    rows.append(("Balance due", money(invoice.balance_due)))
+        rows.append(("Credited", money(invoice.amount_credited, currency)))
+    rows.append(("Balance due", money(invoice.balance_due, currency)))
     return _totals(rows, total_row)
 
 
@@ -281,7 +295,7 @@ def _payments(invoice: Invoice, s) -> list:
                 Paragraph(f"{p.date:%d %b %Y}", s["cell"]),
                 Paragraph(escape(p.get_method_display()), s["cell"]),
                 Paragraph(escape(p.note), s["cell"]),
-                Paragraph(money(p.amount), s["cell_right"]),
+                Paragraph(money(p.amount, invoice.currency), s["cell_right"]),
             ]
         )
     table = Table(rows, colWidths=[CONTENT_WIDTH * w for w in (0.2, 0.2, 0.45, 0.15)])
@@ -309,7 +323,7 @@ def _footer(canvas, doc) -> None:
 
 
 # Bump when the layout changes: cached PDFs of the old layout are then never served.
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 3
 PDF_CACHE_SECONDS = 24 * 3600
 
 
@@ -394,9 +408,10 @@ def invoice_pdf_render(invoice: Invoice) -> bytes:
             label="BALANCE DUE",
             amount=invoice.balance_due,
             line=_due_line(invoice),
+            currency=invoice.currency,
         ),
         Spacer(1, 8 * mm),
-        _items(items, s),
+        _items(items, s, invoice.currency),
         Spacer(1, 4 * mm),
         _invoice_totals(invoice, items),
         *_payments(invoice, s),
@@ -429,21 +444,31 @@ def credit_note_pdf(note: CreditNote) -> bytes:
         f"<b>{escape(number)}</b><br/>"
         f"Dated {note.date:%d %b %Y}<br/>"
         f"Credits invoice <b>{escape(note.invoice.invoice_number or '')}</b><br/>"
-        f"of {note.invoice.date:%d %b %Y}"
+        f"of {note.invoice.date:%d %b %Y}<br/>"
+        f"{currency_line(note.currency)}"
     )
     line = "Deducted from what the invoice still owed."
     if note.settled_amount:
-        line = SETTLEMENT_LINES[note.settlement].format(amount=money(note.settled_amount))
-    rows: list[tuple[str, str]] = [("Subtotal", money(note.subtotal))]
-    rows += _tax_rows(items, note.tax)
+        line = SETTLEMENT_LINES[note.settlement].format(
+            amount=money(note.settled_amount, note.currency)
+        )
+    rows: list[tuple[str, str]] = [("Subtotal", money(note.subtotal, note.currency))]
+    rows += _tax_rows(items, note.tax, note.currency)
     total_row = len(rows)
-    rows.append(("Total credited", money(note.total)))
+    rows.append(("Total credited", money(note.total, note.currency)))
     story: list = [
         _header(s, title="CREDIT NOTE", meta_html=meta),
         Spacer(1, 7 * mm),
-        _parties(details, s, label="AMOUNT CREDITED", amount=note.total, line=line),
+        _parties(
+            details,
+            s,
+            label="AMOUNT CREDITED",
+            amount=note.total,
+            line=line,
+            currency=note.currency,
+        ),
         Spacer(1, 8 * mm),
-        _items(items, s),
+        _items(items, s, note.currency),
         Spacer(1, 4 * mm),
         _totals(rows, total_row),
         *_notes("REASON", note.reason, s),

@@ -20,6 +20,7 @@ from billing.pdf import (
     _tax_rows,
     _totals,
     billing_details,
+    currency_line,
     money,
 )
 
@@ -38,18 +39,20 @@ def quote_pdf(quote: Quote) -> bytes:
         buffer, title=f"Quote {number}", subject=f"Quote {number} for {details['account']}"
     )
     items = list(quote.items.all())
-    rows: list[tuple[str, str]] = [("Subtotal", money(quote.subtotal))]
+    currency = quote.currency
+    rows: list[tuple[str, str]] = [("Subtotal", money(quote.subtotal, currency))]
     if quote.discount:
-        rows.append(("Discount", f"-{money(quote.discount)}"))
-    rows += _tax_rows(items, quote.tax)
-    rows.append(("Total", money(quote.total)))
+        rows.append(("Discount", f"-{money(quote.discount, currency)}"))
+    rows += _tax_rows(items, quote.tax, currency)
+    rows.append(("Total", money(quote.total, currency)))
     story: list = [
         _header(
             s,
             title="QUOTE",
             meta_html=f"<b>{escape(number)}</b><br/>"
             f"Dated {quote.date:%d %b %Y}<br/>"
-            f"Valid until {quote.valid_until:%d %b %Y}",
+            f"Valid until {quote.valid_until:%d %b %Y}<br/>"
+            f"{currency_line(quote.currency)}",
         ),
         Spacer(1, 7 * mm),
         _parties(
@@ -58,9 +61,10 @@ def quote_pdf(quote: Quote) -> bytes:
             label="TOTAL",
             amount=quote.total,
             line=f"Valid until {quote.valid_until:%d %b %Y}",
+            currency=currency,
         ),
         Spacer(1, 8 * mm),
-        _items(items, s),
+        _items(items, s, currency),
         Spacer(1, 4 * mm),
         _totals(rows, total_row=len(rows) - 1),
         *_notes("NOTES", quote.notes, s),

@@ -7,18 +7,16 @@ from datetime import date
 from django.conf import settings
 
 from billing.models import Payment
-from billing.pdf import money
 from core.errors import DomainValidationError
+from core.money_format import format_money
 from mail.models import EmailMessage
 from mail.services import email_queue, mail_sending_enabled
 
 logger = logging.getLogger("ledgerline.billing")
 
-DEFAULT_CURRENCY = "USD"
-
 
 def document_currency(document) -> str:
-    return getattr(document, "currency", "") or getattr(settings, "BASE_CURRENCY", DEFAULT_CURRENCY)
+    return getattr(document, "currency", "") or settings.BASE_CURRENCY
 
 
 def day_text(value: date) -> str:
@@ -45,11 +43,13 @@ def payment_receipt_queue(*, payment: Payment) -> EmailMessage | None:
             template="receipt",
             context={
                 "customer_name": customer.account,
-                "amount": money(payment.amount),
+                "amount": format_money(payment.amount, currency),
                 "currency": currency,
                 "date": day_text(payment.date),
                 "invoice_number": invoice.invoice_number,
-                "balance_due": money(invoice.balance_due) if invoice.balance_due > 0 else "",
+                "balance_due": format_money(invoice.balance_due, currency)
+                if invoice.balance_due > 0
+                else "",
                 "portal_url": None,
             },
             purpose="receipt",

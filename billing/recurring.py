@@ -47,11 +47,11 @@ from billing.models import (
     RecurringInvoiceItem,
     RecurringRun,
     RecurringStatus,
-    base_currency,
 )
 from billing.sending import invoice_send
-from billing.services import BILLING_DETAIL_FIELDS, _currency, _line_view, _state
+from billing.services import BILLING_DETAIL_FIELDS, _line_view, _rate, _state
 from core.books import books_closed_through, closed_message
+from core.currencies import currency_check, rate_check
 from core.db import atomic, current_alias
 from core.errors import ConflictError, DomainValidationError
 from core.fields import business_dates_check
@@ -176,6 +176,8 @@ def _invoice_build(
         discount=schedule.discount,
         notes=schedule.notes,
         currency=schedule.currency,
+        exchange_rate=schedule.exchange_rate
+        or _rate(currency=schedule.currency, on=on, given=None),
         status=InvoiceStatus.UNPAID,
         recurring_invoice=schedule,
         period_date=on,
@@ -235,11 +237,6 @@ def _check(
         period_check(start=start_date, end=end_date, field="end_date", message=END_BEFORE_START)
 
 
-def _customer_currency(customer: Customer) -> str:
-    # Customers gain a currency with multi-currency (contract section 13); until then, the base.
-    return getattr(customer, "currency", None) or base_currency()
-
-
 def recurring_invoice_create(
     *,
     customer: Customer,
@@ -253,6 +250,7 @@ def recurring_invoice_create(
     discount: Decimal = ZERO,
     notes: str = "",
     currency: str | None = None,
+    exchange_rate: Decimal | None = None,
 ) -> RecurringInvoice:
     """Creates an active schedule whose first invoice is dated `start_date` (a start date in
     the past is billed from then: the next run issues each period since, once). Lines and
@@ -265,7 +263,8 @@ def recurring_invoice_create(
         end_date=end_date,
         due_days=due_days,
     )
-    currency = _currency(currency) or _customer_currency(customer)
+    currency = currency_check(currency) or customer.currency
+    exchange_rate = rate_check(exchange_rate, currency=currency)
     lines = lines_build(items=items)
     with atomic():
         schedule = RecurringInvoice(
@@ -277,6 +276,7 @@ def recurring_invoice_create(
             due_days=due_days,
             auto_send=auto_send,
             currency=currency,
+            exchange_rate=exchange_rate,
             discount=to_cents(discount or ZERO),
             notes=notes or "",
             status=RecurringStatus.ACTIVE,
@@ -312,6 +312,7 @@ def recurring_invoice_update(
     discount: Decimal | None = None,
     notes: str | None = None,
     currency: str | None = None,
+    exchange_rate: Decimal | None = None,
 ) -> RecurringInvoice:
     """Applies the arguments given (None: unchanged; `end_date=None` removes the end date;
     `items` replaces all lines). Changes apply to the invoices issued from now on; issued ones
@@ -320,7 +321,7 @@ def recurring_invoice_update(
     (400). Moving the end date before the next period finishes the schedule; moving a
     finished schedule's end date past it makes it active again. Announces
     `recurring_invoice.updated`."""
-    currency = _currency(currency)
+    currency = currency_check(currency)
     lines = lines_build(items=items) if items is not None else None
     with atomic():
         schedule = _lock(recurring_invoice)
@@ -364,6 +365,9 @@ def recurring_invoice_update(
         ):
             if value is not None:
                 setattr(schedule, name, value)
+        if exchange_rate is not None or currency is not None:
+            # A new currency drops a fixed rate given for the old one.
+            schedule.exchange_rate = rate_check(exchange_rate, currency=schedule.currency)
         schedule.end_date = new_end
         if discount is not None:
             schedule.discount = to_cents(discount)

@@ -3,7 +3,17 @@ costs the same few queries whatever its size."""
 
 from datetime import date
 
-from django.db.models import Count, DecimalField, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models import (
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from billing.models import (
@@ -18,9 +28,9 @@ from billing.models import (
     RecurringInvoice,
     RecurringInvoiceItem,
 )
-from core.money import ZERO
+from core.money import ZERO, to_cents
 
-MONEY_SUM = DecimalField(max_digits=20, decimal_places=2)
+BASE_SUM = DecimalField(max_digits=28, decimal_places=8)
 
 
 def invoice_list() -> QuerySet[Invoice]:
@@ -77,18 +87,21 @@ def invoice_for_document(*, invoice_id: int) -> Invoice:
 
 def customer_billing_summary(*, customer, today: date) -> dict:
     """What the customer owes, the overdue part of it, and their invoice count (one query).
-    Drafts and cancelled invoices owe nothing, as in the reports."""
+    Drafts and cancelled invoices owe nothing, as in the reports; like them, in the base
+    currency (each invoice at its own rate, rounded once)."""
     owed = Q(balance_due__gt=0) & ~Q(status__in=(InvoiceStatus.DRAFT, InvoiceStatus.CANCELLED))
     overdue = owed & Q(
         status__in=(InvoiceStatus.UNPAID, InvoiceStatus.PARTIALLY_PAID), due_date__lt=today
     )
+    in_base = ExpressionWrapper(F("balance_due") * F("exchange_rate"), output_field=BASE_SUM)
+    zero = Value(ZERO, output_field=BASE_SUM)
     totals = Invoice.objects.filter(customer=customer).aggregate(
-        owed=Coalesce(Sum("balance_due", filter=owed), Value(ZERO), output_field=MONEY_SUM),
-        late=Coalesce(Sum("balance_due", filter=overdue), Value(ZERO), output_field=MONEY_SUM),
+        owed=Coalesce(Sum(in_base, filter=owed), zero, output_field=BASE_SUM),
+        late=Coalesce(Sum(in_base, filter=overdue), zero, output_field=BASE_SUM),
         invoice_count=Count("id"),
     )
     return {
-        "balance_due": totals["owed"],
-        "overdue": totals["late"],
+        "balance_due": to_cents(totals["owed"]),
+        "overdue": to_cents(totals["late"]),
         "invoice_count": totals["invoice_count"],
     }

@@ -26,7 +26,6 @@ from billing.pdf import (
     document_pdf_filename,
     invoice_pdf,
     invoice_pdf_filename,
-    money,
 )
 from billing.quote_pdf import quote_pdf, quote_pdf_filename
 from billing.receipts import day_text, document_currency
@@ -34,6 +33,7 @@ from billing.selectors import credit_note_for_document, invoice_for_document
 from billing.services import invoice_issue, quote_update
 from core.db import atomic
 from core.errors import ConflictError, DomainValidationError
+from core.money_format import format_money
 from mail.models import EmailMessage
 from mail.services import MAIL_DISABLED, email_queue, mail_sending_enabled
 from webhooks.services import event_publish
@@ -42,7 +42,6 @@ logger = logging.getLogger("ledgerline.billing")
 
 NO_CUSTOMER_EMAIL = "The customer has no email address: give the recipients in `to`."
 PDF = "application/pdf"
-# Until invoices carry their own currency (contract section 13), amounts are in the base one.
 OPEN_STATUSES = (InvoiceStatus.UNPAID, InvoiceStatus.PARTIALLY_PAID)
 
 
@@ -92,7 +91,7 @@ def _document_send(
             "customer_name": customer.account,
             "document_type": kind,
             "number": number,
-            "amount": money(document.total),
+            "amount": format_money(document.total, document_currency(document)),
             "currency": document_currency(document),
             "message": message,
             # The portal link joins when the client portal does (docs/email.md).
@@ -304,7 +303,7 @@ def _reminder_queue(*, invoice_id: int, step: int, on: date) -> EmailMessage | N
             context={
                 "customer_name": customer.account,
                 "invoice_number": number,
-                "amount_due": money(document.balance_due),
+                "amount_due": format_money(document.balance_due, document_currency(document)),
                 "currency": document_currency(document),
                 "due_date": due,
                 "days": days,

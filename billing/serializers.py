@@ -24,6 +24,7 @@ from billing.models import (
     RecurringFrequency,
     RecurringInvoice,
 )
+from core.currencies import CurrencyField, ExchangeRateField
 from core.fields import BusinessDateField, EmailField, IdField, MoneyField, PositiveMoneyField
 from customers.models import Customer
 from ledger.models import Account
@@ -176,6 +177,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
     billing_details = BillingDetailsField(read_only=True)
     # The schedule that issued it (contract section 11); null on invoices made by hand.
     recurring_invoice_id = serializers.IntegerField(read_only=True, allow_null=True)
+    exchange_rate = ExchangeRateField(read_only=True)
 
     class Meta:
         model = Invoice
@@ -187,6 +189,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "due_date",
             "status",
             "currency",
+            "exchange_rate",
             "items",
             "subtotal",
             "discount",
@@ -228,7 +231,9 @@ class InvoiceInputSerializer(serializers.Serializer):
     # On create: "Draft" for a draft, left out (or "Unpaid") to issue at once. On update only
     # the current status is accepted: issue and cancel have their own endpoints.
     status = serializers.ChoiceField(choices=InvoiceStatus.choices, required=False)
-    currency = serializers.CharField(required=False, max_length=3, min_length=3)
+    # Left out: the customer's currency, and the latest rate on or before the date.
+    currency = CurrencyField(required=False)
+    exchange_rate = ExchangeRateField(required=False)
 
 
 class InvoiceCancelSerializer(serializers.Serializer):
@@ -319,6 +324,7 @@ class CreditNoteSerializer(serializers.ModelSerializer):
     settled_amount = MoneyField(read_only=True)
     account_id = serializers.IntegerField(read_only=True, allow_null=True)
     transaction_id = serializers.IntegerField(read_only=True, allow_null=True)
+    exchange_rate = ExchangeRateField(read_only=True)
 
     class Meta:
         model = CreditNote
@@ -330,6 +336,7 @@ class CreditNoteSerializer(serializers.ModelSerializer):
             "date",
             "reason",
             "currency",
+            "exchange_rate",
             "items",
             "subtotal",
             "tax",
@@ -372,6 +379,7 @@ class QuoteSerializer(serializers.ModelSerializer):
     discount = MoneyField(read_only=True)
     tax = MoneyField(read_only=True)
     amount = MoneyField(source="total", read_only=True)
+    exchange_rate = ExchangeRateField(read_only=True)
 
     class Meta:
         model = Quote
@@ -382,6 +390,8 @@ class QuoteSerializer(serializers.ModelSerializer):
             "date",
             "valid_until",
             "status",
+            "currency",
+            "exchange_rate",
             "items",
             "subtotal",
             "discount",
@@ -412,6 +422,8 @@ class QuoteInputSerializer(serializers.Serializer):
     discount = non_negative_money("Discount", required=False)
     notes = serializers.CharField(required=False, allow_blank=True)
     status = serializers.ChoiceField(choices=QuoteStatus.choices, required=False)
+    currency = CurrencyField(required=False)
+    exchange_rate = ExchangeRateField(required=False)
 
 
 class QuoteConvertSerializer(serializers.Serializer):
@@ -432,6 +444,7 @@ class RecurringInvoiceSerializer(serializers.ModelSerializer):
     tax = MoneyField(read_only=True)
     amount = MoneyField(source="total", read_only=True)
     last_invoice_id = serializers.IntegerField(read_only=True, allow_null=True)
+    exchange_rate = ExchangeRateField(read_only=True, allow_null=True)
 
     class Meta:
         model = RecurringInvoice
@@ -445,6 +458,7 @@ class RecurringInvoiceSerializer(serializers.ModelSerializer):
             "due_days",
             "auto_send",
             "currency",
+            "exchange_rate",
             "items",
             "subtotal",
             "discount",
@@ -509,7 +523,8 @@ class RecurringInvoiceInputSerializer(serializers.Serializer):
     auto_send = serializers.BooleanField(required=False)
     discount = non_negative_money("Discount", required=False)
     notes = serializers.CharField(required=False, allow_blank=True)
-    currency = serializers.CharField(required=False, max_length=3, min_length=3)
+    currency = CurrencyField(required=False)
+    exchange_rate = ExchangeRateField(required=False)
 
 
 # --- sending by email ------------------------------------------------------------------------

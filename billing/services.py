@@ -51,6 +51,7 @@ from billing.models import (
 )
 from billing.receipts import payment_receipt_queue
 from core.books import books_assert_open
+from core.currencies import currency_check
 from core.db import atomic
 from core.errors import ConflictError, DomainValidationError
 from core.fields import AMOUNT_POSITIVE, business_dates_check
@@ -60,7 +61,9 @@ from core.services import model_update
 from customers.models import Customer
 from customers.services import customer_credit_adjust
 from ledger.models import Account
+from ledger.selectors import exchange_rate_on
 from ledger.services import (
+    exchange_rate_resolve,
     payment_transaction_create,
     payment_transaction_void,
     refund_transaction_create,
@@ -78,7 +81,6 @@ STATUS_NOT_SETTABLE = (
     "Status follows the invoice's lifecycle: issue a draft with POST /invoices/{id}/issue, "
     "cancel with POST /invoices/{id}/cancel; payments and credit notes set the rest."
 )
-CURRENCY_CODE = "Use a three-letter ISO 4217 code, e.g. USD."
 VALID_UNTIL_BEFORE_DATE = "Valid until cannot be before the quote date."
 
 
@@ -127,13 +129,39 @@ def _state(document, lines=None) -> dict:
     return values
 
 
-def _currency(code: str | None) -> str | None:
-    if code is None:
-        return None
-    code = code.strip().upper()
-    if len(code) != 3 or not code.isalpha() or not code.isascii():
-        raise DomainValidationError({"currency": CURRENCY_CODE})
-    return code
+def _rate(*, currency: str, on: date, given: Decimal | None) -> Decimal:
+    """A document's rate: the one given (1 for the base currency), else the latest known on
+    or before its date; none is a 400 on `exchange_rate`."""
+    return exchange_rate_resolve(currency=currency, on=on, given=given)
+
+
+def _rate_of_money(*, currency: str, on: date, fallback: Decimal) -> Decimal:
+    """The rate of money moving on an account (a payment, a refund) on `on`: the latest known
+    for that date, else the rate of the document it settles."""
+    return exchange_rate_on(currency=currency, on=on) or fallback
+
+
+def _account_currency_check(*, invoice: Invoice, account: Account | None) -> None:
+    if account is not None and account.currency != invoice.currency:
+        raise DomainValidationError(
+            {
+                "account_id": f"The invoice is in {invoice.currency} but account "
+                f"{account.name} is in {account.currency}: use an account in "
+                f"{invoice.currency}."
+            }
+        )
+
+
+def _credit_currency_check(*, invoice: Invoice, field: str) -> None:
+    """The customer's credit balance is in the customer's currency."""
+    customer = invoice.customer
+    if invoice.currency != customer.currency:
+        raise DomainValidationError(
+            {
+                field: f"The customer's credit balance is in {customer.currency} but the "
+                f"invoice is in {invoice.currency}."
+            }
+        )
 
 
 # --- products ------------------------------------------------------------------------------
@@ -259,9 +287,15 @@ def _invoice_insert(
     notes: str,
     status: str | None,
     currency: str | None = None,
+    exchange_rate: Decimal | None = None,
+    fallback_rate: Decimal | None = None,
 ) -> Invoice:
     if status not in (None, InvoiceStatus.DRAFT, InvoiceStatus.UNPAID):
         raise DomainValidationError({"status": "A new invoice is either Draft or Unpaid."})
+    currency = currency or customer.currency or base_currency()
+    if exchange_rate is None and fallback_rate is not None:
+        exchange_rate = exchange_rate_on(currency=currency, on=date) or fallback_rate
+    rate = _rate(currency=currency, on=date, given=exchange_rate)
     books_assert_open(date)
     invoice = Invoice(
         customer=customer,
@@ -269,7 +303,8 @@ def _invoice_insert(
         due_date=due_date,
         discount=to_cents(discount),
         notes=notes,
-        currency=currency or base_currency(),
+        currency=currency,
+        exchange_rate=rate,
         status=InvoiceStatus.DRAFT,
     )
     totals_apply(invoice, lines)  # a refused discount takes no number
@@ -300,18 +335,20 @@ def invoice_create(
     notes: str = "",
     status: str | None = None,
     currency: str | None = None,
+    exchange_rate: Decimal | None = None,
 ) -> Invoice:
     """Creates an issued invoice (status None or Unpaid: numbered now, billing details
     snapshotted) or a draft (`Draft`: no number, owes nothing). Lines are rounded half-up to
     the cent, the discount shared over them before tax, totals summed from those stored parts.
     `date` defaults to today and `due_date` to 30 days later; both lie in the business date
-    window, and `date` in open books (409). Announces `invoice.created` (and `invoice.issued`
-    when issued)."""
+    window, and `date` in open books (409). `currency` defaults to the customer's and
+    `exchange_rate` to the latest rate on or before `date` (contract section 13). Announces
+    `invoice.created` (and `invoice.issued` when issued)."""
     issued = date or timezone.localdate()
     business_dates_check(date=issued)  # before a default is derived from it
     due = due_date or issued + timedelta(days=PAYMENT_TERMS_DAYS)
     _dates_check(issued=issued, due=due)
-    currency = _currency(currency)
+    currency = currency_check(currency)
     lines = lines_build(items=items)
     with atomic():
         return _invoice_insert(
@@ -323,6 +360,7 @@ def invoice_create(
             notes=notes or "",
             status=status,
             currency=currency,
+            exchange_rate=exchange_rate,
         )
 
 
@@ -341,15 +379,17 @@ def invoice_update(
     status: str | None = None,
     items: list[dict] | None = None,
     currency: str | None = None,
+    exchange_rate: Decimal | None = None,
 ) -> Invoice:
-    """Applies the arguments given (None: unchanged; `items` replaces all lines). A draft
-    changes freely. An issued invoice is frozen: changing its customer, date, items, discount
-    or currency is a 409 (`FROZEN`); its due date and notes stay editable. `status` is never
-    set here (400 unless it is the current one): issue and cancel have their own services.
-    Every change of an invoice, even of its notes, needs its date in open books. Announces
+    """Applies the arguments given (None: unchanged; `items` replaces all lines). A draft changes
+    freely; a new currency or date takes the rate of that day unless `exchange_rate` is given.
+    An issued invoice is frozen: changing its customer, date, items, discount, currency or
+    exchange rate is a 409 (`FROZEN`); its due date and notes stay editable. `status` is never
+    set here (400 unless it is the current one): issue and cancel have their own services. Every
+    change of an invoice, even of its notes, needs its date in open books. Announces
     `invoice.updated`."""
     business_dates_check(date=date, due_date=due_date)
-    currency = _currency(currency)
+    currency = currency_check(currency)
     lines = lines_build(items=items) if items is not None else None
     with atomic():
         invoice = _invoice_lock(invoice)
@@ -360,8 +400,13 @@ def invoice_update(
         customer_change = customer is not None and customer.pk != invoice.customer_id
         date_change = date is not None and date != invoice.date
         currency_change = currency is not None and currency != invoice.currency
+        rate_change = exchange_rate is not None and exchange_rate != invoice.exchange_rate
         if invoice.is_issued and (
-            customer_change or date_change or currency_change or revision.changes_money
+            customer_change
+            or date_change
+            or currency_change
+            or rate_change
+            or revision.changes_money
         ):
             raise ConflictError(FROZEN)
         books_assert_open(invoice.date, date)
@@ -372,6 +417,8 @@ def invoice_update(
             invoice.customer = customer
         if currency_change:
             invoice.currency = currency
+        if rate_change or currency_change or date_change:
+            invoice.exchange_rate = _rate(currency=invoice.currency, on=issued, given=exchange_rate)
         invoice.date, invoice.due_date = issued, due
         revision_apply(invoice, revision, notes=notes)
         _figures_apply(invoice)
@@ -502,6 +549,9 @@ def payment_record(
         invoice = _invoice_lock(invoice)
         if invoice.status not in OPEN_INVOICE_STATUSES:
             raise ConflictError(f"A {invoice.status} invoice cannot receive payments.")
+        _account_currency_check(invoice=invoice, account=account)
+        if source == PaymentSource.CREDIT:
+            _credit_currency_check(invoice=invoice, field="source")
         books_assert_open(paid_on)
         _figures_apply(invoice)
         balance = invoice.balance_due
@@ -521,6 +571,9 @@ def payment_record(
                 amount=amount,
                 date=paid_on,
                 invoice_id=invoice.pk,
+                exchange_rate=_rate_of_money(
+                    currency=invoice.currency, on=paid_on, fallback=invoice.exchange_rate
+                ),
                 description=f"Payment for invoice {invoice.invoice_number}",
             )
         payment = Payment.objects.create(
@@ -634,6 +687,7 @@ def credit_note_create(
             date=on,
             reason=reason,
             currency=invoice.currency,
+            exchange_rate=invoice.exchange_rate,
             billing_details=invoice.billing_details,
         )
         totals_apply(note, lines)
@@ -660,6 +714,10 @@ def credit_note_create(
             raise DomainValidationError(
                 {"account_id": "A refund needs the account it is paid from."}
             )
+        if excess > 0 and settlement == CreditNoteSettlement.REFUND:
+            _account_currency_check(invoice=invoice, account=account)
+        if excess > 0 and settlement == CreditNoteSettlement.CREDIT:
+            _credit_currency_check(invoice=invoice, field="settlement")
         before, before_status = snapshot(invoice), invoice.status
         note.settlement = settlement if excess > 0 else ""
         note.settled_amount = excess
@@ -671,6 +729,9 @@ def credit_note_create(
                 amount=excess,
                 date=on,
                 invoice_id=invoice.pk,
+                exchange_rate=_rate_of_money(
+                    currency=invoice.currency, on=on, fallback=invoice.exchange_rate
+                ),
                 description=f"Refund: credit note {note.credit_note_number} "
                 f"on {invoice.invoice_number}",
             )
@@ -732,17 +793,22 @@ def quote_create(
     discount: Decimal = ZERO,
     notes: str = "",
     status: str | None = None,
+    currency: str | None = None,
+    exchange_rate: Decimal | None = None,
 ) -> Quote:
-    """Creates a quote with totals computed like an invoice's; a quote created in any status
-    but Draft (the default) is numbered `QUO-YYYY-NNN` now, a draft when it leaves Draft.
-    `date` defaults to today, or to `valid_until` when that is already past (a quote recorded
-    after the fact, shown `Expired`: the reference's own example is such a quote); `valid_until`
-    defaults to 30 days after the date. Announces `quote.created`."""
+    """Creates a quote with totals computed like an invoice's, in `currency` (default the
+    customer's) at `exchange_rate` (default the latest rate on or before its date); a quote
+    created in any status but Draft (the default) is numbered `QUO-YYYY-NNN` now, a draft when
+    it leaves Draft. `date` defaults to today, or to `valid_until` when that is already past (a
+    quote recorded after the fact, shown `Expired`: the reference's own example is such a
+    quote); `valid_until` defaults to 30 days after the date. Announces `quote.created`."""
     issued = date or min(filter(None, [timezone.localdate(), valid_until]))
     business_dates_check(date=issued)  # before a default is derived from it
     valid = valid_until or issued + timedelta(days=QUOTE_VALIDITY_DAYS)
     _quote_dates_check(issued=issued, valid=valid)
     _quote_status_check(status)
+    currency = currency_check(currency) or customer.currency or base_currency()
+    rate = _rate(currency=currency, on=issued, given=exchange_rate)
     lines = lines_build(items=items)
     with atomic():
         quote = Quote(
@@ -752,6 +818,8 @@ def quote_create(
             discount=to_cents(discount or ZERO),
             notes=notes or "",
             status=status or QuoteStatus.DRAFT,
+            currency=currency,
+            exchange_rate=rate,
         )
         totals_apply(quote, lines)
         _quote_number_take(quote)
@@ -776,12 +844,15 @@ def quote_update(
     notes: str | None = None,
     status: str | None = None,
     items: list[dict] | None = None,
+    currency: str | None = None,
+    exchange_rate: Decimal | None = None,
 ) -> Quote:
     """Applies the arguments given (None: unchanged; `items` replaces all lines); a draft
-    leaving Draft takes its number. A converted quote is frozen (409). Announces
-    `quote.updated`."""
+    leaving Draft takes its number. A new currency or date takes the rate of that day unless
+    `exchange_rate` is given. A converted quote is frozen (409). Announces `quote.updated`."""
     _quote_status_check(status)
     business_dates_check(date=date, valid_until=valid_until)
+    currency_check(currency)
     lines = lines_build(items=items) if items is not None else None
     with atomic():
         quote = _quote_lock(quote)
@@ -791,6 +862,10 @@ def quote_update(
         before = _state(quote, revision.current)
         issued, valid = date or quote.date, valid_until or quote.valid_until
         _quote_dates_check(issued=issued, valid=valid)
+        new_currency = currency or quote.currency
+        if exchange_rate is not None or new_currency != quote.currency or issued != quote.date:
+            quote.exchange_rate = _rate(currency=new_currency, on=issued, given=exchange_rate)
+        quote.currency = new_currency
         quote.date, quote.valid_until = issued, valid
         if customer is not None:
             quote.customer = customer
@@ -851,6 +926,8 @@ def quote_convert(
             discount=quote.discount,
             notes=quote.notes,
             status=None,
+            currency=quote.currency,
+            fallback_rate=quote.exchange_rate,
         )
         before = snapshot(quote)
         quote.status = QuoteStatus.CONVERTED

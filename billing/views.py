@@ -133,6 +133,7 @@ class InvoiceViewSet(ServiceViewSet):
             notes=data.get("notes", ""),
             status=data.get("status"),
             currency=data.get("currency"),
+            exchange_rate=data.get("exchange_rate"),
         )
 
     def update_object(self, instance, data):
@@ -146,6 +147,7 @@ class InvoiceViewSet(ServiceViewSet):
             status=data.get("status"),
             items=data.get("items"),
             currency=data.get("currency"),
+            exchange_rate=data.get("exchange_rate"),
         )
 
     def destroy_object(self, instance):
@@ -304,6 +306,8 @@ class QuoteViewSet(ServiceViewSet):
             discount=data.get("discount", ZERO),
             notes=data.get("notes", ""),
             status=data.get("status"),
+            currency=data.get("currency"),
+            exchange_rate=data.get("exchange_rate"),
         )
 
     def update_object(self, instance, data):
@@ -316,6 +320,8 @@ class QuoteViewSet(ServiceViewSet):
             notes=data.get("notes"),
             status=data.get("status"),
             items=data.get("items"),
+            currency=data.get("currency"),
+            exchange_rate=data.get("exchange_rate"),
         )
 
     def destroy_object(self, instance):
@@ -373,6 +379,7 @@ class RecurringInvoiceViewSet(ServiceViewSet):
             discount=data.get("discount", ZERO),
             notes=data.get("notes", ""),
             currency=data.get("currency"),
+            exchange_rate=data.get("exchange_rate"),
         )
 
     def update_object(self, instance, data):
@@ -389,6 +396,7 @@ class RecurringInvoiceViewSet(ServiceViewSet):
             discount=data.get("discount"),
             notes=data.get("notes"),
             currency=data.get("currency"),
+            exchange_rate=data.get("exchange_rate"),
         )
 
     def destroy_object(self, instance):

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import environ
+from babel.numbers import list_currencies
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.templatetags.static import static
@@ -153,6 +154,8 @@ if not date(1000, 1, 1) <= BUSINESS_DATE_MIN <= BUSINESS_DATE_MAX < date(9999, 1
 # The currency of every amount that has none of its own (invoices, reports); accounts carry
 # their own. Amounts are shown with it, formatted by Babel (core.money_format).
 BASE_CURRENCY = env.str("BASE_CURRENCY", default="USD")
+if BASE_CURRENCY not in list_currencies():
+    raise ImproperlyConfigured("BASE_CURRENCY must be an ISO 4217 code in capitals, e.g. USD.")
 MONEY_LOCALE = env.str("MONEY_LOCALE", default="en_US")
 
 # --- Admin (django-unfold; docs/admin.md) ------------------------------------------------------

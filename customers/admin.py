@@ -11,6 +11,7 @@ from import_export.admin import ImportExportMixin
 
 from audit.admin import AuditHistoryMixin
 from core.admin import ServiceAdmin, changed_fields, error_text
+from core.currencies import CurrencyFormField, base_currency
 from core.errors import DomainError
 from customers import services
 from customers.models import Customer, Lead, LeadStatus
@@ -32,9 +33,14 @@ def register_customer_section(section: CustomerSection) -> CustomerSection:
 
 
 class CustomerAdminForm(forms.ModelForm):
+    currency = CurrencyFormField(help_text="New documents for this customer default to it.")
+
     class Meta:
         model = Customer
         fields = services.CUSTOMER_FIELDS
+
+    def clean_currency(self):
+        return self.cleaned_data.get("currency") or self.instance.currency or base_currency()
 
     def clean_email(self):
         # The service refuses a taken email too; checked here as well so the page shows the
@@ -52,8 +58,8 @@ class CustomerAdmin(AuditHistoryMixin, ImportExportMixin, ServiceAdmin):
     resource_classes = [CustomerResource]
     form = CustomerAdminForm
     audit_resource = "customer"
-    list_display = ["account", "email", "phone", "city", "country", "created_at"]
-    list_filter = ["country", "created_at"]
+    list_display = ["account", "email", "phone", "city", "country", "currency", "created_at"]
+    list_filter = ["country", "currency", "created_at"]
     search_fields = ["account", "email", "phone", "city"]
     date_hierarchy = "created_at"
     readonly_fields = ["created_at", "updated_at", "audit_history"]

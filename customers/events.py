@@ -22,6 +22,7 @@ def customer_payload(customer: Customer) -> dict:
         "zip": customer.zip,
         "country": customer.country,
         "reminders_enabled": customer.reminders_enabled,
+        "currency": customer.currency,
         "credit_balance": customer.credit_balance,
         "created_at": _when(customer.created_at),
         "updated_at": _when(customer.updated_at),

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Value
 from django.db.models.functions import Cast, Concat, Lower
@@ -12,6 +13,10 @@ def _as_text(*parts: str) -> list:
         else Cast(part, output_field=models.TextField())
         for part in parts
     ]
+
+
+def base_currency() -> str:
+    return settings.BASE_CURRENCY
 
 
 class Customer(models.Model):
@@ -32,6 +37,9 @@ class Customer(models.Model):
     # Owed to the customer by credit notes settled as credit; spent by "source": "credit"
     # payments. Written only by customers.services.customer_credit_adjust.
     credit_balance = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    # The currency new documents for this customer take when they name none; the credit
+    # balance is in it too.
+    currency = models.CharField(max_length=3, default=base_currency)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     # What `?search=` matches, lower-cased once on write: a search then runs one LIKE on one

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from api.schema_limits import request_enum
+from core.currencies import CurrencyField
 from core.fields import EmailField, MoneyField
 from customers.models import Customer, Lead, LeadStatus
 
@@ -10,6 +11,8 @@ class CustomerSerializer(serializers.ModelSerializer):
     account = serializers.CharField(max_length=200)
     # Written only by credit notes and credit payments (customers.services.customer_credit_adjust).
     credit_balance = MoneyField(read_only=True)
+    # ISO 4217; left out: the base currency. New documents for the customer default to it.
+    currency = CurrencyField(required=False)
 
     class Meta:
         model = Customer
@@ -24,6 +27,7 @@ class CustomerSerializer(serializers.ModelSerializer):
             "zip",
             "country",
             "reminders_enabled",
+            "currency",
             "credit_balance",
             "created_at",
             "updated_at",

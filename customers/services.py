@@ -20,6 +20,7 @@ from audit.services import (
     audit_record_many,
     audit_updated,
 )
+from core.currencies import base_currency, currency_check
 from core.db import atomic
 from core.errors import ConflictError, DomainValidationError
 from core.services import given, model_update
@@ -39,6 +40,7 @@ CUSTOMER_FIELDS = [
     "zip",
     "country",
     "reminders_enabled",
+    "currency",
 ]
 LEAD_FIELDS = ["first_name", "last_name", "email", "company", "phone", "source", "status"]
 CONVERT_THROUGH_ENDPOINT = "A lead becomes Converted only through POST /api/v2/leads/{id}/convert."
@@ -68,10 +70,12 @@ def customer_create(
     zip: str = "",
     country: str = "",
     reminders_enabled: bool = True,
+    currency: str | None = None,
 ) -> Customer:
-    """Creates a customer with a unique (case-insensitive) email and announces
-    `customer.created`."""
+    """Creates a customer with a unique (case-insensitive) email, billed in `currency` (an
+    ISO 4217 code; the base currency when left out), and announces `customer.created`."""
     email = _customer_email(email)
+    currency = currency_check(currency) or base_currency()
     try:
         with atomic():
             if customer_email_taken(email=email):
@@ -86,6 +90,7 @@ def customer_create(
                 zip=zip,
                 country=country,
                 reminders_enabled=reminders_enabled,
+                currency=currency,
             )
             event_publish(event_type="customer.created", data=customer_payload(customer))
             audit_created(resource="customer", row=customer)
@@ -107,9 +112,13 @@ def customer_update(
     zip: str | None = None,
     country: str | None = None,
     reminders_enabled: bool | None = None,
+    currency: str | None = None,
 ) -> Customer:
     """Changes the given fields of a customer (email still unique, ignoring case) and
-    announces `customer.updated`. A customer deleted meanwhile raises DoesNotExist (404)."""
+    announces `customer.updated`. A new currency applies to documents created from then on;
+    it cannot change while the customer has a credit balance (held in the old one). A
+    customer deleted meanwhile raises DoesNotExist (404)."""
+    currency_check(currency)
     data = given(
         account=account,
         email=email,
@@ -120,6 +129,7 @@ def customer_update(
         zip=zip,
         country=country,
         reminders_enabled=reminders_enabled,
+        currency=currency,
     )
     if "email" in data:
         data["email"] = _customer_email(data["email"])
@@ -129,6 +139,13 @@ def customer_update(
             before = snapshot(locked)
             if "email" in data and customer_email_taken(email=data["email"], exclude_pk=locked.pk):
                 raise DomainValidationError({"email": EMAIL_TAKEN})
+            if data.get("currency", locked.currency) != locked.currency and locked.credit_balance:
+                raise DomainValidationError(
+                    {
+                        "currency": f"This customer has a credit balance in {locked.currency}: "
+                        "its currency cannot change until it is spent."
+                    }
+                )
             model_update(instance=locked, fields=CUSTOMER_FIELDS, data=data)
             event_publish(event_type="customer.updated", data=customer_payload(locked))
             audit_updated(resource="customer", row=locked, before=before)
@@ -160,6 +177,7 @@ def _batch_rows(records: list[dict]) -> list[dict]:
     ]
     for row in rows:
         row["email"] = _customer_email(row["email"])
+        row["currency"] = row.get("currency") or base_currency()
     return rows
 
 

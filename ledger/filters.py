@@ -1,7 +1,7 @@
 import django_filters
 
 from core.filters import BusinessDateFilter, FilterSet, IdFilter, UtcDateTimeFilter
-from ledger.models import Account, Category, Transaction, TransactionType
+from ledger.models import Account, Category, ExchangeRate, Transaction, TransactionType
 
 
 class TransactionFilter(FilterSet):
@@ -19,7 +19,7 @@ class TransactionFilter(FilterSet):
 
 
 class AccountFilter(FilterSet):
-    currency = django_filters.CharFilter(field_name="currency", lookup_expr="iexact")
+    currency = django_filters.CharFilter(field_name="currency", lookup_expr="exact")
 
     class Meta:
         model = Account
@@ -34,3 +34,14 @@ class CategoryFilter(FilterSet):
     class Meta:
         model = Category
         fields = ["type"]
+
+
+class ExchangeRateFilter(FilterSet):
+    currency = django_filters.CharFilter(field_name="currency", lookup_expr="exact")
+    # Inclusive on both ends (contract section 3).
+    date_from = BusinessDateFilter(field_name="date", lookup_expr="gte")
+    date_to = BusinessDateFilter(field_name="date", lookup_expr="lte")
+
+    class Meta:
+        model = ExchangeRate
+        fields = ["currency"]

@@ -1,12 +1,19 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+RATE = {"max_digits": 18, "decimal_places": 6}
+
+
+def base_currency() -> str:
+    return settings.BASE_CURRENCY
 
 
 class Account(models.Model):
     """A money account (bank, cash, card). Its balance is derived from its transactions."""
 
     name = models.CharField(max_length=100)
-    currency = models.CharField(max_length=3, default="USD")
+    currency = models.CharField(max_length=3, default=base_currency)
     opening_balance = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -86,6 +93,11 @@ class Transaction(models.Model):
     # The invoice a payment's transaction was received for, held by value: the ledger does
     # not import billing. Set once, by payment_transaction_create; null for manual ones.
     invoice_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    # Base-currency units per one unit of the account's currency on the transaction's date,
+    # fixed when it is written (1 on a base-currency account), so reports and roll-ups convert
+    # each row at its own rate. Null only on a transfer leg with no rate known: transfers are
+    # in no report.
+    exchange_rate = models.DecimalField(**RATE, null=True, blank=True, default=1)
     voided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
@@ -104,3 +116,26 @@ class Transaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.amount} on {self.date}"
+
+
+class ExchangeRate(models.Model):
+    """How many base-currency units one unit of `currency` was worth from `date` on: a
+    document or transaction in that currency with no rate of its own takes the latest one on
+    or before its date (ledger.selectors.exchange_rate_on)."""
+
+    currency = models.CharField(max_length=3)
+    date = models.DateField()
+    rate = models.DecimalField(**RATE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "currency"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["currency", "date"], name="exchange_rate_currency_date"
+            ),
+            models.CheckConstraint(condition=Q(rate__gt=0), name="exchange_rate_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"1 {self.currency} = {self.rate} on {self.date}"

@@ -1,5 +1,6 @@
 """Reads for the ledger: annotated querysets whose query count never grows with the page size."""
 
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import (
@@ -17,7 +18,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from ledger.models import Account, Category, Transaction, TransactionType
+from core.currencies import ONE, base_currency
+from ledger.models import Account, Category, ExchangeRate, Transaction, TransactionType
 
 # Sums over many rows need more digits than one stored amount (14).
 SUM_FIELD = DecimalField(max_digits=20, decimal_places=2)
@@ -62,3 +64,20 @@ def category_list() -> QuerySet[Category]:
 def transaction_list(*, include_voided: bool = False) -> QuerySet[Transaction]:
     """Transactions that count (voided ones too for the admin's audit view)."""
     return Transaction.objects.all() if include_voided else Transaction.objects.active()
+
+
+def exchange_rate_list() -> QuerySet[ExchangeRate]:
+    return ExchangeRate.objects.all()
+
+
+def exchange_rate_on(*, currency: str, on: date) -> Decimal | None:
+    """Base units per one `currency` unit on `on`: 1 for the base currency, else the latest
+    stored rate dated on or before it (None when none is)."""
+    if currency == base_currency():
+        return ONE
+    return (
+        ExchangeRate.objects.filter(currency=currency, date__lte=on)
+        .order_by("-date")
+        .values_list("rate", flat=True)
+        .first()
+    )

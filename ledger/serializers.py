@@ -4,8 +4,16 @@ live in `ledger.services`."""
 
 from rest_framework import serializers
 
+from core.currencies import CurrencyField, ExchangeRateField
 from core.fields import BusinessDateField, IdField, MoneyField, PositiveMoneyField
-from ledger.models import Account, Category, CategoryType, Transaction, TransactionType
+from ledger.models import (
+    Account,
+    Category,
+    CategoryType,
+    ExchangeRate,
+    Transaction,
+    TransactionType,
+)
 
 
 def _related(queryset, label: str) -> IdField:
@@ -22,11 +30,7 @@ def _related(queryset, label: str) -> IdField:
 
 class AccountSerializer(serializers.ModelSerializer):
     name = serializers.CharField(max_length=100)
-    currency = serializers.RegexField(
-        r"^[A-Za-z]{3}$",
-        required=False,
-        error_messages={"invalid": "Currency must be a 3-letter ISO 4217 code."},
-    )
+    currency = CurrencyField(required=False)
     opening_balance = MoneyField(required=False)
     # Annotated by ledger.selectors.account_list().
     balance = MoneyField(read_only=True)
@@ -43,9 +47,6 @@ class AccountSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["id", "balance", "created_at", "updated_at"]
-
-    def validate_currency(self, value: str) -> str:
-        return value.upper()
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -69,6 +70,7 @@ class TransactionSerializer(serializers.ModelSerializer):
     account_id = serializers.IntegerField(read_only=True)
     category_id = serializers.IntegerField(read_only=True, allow_null=True)
     amount = MoneyField(read_only=True)
+    exchange_rate = ExchangeRateField(read_only=True, allow_null=True)
     invoice_id = serializers.IntegerField(read_only=True, allow_null=True)
     transfer_direction = serializers.SerializerMethodField()
 
@@ -79,6 +81,7 @@ class TransactionSerializer(serializers.ModelSerializer):
             "type",
             "account_id",
             "amount",
+            "exchange_rate",
             "category_id",
             "description",
             "date",
@@ -105,6 +108,8 @@ class TransactionInputSerializer(serializers.Serializer):
     category_id = _related(Category.objects.all(), "Category")
     description = serializers.CharField(max_length=255, required=False, allow_blank=True)
     date = BusinessDateField()
+    # Left out: the rate of the account's currency on the date (1 for the base currency).
+    exchange_rate = ExchangeRateField(required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -131,3 +136,18 @@ class TransferSerializer(serializers.Serializer):
     date = BusinessDateField()
     description = serializers.CharField()
     transactions = TransactionSerializer(many=True)
+
+
+class ExchangeRateSerializer(serializers.ModelSerializer):
+    """`rate`: base-currency units per one unit of `currency`, from `date` on."""
+
+    currency = CurrencyField()
+    date = BusinessDateField()
+    rate = ExchangeRateField()
+
+    class Meta:
+        model = ExchangeRate
+        fields = ["id", "currency", "date", "rate", "created_at"]
+        read_only_fields = ["id", "created_at"]
+        # (currency, date) uniqueness is the service's rule, with its own wording.
+        validators: list = []

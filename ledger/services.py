@@ -26,6 +26,7 @@ from audit.services import (
     audit_updated,
 )
 from core.books import books_assert_open
+from core.currencies import base_currency, currency_check, rate_check
 from core.db import atomic
 from core.errors import ConflictError, DomainValidationError
 from core.fields import business_dates_check
@@ -33,7 +34,15 @@ from core.hooks import money_moved
 from core.money import ZERO
 from core.services import model_update
 from ledger.events import transaction_payload
-from ledger.models import Account, Category, Transaction, TransactionOrigin, TransactionType
+from ledger.models import (
+    Account,
+    Category,
+    ExchangeRate,
+    Transaction,
+    TransactionOrigin,
+    TransactionType,
+)
+from ledger.selectors import exchange_rate_on
 from webhooks.services import event_publish
 
 ACCOUNT_IN_USE = "This account has transactions and cannot be deleted."
@@ -66,6 +75,59 @@ def _given(**values) -> dict:
     return {name: value for name, value in values.items() if value is not None}
 
 
+# --- Exchange rates ----------------------------------------------------------------------------
+
+RATE_TAKEN = "A rate for this currency on this date already exists."
+
+
+def exchange_rate_missing(currency: str, on: date) -> str:
+    return (
+        f"No exchange rate for {currency} on or before {on.isoformat()}: give exchange_rate "
+        "or add one with POST /api/v2/exchange-rates."
+    )
+
+
+def exchange_rate_resolve(
+    *, currency: str, on: date, given: Decimal | None = None, field: str = "exchange_rate"
+) -> Decimal:
+    """The rate a document or transaction in `currency` dated `on` stores: the one given
+    (checked: 1 for the base currency), else the latest known on or before `on`; none known
+    is a 400 on `field`."""
+    rate = rate_check(given, currency=currency, field=field)
+    if rate is None:
+        rate = exchange_rate_on(currency=currency, on=on)
+    if rate is None:
+        raise DomainValidationError({field: exchange_rate_missing(currency, on)})
+    return rate
+
+
+def exchange_rate_create(*, currency: str, date: date, rate: Decimal) -> ExchangeRate:
+    """Records what one unit of `currency` is worth in the base currency from `date` on. One
+    rate per currency and date (400 on `date`); the base currency has none (always 1).
+    Documents already written keep the rate they took."""
+    currency_check(currency)
+    if currency == base_currency():
+        raise DomainValidationError(
+            {"currency": f"{currency} is the base currency: its rate is always 1."}
+        )
+    business_dates_check(date=date)
+    value = rate_check(rate, currency=currency, field="rate")
+    try:
+        with atomic():
+            if ExchangeRate.objects.filter(currency=currency, date=date).exists():
+                raise DomainValidationError({"date": RATE_TAKEN})
+            row = ExchangeRate.objects.create(currency=currency, date=date, rate=value)
+            audit_created(resource="exchange_rate", row=row)
+    except IntegrityError:
+        raise DomainValidationError({"date": RATE_TAKEN}) from None
+    return row
+
+
+def _transaction_rate(account: Account, on: date, given: Decimal | None = None) -> Decimal:
+    """A transaction takes the rate of its account's currency on its date, like a document."""
+    return exchange_rate_resolve(currency=account.currency, on=on, given=given)
+
+
 # --- Accounts ----------------------------------------------------------------------------------
 
 
@@ -73,11 +135,15 @@ def _account_in_use(account: Account) -> bool:
     return Transaction.objects.filter(account=account).exists()
 
 
-def account_create(*, name: str, currency: str = "USD", opening_balance: Decimal = ZERO) -> Account:
-    """Creates a money account. Its balance starts at `opening_balance`."""
+def account_create(
+    *, name: str, currency: str | None = None, opening_balance: Decimal = ZERO
+) -> Account:
+    """Creates a money account (in the base currency unless told). Its balance starts at
+    `opening_balance`."""
+    currency = currency_check(currency) or base_currency()
     with atomic():
         account = Account.objects.create(
-            name=name, currency=currency.upper(), opening_balance=opening_balance
+            name=name, currency=currency, opening_balance=opening_balance
         )
         audit_created(resource="account", row=account)
     return account
@@ -97,7 +163,7 @@ def account_update(
         account = Account.objects.select_for_update().get(pk=account.pk)
         before = snapshot(account)
         if currency is not None:
-            currency = currency.upper()
+            currency_check(currency)
             if currency != account.currency and _account_in_use(account):
                 raise DomainValidationError(
                     {"currency": "The currency of an account with transactions cannot change."}
@@ -203,13 +269,17 @@ def transaction_create(
     date: date,
     category: Category | None = None,
     description: str = "",
+    exchange_rate: Decimal | None = None,
 ) -> Transaction:
     """Records an Income or Expense transaction whose category (if any) has the same type,
-    announces `transaction.created` and refreshes that month's roll-ups after commit."""
+    at the rate of its account's currency on its date (`exchange_rate` given, else the latest
+    known; none is a 400), announces `transaction.created` and refreshes that month's roll-ups
+    after commit."""
     if type not in (TransactionType.INCOME, TransactionType.EXPENSE):
         raise DomainValidationError({"type": "Type must be Income or Expense."})
     business_dates_check(date=date)
     _check_category(category, type)
+    rate = _transaction_rate(account, date, exchange_rate)
     with atomic():
         books_assert_open(date)
         txn = Transaction.objects.create(
@@ -219,6 +289,7 @@ def transaction_create(
             category=category,
             description=description or "",
             date=date,
+            exchange_rate=rate,
         )
         event_publish(event_type="transaction.created", data=transaction_payload(txn))
         audit_created(resource="transaction", row=txn)
@@ -235,6 +306,7 @@ def transaction_batch_errors(*, records: list[dict], prefix: str = "rows") -> di
         try:
             business_dates_check(date=record["date"])
             _check_category(record.get("category"), record["type"])
+            _transaction_rate(record["account"], record["date"], record.get("exchange_rate"))
         except DomainValidationError as exc:
             for field, message in exc.errors.items():
                 errors.setdefault(f"{prefix}.{index}.{field}", message)
@@ -257,6 +329,7 @@ def transaction_batch_create(*, records: list[dict], prefix: str = "rows") -> li
                 date=record["date"],
                 category=record.get("category"),
                 description=record.get("description", ""),
+                exchange_rate=record.get("exchange_rate"),
             )
             for record in records
         ]
@@ -278,11 +351,13 @@ def transaction_update(
     category: Category | None | Unchanged = UNCHANGED,
     description: str | None = None,
     date: date | None = None,
+    exchange_rate: Decimal | None = None,
 ) -> Transaction:
     """Changes an Income/Expense transaction (not a payment's, not a transfer leg: 409),
     keeping the category type rule and refreshing the roll-ups of both the old and the new
-    month. Arguments left out (`None`; `UNCHANGED` for the category) keep their value.
-    Announces `transaction.updated`."""
+    month. Arguments left out (`None`; `UNCHANGED` for the category) keep their value. A new
+    account or date takes the rate of that currency and date unless `exchange_rate` is
+    given. Announces `transaction.updated`."""
     business_dates_check(date=date)
     with atomic():
         txn = _lock_changeable(txn)
@@ -294,11 +369,23 @@ def transaction_update(
         new_category = txn.category if category is UNCHANGED else category
         _check_category(new_category, type or txn.type)
         data = _given(type=type, account=account, amount=amount, description=description, date=date)
+        new_account = account or txn.account
+        moved = new_account.currency != txn.account.currency or (date or txn.date) != txn.date
+        if exchange_rate is not None or moved:
+            data["exchange_rate"] = _transaction_rate(new_account, date or txn.date, exchange_rate)
         if category is not UNCHANGED:
             data["category"] = category
         txn, _ = model_update(
             instance=txn,
-            fields=["type", "account", "amount", "category", "description", "date"],
+            fields=[
+                "type",
+                "account",
+                "amount",
+                "category",
+                "description",
+                "date",
+                "exchange_rate",
+            ],
             data=data,
         )
         event_publish(event_type="transaction.updated", data=transaction_payload(txn))
@@ -356,6 +443,8 @@ def transfer_create(
     if from_account.currency != to_account.currency:
         raise DomainValidationError({"to_account_id": "Both accounts must use the same currency."})
     group = uuid.uuid4()
+    # Transfers are in no report, so a currency with no known rate yet does not stop one.
+    rate = exchange_rate_on(currency=from_account.currency, on=date)
     with atomic():
         books_assert_open(date)
         Transaction.objects.bulk_create(
@@ -368,6 +457,7 @@ def transfer_create(
                     description=description or "",
                     transfer_group=group,
                     transfer_direction=direction,
+                    exchange_rate=rate,
                 )
                 for account, direction in ((from_account, "out"), (to_account, "in"))
             ]
@@ -394,10 +484,12 @@ def payment_transaction_create(
     amount: Decimal,
     date: date,
     invoice_id: int,
+    exchange_rate: Decimal,
     description: str = "",
     category: Category | None = None,
 ) -> Transaction:
-    """The Income transaction behind an invoice payment, marked `origin = payment` with its
+    """The Income transaction behind an invoice payment, at the `exchange_rate` billing
+    chose for it, marked `origin = payment` with its
     invoice's id: from then on only payment_transaction_void changes it. Must be called inside
     the payment's own `atomic()` block (billing.services.payment_record). Announces
     `transaction.created` and tells reporting about the payment's date and invoice."""
@@ -412,6 +504,7 @@ def payment_transaction_create(
         category=category,
         origin=TransactionOrigin.PAYMENT,
         invoice_id=invoice_id,
+        exchange_rate=exchange_rate,
     )
     event_publish(event_type="transaction.created", data=transaction_payload(txn))
     money_moved(dates=[date], transaction_ids=[txn.pk])
@@ -441,9 +534,11 @@ def refund_transaction_create(
     amount: Decimal,
     date: date,
     invoice_id: int,
+    exchange_rate: Decimal,
     description: str = "",
 ) -> Transaction:
-    """The Expense transaction that pays a credit note's refund out of `account`, marked
+    """The Expense transaction that pays a credit note's refund out of `account` (at the
+    `exchange_rate` billing chose for it), marked
     `origin = credit_note` with the corrected invoice's id: no service changes or deletes it
     afterwards (409), since a credit note is final. Must be called inside the credit note's
     own `atomic()` block (billing.services.credit_note_create), after its books check.
@@ -457,6 +552,7 @@ def refund_transaction_create(
         description=description,
         origin=TransactionOrigin.CREDIT_NOTE,
         invoice_id=invoice_id,
+        exchange_rate=exchange_rate,
     )
     event_publish(event_type="transaction.created", data=transaction_payload(txn))
     audit_record(

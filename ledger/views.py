@@ -5,10 +5,11 @@ from rest_framework.response import Response
 from api.viewsets import ApiView, ServiceViewSet
 from core.money import ZERO
 from ledger import selectors, services
-from ledger.filters import AccountFilter, CategoryFilter, TransactionFilter
+from ledger.filters import AccountFilter, CategoryFilter, ExchangeRateFilter, TransactionFilter
 from ledger.serializers import (
     AccountSerializer,
     CategorySerializer,
+    ExchangeRateSerializer,
     TransactionInputSerializer,
     TransactionSerializer,
     TransferInputSerializer,
@@ -28,7 +29,7 @@ class AccountViewSet(ServiceViewSet):
     def create_object(self, data):
         return services.account_create(
             name=data["name"],
-            currency=data.get("currency", "USD"),
+            currency=data.get("currency"),
             opening_balance=data.get("opening_balance", ZERO),
         )
 
@@ -83,6 +84,7 @@ class TransactionViewSet(ServiceViewSet):
             date=data["date"],
             category=data.get("category_id"),
             description=data.get("description", ""),
+            exchange_rate=data.get("exchange_rate"),
         )
 
     def update_object(self, instance, data):
@@ -94,10 +96,29 @@ class TransactionViewSet(ServiceViewSet):
             category=data.get("category_id", services.UNCHANGED),
             description=data.get("description"),
             date=data.get("date"),
+            exchange_rate=data.get("exchange_rate"),
         )
 
     def destroy_object(self, instance):
         services.transaction_delete(txn=instance)
+
+
+class ExchangeRateViewSet(ServiceViewSet):
+    """What one unit of a currency is worth in the base currency from a date on; recorded,
+    never changed (documents keep the rate they took)."""
+
+    serializer_class = ExchangeRateSerializer
+    filterset_class = ExchangeRateFilter
+    http_method_names = ["get", "post", "head", "options"]
+    ordering_fields = ["id", "date", "currency", "rate"]
+
+    def get_queryset(self):
+        return selectors.exchange_rate_list()
+
+    def create_object(self, data):
+        return services.exchange_rate_create(
+            currency=data["currency"], date=data["date"], rate=data["rate"]
+        )
 
 
 class TransferView(ApiView):

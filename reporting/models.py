@@ -6,16 +6,21 @@ from django.db import models
 
 from ledger.models import Category, CategoryType
 
+# Base-currency sums of amount (2 decimals) × rate (6 decimals), kept unrounded so that a
+# report sums roll-ups and rounds once, to the cent the live aggregate gives.
+BASE_SUM = {"max_digits": 28, "decimal_places": 8}
+
 
 class RollupMonth(models.Model):
     """One calendar month: income, expenses (non-voided Income/Expense transactions dated in
     it; transfers excluded) and the balance still due on the invoices dated in it (Draft and
-    Cancelled excluded). Its row is also the lock that serialises refreshes of the month."""
+    Cancelled excluded), each row converted to the base currency at its own rate. Its row is
+    also the lock that serialises refreshes of the month."""
 
     month = models.DateField(unique=True, help_text="First day of the month.")
-    income = models.DecimalField(max_digits=18, decimal_places=2, default=0)
-    expenses = models.DecimalField(max_digits=18, decimal_places=2, default=0)
-    outstanding = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    income = models.DecimalField(**BASE_SUM, default=0)
+    expenses = models.DecimalField(**BASE_SUM, default=0)
+    outstanding = models.DecimalField(**BASE_SUM, default=0)
     transaction_count = models.PositiveIntegerField(default=0)
     invoice_count = models.PositiveIntegerField(default=0)
     refreshed_at = models.DateTimeField(null=True, blank=True)
@@ -38,7 +43,7 @@ class RollupCategoryLine(models.Model):
     category = models.ForeignKey(
         Category, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
-    total = models.DecimalField(max_digits=18, decimal_places=2)
+    total = models.DecimalField(**BASE_SUM)
     count = models.PositiveIntegerField()
 
     class Meta:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -18,6 +19,10 @@ from ledger.selectors import account_list
 from reporting.models import RollupCategoryLine, RollupMonth
 from reporting.services import next_month
 from reporting.sources import (
+    BASE_AMOUNT,
+    BASE_BALANCE_DUE,
+    BASE_SUM_FIELD,
+    in_base,
     owed_invoices,
     reported_transactions,
     taxed_credit_note_lines,
@@ -26,6 +31,7 @@ from reporting.sources import (
 from support.models import Ticket, TicketPriority, TicketStatus
 
 SUM_FIELD = DecimalField(max_digits=20, decimal_places=2)
+BASE_ZERO = Value(ZERO, output_field=BASE_SUM_FIELD)
 AGING_BUCKETS = ("current", "days_1_30", "days_31_60", "days_61_90", "days_90_plus")
 
 
@@ -56,8 +62,10 @@ class Period:
 
 
 def _report(income: Decimal, expenses: Decimal, outstanding: Decimal) -> dict:
+    """Rounds the unrounded base-currency sums, once."""
     income, expenses = to_cents(income), to_cents(expenses)
     return {
+        "currency": settings.BASE_CURRENCY,
         "income": income,
         "expenses": expenses,
         "profit": income - expenses,
@@ -73,7 +81,8 @@ def _rollup_months(period: Period):
 
 
 def financial_report(*, period: Period) -> dict:
-    """Income, expenses, profit and outstanding invoices for the period, from the roll-ups:
+    """Income, expenses, profit and outstanding invoices for the period in the base currency,
+    from the roll-ups (unrounded base sums, rounded here once):
     one query over at most twelve rows a year. The few rows are summed here rather than with
     `aggregate()`, whose query compilation costs more than the query itself on this path."""
     rows = _rollup_months(period).order_by().values_list("income", "expenses", "outstanding")
@@ -91,14 +100,14 @@ def financial_report_live(*, period: Period) -> dict:
         reported_transactions(period.start, period.end)
         .order_by()
         .aggregate(
-            income=Sum("amount", filter=Q(type=TransactionType.INCOME)),
-            expenses=Sum("amount", filter=Q(type=TransactionType.EXPENSE)),
+            income=Sum(BASE_AMOUNT, filter=Q(type=TransactionType.INCOME)),
+            expenses=Sum(BASE_AMOUNT, filter=Q(type=TransactionType.EXPENSE)),
         )
     )
     invoices = owed_invoices(period.start, period.end)
     outstanding = ZERO
     if invoices is not None:
-        outstanding = invoices.order_by().aggregate(total=Sum("balance_due"))["total"] or ZERO
+        outstanding = invoices.order_by().aggregate(total=Sum(BASE_BALANCE_DUE))["total"] or ZERO
     return _report(totals["income"] or ZERO, totals["expenses"] or ZERO, outstanding)
 
 
@@ -138,8 +147,10 @@ def category_report(*, period: Period) -> dict:
     )
     names = dict(Category.objects.values_list("id", "name"))
     report: dict = {"income": [], "expenses": []}
+    unrounded = {"income": ZERO, "expenses": ZERO}
     for row in rows:
         key = "income" if row["type"] == TransactionType.INCOME else "expenses"
+        unrounded[key] += row["total"]
         report[key].append(
             {
                 "category_id": row["category_id"],
@@ -150,8 +161,8 @@ def category_report(*, period: Period) -> dict:
         )
     for key in ("income", "expenses"):
         report[key].sort(key=lambda line: (-line["total"], line["name"]))
-    report["income_total"] = _sum(line["total"] for line in report["income"])
-    report["expenses_total"] = _sum(line["total"] for line in report["expenses"])
+    report["income_total"] = to_cents(unrounded["income"])
+    report["expenses_total"] = to_cents(unrounded["expenses"])
     return report
 
 
@@ -160,9 +171,10 @@ def _sum(values) -> Decimal:
 
 
 def aging_report(*, today: date | None = None) -> dict:
-    """Receivables aging as of today: each owed invoice's balance due, in the bucket of its
-    days past due (0 or not yet due: current; 1–30; 31–60; 61–90; over 90), totalled and per
-    customer. Paid invoices have nothing due and do not appear."""
+    """Receivables aging as of today in the base currency: each owed invoice's balance due at
+    its own rate, in the bucket of its days past due (0 or not yet due: current; 1–30; 31–60;
+    61–90; over 90), totalled and per customer, each figure rounded once. Paid invoices have
+    nothing due and do not appear."""
     today = today or timezone.localdate()
     invoices = owed_invoices()
 
@@ -175,11 +187,11 @@ def aging_report(*, today: date | None = None) -> dict:
             condition &= Q(due_date__gte=today - _days(upper))
         return Coalesce(
             Sum(
-                Case(When(condition, then=F("balance_due")), default=Value(ZERO)),
-                output_field=SUM_FIELD,
+                Case(When(condition, then=BASE_BALANCE_DUE), default=BASE_ZERO),
+                output_field=BASE_SUM_FIELD,
             ),
-            Value(ZERO),
-            output_field=SUM_FIELD,
+            BASE_ZERO,
+            output_field=BASE_SUM_FIELD,
         )
 
     rows = (
@@ -192,21 +204,21 @@ def aging_report(*, today: date | None = None) -> dict:
             days_31_60=bucket(31, 60),
             days_61_90=bucket(61, 90),
             days_90_plus=bucket(91, None),
-            total=Coalesce(Sum("balance_due"), Value(ZERO), output_field=SUM_FIELD),
+            total=Coalesce(Sum(BASE_BALANCE_DUE), BASE_ZERO, output_field=BASE_SUM_FIELD),
         )
         .order_by("-total", "customer__account", "customer_id")
     )
+    names = (*AGING_BUCKETS, "total")
+    rows = list(rows)
     customers = [
         {
             "customer_id": row["customer_id"],
             "account": row["customer__account"],
-            **{name: to_cents(row[name]) for name in (*AGING_BUCKETS, "total")},
+            **{name: to_cents(row[name]) for name in names},
         }
         for row in rows
     ]
-    totals = {
-        name: _sum(customer[name] for customer in customers) for name in (*AGING_BUCKETS, "total")
-    }
+    totals = {name: to_cents(_sum(row[name] for row in rows)) for name in names}
     return {"as_of": today, "totals": totals, "customers": customers}
 
 
@@ -214,13 +226,14 @@ def _days(count: int) -> timedelta:
     return timedelta(days=count)
 
 
-def _taxed_by_rate(lines) -> dict[Decimal, tuple[Decimal, Decimal]]:
+def _taxed_by_rate(lines, rate: str) -> dict[Decimal, tuple[Decimal, Decimal]]:
+    """Taxable amount and tax per tax rate, in the base currency at each document's `rate`."""
     rows = (
         lines.order_by()
         .values("tax_rate")
         .annotate(
-            taxable=Sum(F("line_subtotal") - F("line_discount"), output_field=SUM_FIELD),
-            tax=Sum("line_tax"),
+            taxable=Sum(in_base(F("line_subtotal") - F("line_discount"), rate)),
+            tax=Sum(in_base("line_tax", rate)),
         )
     )
     return {row["tax_rate"]: (row["taxable"] or ZERO, row["tax"] or ZERO) for row in rows}
@@ -230,14 +243,19 @@ def tax_report(*, date_from: date | None = None, date_to: date | None = None) ->
     """Tax per rate over issued, non-cancelled invoices dated in [date_from, date_to], minus
     the credit notes dated in it, from the stored line figures (taxable = line subtotal −
     its discount share; tax = the line's stored tax), so the report equals what the documents
-    say to the cent. Two grouped queries. Amounts are in the documents' own currency, which is
-    the base currency until documents in other currencies exist (contract section 13)."""
-    charged = _taxed_by_rate(taxed_invoice_lines(date_from, date_to))
-    credited = _taxed_by_rate(taxed_credit_note_lines(date_from, date_to))
+    say to the cent. Two grouped queries. In the base currency: each line at its document's
+    rate, each figure rounded once (contract section 13)."""
+    charged = _taxed_by_rate(taxed_invoice_lines(date_from, date_to), "invoice__exchange_rate")
+    credited = _taxed_by_rate(
+        taxed_credit_note_lines(date_from, date_to), "credit_note__exchange_rate"
+    )
     rates = []
+    total_taxable = total_tax = ZERO
     for rate in sorted(set(charged) | set(credited)):
         taxable, tax = charged.get(rate, (ZERO, ZERO))
         back_taxable, back_tax = credited.get(rate, (ZERO, ZERO))
+        total_taxable += taxable - back_taxable
+        total_tax += tax - back_tax
         rates.append(
             {
                 "rate": rate,
@@ -249,8 +267,8 @@ def tax_report(*, date_from: date | None = None, date_to: date | None = None) ->
         "date_from": date_from,
         "date_to": date_to,
         "rates": rates,
-        "total_taxable": _sum(line["taxable"] for line in rates),
-        "total_tax": _sum(line["tax"] for line in rates),
+        "total_taxable": to_cents(total_taxable),
+        "total_tax": to_cents(total_tax),
     }
 
 
@@ -279,8 +297,8 @@ def cash_position() -> list[dict]:
 
 
 def receivables_summary(*, today: date | None = None) -> dict:
-    """What customers owe: the balance of every owed invoice, and the part of it past its
-    due date, with the counts (one query)."""
+    """What customers owe, in the base currency: the balance of every owed invoice at its
+    rate, and the part of it past its due date, with the counts (one query)."""
     today = today or timezone.localdate()
     overdue = Q(status__in=OPEN_INVOICE_STATUSES, due_date__lt=today, balance_due__gt=0)
     totals = (
@@ -288,10 +306,10 @@ def receivables_summary(*, today: date | None = None) -> dict:
         .filter(balance_due__gt=0)
         .order_by()
         .aggregate(
-            outstanding=Coalesce(Sum("balance_due"), Value(ZERO), output_field=SUM_FIELD),
+            outstanding=Coalesce(Sum(BASE_BALANCE_DUE), BASE_ZERO, output_field=BASE_SUM_FIELD),
             outstanding_count=Count("id"),
             overdue=Coalesce(
-                Sum("balance_due", filter=overdue), Value(ZERO), output_field=SUM_FIELD
+                Sum(BASE_BALANCE_DUE, filter=overdue), BASE_ZERO, output_field=BASE_SUM_FIELD
             ),
             overdue_count=Count("id", filter=overdue),
         )
@@ -305,14 +323,15 @@ def receivables_summary(*, today: date | None = None) -> dict:
 
 
 def overdue_invoices(*, today: date | None = None, limit: int = 10) -> list[dict]:
-    """The oldest overdue invoices first, with their days overdue (one query)."""
+    """The oldest overdue invoices first, with their days overdue and their balance in their
+    own currency (one query)."""
     today = today or timezone.localdate()
     invoices = (
         Invoice.objects.filter(
             status__in=OPEN_INVOICE_STATUSES, due_date__lt=today, balance_due__gt=0
         )
         .select_related("customer")
-        .only("invoice_number", "due_date", "balance_due", "customer__account")
+        .only("invoice_number", "due_date", "balance_due", "currency", "customer__account")
         .order_by("due_date", "id")[:limit]
     )
     return [
@@ -324,6 +343,7 @@ def overdue_invoices(*, today: date | None = None, limit: int = 10) -> list[dict
             "due_date": invoice.due_date,
             "days_overdue": (today - invoice.due_date).days,
             "balance_due": invoice.balance_due,
+            "currency": invoice.currency,
         }
         for invoice in invoices
     ]

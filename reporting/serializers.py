@@ -33,6 +33,8 @@ class PeriodQuerySerializer(serializers.Serializer):
 
 
 class FinancialReportSerializer(serializers.Serializer):
+    # The base currency every figure is in (contract section 13).
+    currency = serializers.CharField()
     income = MoneyField()
     expenses = MoneyField()
     profit = MoneyField()

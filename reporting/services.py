@@ -20,7 +20,7 @@ from core.db import atomic
 from core.money import ZERO
 from ledger.models import TransactionType
 from reporting.models import RollupCategoryLine, RollupMonth
-from reporting.sources import owed_invoices, reported_transactions
+from reporting.sources import BASE_AMOUNT, BASE_BALANCE_DUE, owed_invoices, reported_transactions
 
 LAST_MONTH = date(9999, 12, 1)
 
@@ -60,7 +60,7 @@ def rollup_month_refresh(*, month: date) -> RollupMonth | None:
             reported_transactions(month, end)
             .order_by()
             .values("type", "category_id")
-            .annotate(total=Sum("amount"), count=Count("id"))
+            .annotate(total=Sum(BASE_AMOUNT), count=Count("id"))
         )
         lines = [
             RollupCategoryLine(
@@ -75,7 +75,7 @@ def rollup_month_refresh(*, month: date) -> RollupMonth | None:
         owed = (
             owed_invoices(month, end)
             .order_by()
-            .aggregate(total=Sum("balance_due"), count=Count("id"))
+            .aggregate(total=Sum(BASE_BALANCE_DUE), count=Count("id"))
         )
         if not lines and not owed["count"]:
             period.delete()  # its lines go with it

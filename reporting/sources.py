@@ -4,7 +4,7 @@ Reporting sits above both rooms and imports them plainly; they never import repo
 
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import DecimalField, ExpressionWrapper, F, Q, QuerySet
 
 from billing.models import (
     OPEN_INVOICE_STATUSES,
@@ -14,6 +14,20 @@ from billing.models import (
     InvoiceStatus,
 )
 from ledger.models import Transaction, TransactionType
+
+# Every amount reported is converted to the base currency at its row's own rate, unrounded
+# (2 + 6 decimals): sums are rounded once, at the end (contract section 13).
+BASE_SUM_FIELD = DecimalField(max_digits=28, decimal_places=8)
+
+
+def in_base(amount, rate: str = "exchange_rate") -> ExpressionWrapper:
+    """`amount` (a field name or expression) times the row's rate, as an exact decimal."""
+    amount = F(amount) if isinstance(amount, str) else amount
+    return ExpressionWrapper(amount * F(rate), output_field=BASE_SUM_FIELD)
+
+
+BASE_AMOUNT = in_base("amount")
+BASE_BALANCE_DUE = in_base("balance_due")
 
 # Invoices that are not (yet, or any more) owed: excluded from outstanding and aging.
 NOT_OWED_STATUSES = (InvoiceStatus.DRAFT, InvoiceStatus.CANCELLED)

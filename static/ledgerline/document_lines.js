@@ -17,8 +17,18 @@
     return sign * Math.round(Math.abs(value) + 1e-7);
   }
 
+  function currencyOf() {
+    // The document's own currency: the form's choice, else the one it was saved with.
+    var select = document.querySelector("select[name='currency']");
+    if (select && select.value) return select.value;
+    var shown = document.querySelector(".field-currency .readonly");
+    var code = shown && shown.textContent.trim();
+    if (code && /^[A-Z]{3}$/.test(code)) return code;
+    return document.body.getAttribute("data-ll-currency") || "USD";
+  }
+
   function money(centsValue) {
-    var currency = document.body.getAttribute("data-ll-currency") || "USD";
+    var currency = currencyOf();
     try {
       return new Intl.NumberFormat("en-US", { style: "currency", currency: currency }).format(
         centsValue / 100
@@ -96,7 +106,12 @@
   function render(group) {
     var discountInput = document.getElementById("id_discount");
     var discount = halfUp((cents(discountInput && discountInput.value) || 0) * 100);
-    var result = computeLines(itemRows(group), discount);
+    var rows = itemRows(group);
+    if (!rows.length && !group.querySelector(".empty-form")) {
+      // Lines that can no longer change (an issued invoice): their saved figures stand.
+      return;
+    }
+    var result = computeLines(rows, discount);
     result.lines.forEach(function (line) {
       var sub = cell(line.row, "line_subtotal_shown");
       var tax = cell(line.row, "line_tax_shown");

@@ -27,6 +27,7 @@ CUSTOMER_COLUMNS = [
     "zip",
     "country",
     "reminders_enabled",
+    "currency",
     "credit_balance",
     "created_at",
     "updated_at",
@@ -103,7 +104,7 @@ def test_invoices_are_flattened_to_one_row_per_item(api):
 
     rows = _csv(response)
     header = list(rows[0])
-    assert header[:7] == [
+    assert header[:8] == [
         "id",
         "invoice_number",
         "customer_id",
@@ -111,8 +112,9 @@ def test_invoices_are_flattened_to_one_row_per_item(api):
         "due_date",
         "status",
         "currency",
+        "exchange_rate",
     ]
-    assert header[7:17] == [
+    assert header[8:18] == [
         "items.id",
         "items.product_id",
         "items.description",

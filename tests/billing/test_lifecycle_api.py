@@ -92,6 +92,7 @@ def test_a_draft_can_be_edited_freely(api):
             "due_date": "2024-03-31",
             "discount": 10,
             "currency": "EUR",
+            "exchange_rate": 1.1,
             "items": [{"description": "Other", "amount": 50, "qty": 2}],
         },
         format="json",

@@ -163,7 +163,7 @@ def test_the_reminder_message():
     assert message.to == ["jane@example.com"]
     assert message.subject == f"Overdue: invoice {n} was due on 20 Mar 2026"
     assert message.body_text.startswith(
-        f"Hello Jane Doe Ltd,\n\nInvoice {n} was due on 20 Mar 2026 and 1,000.00 USD is still "
+        f"Hello Jane Doe Ltd,\n\nInvoice {n} was due on 20 Mar 2026 and $1,000.00 is still "
         "outstanding."
     )
     assert (message.purpose, message.invoice_id, message.customer_id) == (

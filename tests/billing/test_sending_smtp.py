@@ -55,14 +55,14 @@ def test_the_server_receives_the_invoice_with_its_pdf(
     text = received.text()
     assert text.startswith(
         f"Hello Jane Doe Ltd,\n\nThank you for March.\n\n"
-        f"Invoice {number} for 1,500.00 USD is attached as a PDF.\n"
+        f"Invoice {number} for $1,500.00 is attached as a PDF.\n"
         "It is due on 31 Mar 2026.\n"
     )
     # No portal link until the client portal exists (docs/email.md).
     assert "online" not in text
     html = received.html()
     assert f"<strong>{number}</strong>" in html
-    assert "<strong>1,500.00 USD</strong>" in html
+    assert "<strong>$1,500.00</strong>" in html
     assert "Acme &amp; Sons Ltd" in html
     [(filename, content, mimetype)] = received.attachments()
     assert (filename, mimetype) == (f"{number}.pdf", "application/pdf")
@@ -93,7 +93,7 @@ def test_the_server_receives_the_quote_with_its_pdf(
     assert received.rcpt_tos == ["buyer@example.com"]
     assert received.subject == f"Quote {number} from Acme & Sons Ltd"
     assert received.text().startswith(
-        f"Hello Jane Doe Ltd,\n\nQuote {number} for 2,000.00 USD is attached as a PDF.\n"
+        f"Hello Jane Doe Ltd,\n\nQuote {number} for $2,000.00 is attached as a PDF.\n"
         "It is valid until 31 Mar 2026.\n"
     )
     assert f"<strong>{number}</strong>" in received.html()
@@ -125,11 +125,11 @@ def test_a_recorded_payment_sends_a_receipt(
     assert received.subject == f"Payment received for invoice {invoice.invoice_number}"
     text = received.text()
     assert text.startswith(
-        "Hello Jane Doe Ltd,\n\nWe received your payment of 500.00 USD on 10 Mar 2026 for "
+        "Hello Jane Doe Ltd,\n\nWe received your payment of $500.00 on 10 Mar 2026 for "
         f"invoice {invoice.invoice_number}. Thank you.\n"
-        "Balance still due on this invoice: 1,000.00 USD.\n"
+        "Balance still due on this invoice: $1,000.00.\n"
     )
-    assert "<strong>500.00 USD</strong>" in received.html()
+    assert "<strong>$500.00</strong>" in received.html()
     assert received.attachments() == []
 
 
@@ -157,7 +157,7 @@ def test_the_server_receives_a_reminder_with_the_invoice_pdf(
     assert received.rcpt_tos == ["jane@example.com"]
     assert received.subject == f"Overdue: invoice {number} was due on 31 Mar 2026"
     assert received.text().startswith(
-        f"Hello Jane Doe Ltd,\n\nInvoice {number} was due on 31 Mar 2026 and 1,500.00 USD is "
+        f"Hello Jane Doe Ltd,\n\nInvoice {number} was due on 31 Mar 2026 and $1,500.00 is "
         "still outstanding."
     )
     assert "still outstanding" in received.html()

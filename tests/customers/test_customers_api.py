@@ -28,6 +28,7 @@ def test_create_with_all_reference_fields(api):
         *FULL,
         "id",
         "reminders_enabled",
+        "currency",
         "credit_balance",
         "created_at",
         "updated_at",

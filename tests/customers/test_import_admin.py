@@ -142,7 +142,7 @@ def test_export_button_downloads_the_apis_columns(staff_client):
     lines = response.content.decode().splitlines()
     assert lines[0] == (
         "id,account,email,phone,address,city,state,zip,country,reminders_enabled,"
-        "credit_balance,created_at,updated_at"
+        "currency,credit_balance,created_at,updated_at"
     )
     assert lines[1].startswith(f"{customer.pk},Acme,acme@example.com,")
     assert len(lines) == 2

@@ -42,6 +42,7 @@ def test_convert_creates_the_customer_named_after_the_company(api):
         "zip",
         "country",
         "reminders_enabled",
+        "currency",
         "credit_balance",
         "created_at",
         "updated_at",

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 
+from core.currencies import CURRENCY_INVALID
 from ledger import services
 from ledger.models import Account
 from tests.ledger.factories import AccountFactory, TransactionFactory
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.django_db
 def test_create_account_starts_at_its_opening_balance(api):
     response = api.post(
         "/api/v2/accounts",
-        {"name": "Checking", "currency": "usd", "opening_balance": "1000.50"},
+        {"name": "Checking", "currency": "USD", "opening_balance": "1000.50"},
         format="json",
     )
 
@@ -39,7 +40,7 @@ def test_currency_must_be_a_three_letter_code(api):
     response = api.post("/api/v2/accounts", {"name": "X", "currency": "dollars"}, format="json")
 
     assert response.status_code == 400
-    assert response.json()["errors"] == {"currency": "Currency must be a 3-letter ISO 4217 code."}
+    assert response.json()["errors"] == {"currency": CURRENCY_INVALID}
     assert Account.objects.count() == 0
 
 

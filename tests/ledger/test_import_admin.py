@@ -92,7 +92,7 @@ def test_an_exported_file_imports_back(staff_client):
     exported = staff_client.post(TRANSACTIONS + "export/", {**data, "format": "0"})
     header = exported.content.decode().splitlines()[0]
     assert header == (
-        "id,type,account_id,amount,category_id,description,date,invoice_id,transfer_group,"
+        "id,type,account_id,amount,exchange_rate,category_id,description,date,invoice_id,transfer_group,"
         "transfer_direction,voided_at,created_at,updated_at"
     )
 

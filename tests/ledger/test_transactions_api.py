@@ -61,6 +61,7 @@ def test_record_transaction_with_the_reference_body(api, account, income_categor
         "type",
         "account_id",
         "amount",
+        "exchange_rate",
         "category_id",
         "description",
         "date",

@@ -23,7 +23,7 @@ def queue_invoice(pdf: bytes):
             "customer_name": "Jane Doe",
             "document_type": "Invoice",
             "number": "INV-2026-001",
-            "amount": "1,500.00",
+            "amount": "$1,500.00",
             "currency": "USD",
             "due_date": "2026-12-31",
             "portal_url": "https://billing.acme.test/p/inv_abc123",
@@ -49,7 +49,7 @@ def test_the_server_receives_recipients_subject_both_bodies_and_the_pdf(
     assert received.subject == "Invoice INV-2026-001 from Acme"
     assert str(received.parsed["Message-ID"]) == message.message_id
     text = received.text()
-    assert text.startswith("Hello Jane Doe,\n\nInvoice INV-2026-001 for 1,500.00 USD is attached")
+    assert text.startswith("Hello Jane Doe,\n\nInvoice INV-2026-001 for $1,500.00 is attached")
     assert "View it online: https://billing.acme.test/p/inv_abc123" in text
     assert text.rstrip().endswith(
         "Acme & Sons Ltd\n1 Ledger Lane, Springfield\n"

@@ -19,7 +19,7 @@ def test_document():
             "customer_name": "O'Brien & Co",
             "document_type": "Quote",
             "number": "QUO-2026-004",
-            "amount": "99.50",
+            "amount": "€99.50",
             "currency": "EUR",
             "message": "As discussed <today>.",
         },
@@ -27,7 +27,7 @@ def test_document():
 
     assert text == (
         "Hello O'Brien & Co,\n\nAs discussed <today>.\n\n"
-        "Quote QUO-2026-004 for 99.50 EUR is attached as a PDF.\n\n"
+        "Quote QUO-2026-004 for €99.50 is attached as a PDF.\n\n"
         "Thank you for your business.\n\n" + SIGNATURE
     )
     assert "Hello O&#x27;Brien &amp; Co," in html
@@ -42,18 +42,18 @@ def test_receipt():
         subject="Payment received",
         context={
             "customer_name": "Jane",
-            "amount": "40.00",
+            "amount": "$40.00",
             "currency": "USD",
             "date": "2026-11-30",
             "invoice_number": "INV-2026-010",
-            "balance_due": "60.00",
+            "balance_due": "$60.00",
             "portal_url": "https://billing.acme.test/p/x",
         },
     )
 
     assert text == (
-        "Hello Jane,\n\nWe received your payment of 40.00 USD on 2026-11-30 for invoice "
-        "INV-2026-010. Thank you.\nBalance still due on this invoice: 60.00 USD.\n\n"
+        "Hello Jane,\n\nWe received your payment of $40.00 on 2026-11-30 for invoice "
+        "INV-2026-010. Thank you.\nBalance still due on this invoice: $60.00.\n\n"
         "View the invoice online: https://billing.acme.test/p/x\n\n" + SIGNATURE
     )
 
@@ -61,9 +61,9 @@ def test_receipt():
 @pytest.mark.parametrize(
     ("days", "sentence"),
     [
-        (-3, "A friendly reminder: invoice INV-2026-010 for 60.00 USD is due on 2026-12-01."),
-        (0, "Invoice INV-2026-010 for 60.00 USD is due today."),
-        (7, "Invoice INV-2026-010 was due on 2026-12-01 and 60.00 USD is still outstanding."),
+        (-3, "A friendly reminder: invoice INV-2026-010 for $60.00 is due on 2026-12-01."),
+        (0, "Invoice INV-2026-010 for $60.00 is due today."),
+        (7, "Invoice INV-2026-010 was due on 2026-12-01 and $60.00 is still outstanding."),
     ],
 )
 def test_reminder(days, sentence):
@@ -73,7 +73,7 @@ def test_reminder(days, sentence):
         context={
             "customer_name": "Jane",
             "invoice_number": "INV-2026-010",
-            "amount_due": "60.00",
+            "amount_due": "$60.00",
             "currency": "USD",
             "due_date": "2026-12-01",
             "days": days,

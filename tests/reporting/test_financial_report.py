@@ -39,7 +39,9 @@ def record(api, committed, account, type_, amount, day):
 def report(api, query=""):
     response = api.get(f"{URL}?{query}")
     assert response.status_code == 200
-    return {key: dec(value) for key, value in response.json()["data"].items()}
+    data = response.json()["data"]
+    assert data.pop("currency") == "USD"  # the base currency every figure is in
+    return {key: dec(value) for key, value in data.items()}
 
 
 def test_empty_report_is_all_zero(api):
@@ -47,7 +49,13 @@ def test_empty_report_is_all_zero(api):
 
     assert response.json() == {
         "success": True,
-        "data": {"income": 0.0, "expenses": 0.0, "profit": 0.0, "outstanding_invoices": 0.0},
+        "data": {
+            "currency": "USD",
+            "income": 0.0,
+            "expenses": 0.0,
+            "profit": 0.0,
+            "outstanding_invoices": 0.0,
+        },
     }
 
 

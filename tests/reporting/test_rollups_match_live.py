@@ -1,6 +1,8 @@
 """The roll-up reports equal a live SQL aggregate after any sequence of writes: a seeded
 random sequence of API calls (transactions recorded, edited, moved, deleted; transfers;
-invoices created, paid, voided, cancelled) then every period compared."""
+invoices created, paid, voided, cancelled) then every period compared; in the base currency
+alone, and with accounts, customers and documents in three currencies whose rates move
+during the period (each row converted at its own rate, rounded once)."""
 
 import random
 from datetime import date, timedelta
@@ -9,13 +11,14 @@ from decimal import Decimal
 import pytest
 from django.db.models import Count, Sum
 
+from core.money import to_cents
 from reporting.selectors import (
     Period,
     category_report,
     financial_report,
     financial_report_live,
 )
-from reporting.sources import reported_transactions
+from reporting.sources import BASE_AMOUNT, reported_transactions
 from tests.factories import CustomerFactory
 from tests.ledger.factories import AccountFactory, CategoryFactory
 from tests.ledger.helpers import dec
@@ -28,17 +31,35 @@ DAYS = 150  # Nov 2023 .. Mar 2024: several month and one year boundary
 
 
 class World:
-    def __init__(self, api, committed, rng):
+    def __init__(self, api, committed, rng, currencies=("USD",)):
         self.api, self.committed, self.rng = api, committed, rng
-        self.accounts = [AccountFactory(), AccountFactory()]
+        self.accounts = [AccountFactory(currency=c) for c in currencies for _ in range(2)]
         self.categories = {
             "Income": [CategoryFactory(type="Income"), CategoryFactory(type="Income")],
             "Expense": [CategoryFactory(type="Expense"), CategoryFactory(type="Expense")],
         }
-        self.customers = [CustomerFactory(), CustomerFactory()]
+        self.customers = [CustomerFactory(currency=c) for c in currencies for _ in range(2)]
+        for currency in currencies[1:]:
+            self.rates(currency)
         self.transactions: list[int] = []
         self.invoices: list[dict] = []
         self.payments: list[tuple[dict, dict]] = []
+
+    def rates(self, currency: str) -> None:
+        """A rate with six decimals the day before the period, then one every few weeks, so
+        rows of one currency convert at different rates by their dates."""
+        for offset in range(-1, DAYS, 37):
+            rate = Decimal(self.rng.randint(50_0000, 150_0000)) / 1_000_000
+            response = self.call(
+                "post",
+                "/api/v2/exchange-rates",
+                {
+                    "currency": currency,
+                    "date": (START + timedelta(days=offset)).isoformat(),
+                    "rate": f"{rate}",
+                },
+            )
+            assert response.status_code == 201, response.json()
 
     def day(self) -> date:
         return START + timedelta(days=self.rng.randrange(DAYS))
@@ -87,7 +108,8 @@ class World:
         assert self.call("delete", f"/api/v2/transactions/{txn_id}").status_code == 200
 
     def transfer(self):
-        source, target = self.accounts
+        currency = self.rng.choice(self.accounts).currency
+        source, target = [a for a in self.accounts if a.currency == currency]
         response = self.call(
             "post",
             "/api/v2/transfers",
@@ -130,7 +152,9 @@ class World:
             invoice=invoice,
             amount=f"{amount:.2f}",
             day=self.day(),
-            account=self.rng.choice(self.accounts),
+            account=self.rng.choice(
+                [a for a in self.accounts if a.currency == invoice["currency"]]
+            ),
         )
         self.payments.append((invoice, payment))
         self.refresh(invoice)
@@ -162,9 +186,9 @@ def live_categories(period: Period) -> dict:
         reported_transactions(period.start, period.end)
         .order_by()
         .values("type", "category_id")
-        .annotate(total=Sum("amount"), count=Count("id"))
+        .annotate(total=Sum(BASE_AMOUNT), count=Count("id"))
     )
-    return {(r["type"], r["category_id"]): (r["total"], r["count"]) for r in rows}
+    return {(r["type"], r["category_id"]): (to_cents(r["total"]), r["count"]) for r in rows}
 
 
 def rolled_categories(period: Period) -> dict:
@@ -176,10 +200,22 @@ def rolled_categories(period: Period) -> dict:
     }
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_roll_up_reports_equal_the_live_aggregate_after_random_writes(api, committed, seed):
+@pytest.mark.parametrize(
+    ("seed", "currencies"),
+    [
+        (1, ("USD",)),
+        (2, ("USD",)),
+        (3, ("USD",)),
+        (4, ("USD", "EUR", "CHF")),
+        (5, ("USD", "EUR", "CHF")),
+        (6, ("USD", "JPY", "GBP")),
+    ],
+)
+def test_roll_up_reports_equal_the_live_aggregate_after_random_writes(
+    api, committed, seed, currencies
+):
     rng = random.Random(seed)
-    world = World(api, committed, rng)
+    world = World(api, committed, rng, currencies)
     operations = [
         (world.record, 6),
         (world.edit, 2),
@@ -204,5 +240,6 @@ def test_roll_up_reports_equal_the_live_aggregate_after_random_writes(api, commi
     # And the API serves the roll-up figures.
     all_time = financial_report_live(period=Period())
     served = api.get("/api/v2/reports/financial").json()["data"]
+    assert served.pop("currency") == all_time.pop("currency") == "USD"
     assert {key: dec(value) for key, value in served.items()} == all_time
     assert all_time["income"] > 0

@@ -7,8 +7,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("billing", "0006_invoice_quote_sent_at"),
-        ("customers", "0006_customer_reminders_enabled"),
+        ("billing", "0007_currencies"),
+        ("customers", "0007_currencies"),
     ]
 
     operations = [
