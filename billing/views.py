@@ -227,6 +227,14 @@ class InvoiceViewSet(ServiceViewSet):
         message = sending.invoice_send(invoice=invoice, **_send_arguments(request))
         return _queued_response(message)
 
+    @extend_schema(request=None, responses=InvoiceSerializer, filters=False)
+    @action(detail=True, methods=["post"], url_path="portal-link", filter_backends=[])
+    def portal_link(self, request, pk=None):
+        """A new portal link: the invoice gets a new token and the old link 404s (409 on a
+        draft, which has none)."""
+        invoice = services.invoice_portal_link_rotate(invoice=self.get_object())
+        return self.output(invoice)
+
 
 class CreditNoteViewSet(ServiceViewSet):
     """Credit notes are final: list, create, retrieve and PDF; no update or delete (405)."""
@@ -264,6 +272,13 @@ class CreditNoteViewSet(ServiceViewSet):
         response = HttpResponse(credit_note_pdf(note), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="{document_pdf_filename(note)}"'
         return response
+
+    @extend_schema(request=None, responses=CreditNoteSerializer, filters=False)
+    @action(detail=True, methods=["post"], url_path="portal-link", filter_backends=[])
+    def portal_link(self, request, pk=None):
+        """A new portal link for the credit note; the old link 404s."""
+        note = services.credit_note_portal_link_rotate(credit_note=self.get_object())
+        return self.output(note)
 
 
 class QuoteViewSet(ServiceViewSet):
@@ -327,3 +342,10 @@ class QuoteViewSet(ServiceViewSet):
         quote = self.get_object()
         message = sending.quote_send(quote=quote, **_send_arguments(request))
         return _queued_response(message)
+
+    @extend_schema(request=None, responses=QuoteSerializer, filters=False)
+    @action(detail=True, methods=["post"], url_path="portal-link", filter_backends=[])
+    def portal_link(self, request, pk=None):
+        """A new portal link for the quote; the old link 404s (409 on a draft)."""
+        quote = services.quote_portal_link_rotate(quote=self.get_object())
+        return self.output(quote)

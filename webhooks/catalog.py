@@ -36,6 +36,8 @@ EVENT_TYPES: dict[str, str] = {
     "lead.updated": "A lead's details or pipeline status changed.",
     "invoice.sent": "An invoice was emailed to the customer (`sent_at` set).",
     "quote.sent": "A quote was emailed to the customer (`sent_at` set).",
+    "quote.accepted": "The customer accepted a quote on the client portal (`accepted_by`).",
+    "quote.declined": "The customer declined a quote on the client portal.",
 }
 
 

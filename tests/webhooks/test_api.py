@@ -44,6 +44,9 @@ EXTRA_EVENTS = [
     # Contract section 10 (email).
     "invoice.sent",
     "quote.sent",
+    # Contract section 12 (client portal).
+    "quote.accepted",
+    "quote.declined",
 ]
 
 
@@ -232,7 +235,7 @@ def test_the_event_catalog_lists_every_contract_type_with_a_description(api):
     body = response.json()
     assert [entry["type"] for entry in body["data"]] == CONTRACT_EVENTS + EXTRA_EVENTS
     assert all(entry["description"] for entry in body["data"])
-    assert body["meta"] == {"current_page": 1, "total_pages": 1, "total_records": 25}
+    assert body["meta"] == {"current_page": 1, "total_pages": 1, "total_records": 27}
     assert list(catalog.EVENT_TYPES) == CONTRACT_EVENTS + EXTRA_EVENTS
 
 
