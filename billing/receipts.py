@@ -8,6 +8,7 @@ from django.conf import settings
 
 from billing.models import Payment
 from billing.pdf import money
+from billing.portal_links import portal_url
 from core.errors import DomainValidationError
 from mail.models import EmailMessage
 from mail.services import email_queue, mail_sending_enabled
@@ -50,7 +51,7 @@ def payment_receipt_queue(*, payment: Payment) -> EmailMessage | None:
                 "date": day_text(payment.date),
                 "invoice_number": invoice.invoice_number,
                 "balance_due": money(invoice.balance_due) if invoice.balance_due > 0 else "",
-                "portal_url": None,
+                "portal_url": portal_url(invoice),
             },
             purpose="receipt",
             dedupe_key=f"receipt:{payment.pk}",

@@ -18,7 +18,7 @@ from django_ratelimit.core import get_usage
 
 from api.ratelimit import client_ip
 from billing.models import InvoiceStatus, QuoteStatus
-from billing.pdf import credit_note_pdf, document_pdf_filename, invoice_pdf
+from billing.pdf import billing_details, credit_note_pdf, document_pdf_filename, invoice_pdf
 from billing.portal_links import PORTAL_PATH, portal_url
 from billing.quote_pdf import quote_pdf, quote_pdf_filename
 from billing.services import quote_accept, quote_decline
@@ -73,7 +73,8 @@ def _context(request, found: PortalDocument, **extra) -> dict:
     context = {
         "kind": found.kind,
         "doc": document,
-        "details": document.billing_details or {},
+        # The snapshot taken at issue (a quote keeps none: the customer as they are).
+        "details": billing_details(document),
         "items": list(document.items.all()),
         "currency": getattr(document, "currency", "") or settings.BASE_CURRENCY,
         "company": {
@@ -96,11 +97,6 @@ def _context(request, found: PortalDocument, **extra) -> dict:
         status = document.effective_status()
         context["status"] = status
         context["can_answer"] = status == QuoteStatus.SENT
-        if not context["details"]:
-            # A quote keeps no snapshot: it shows the customer as they are.
-            customer = document.customer
-            names = ("account", "email", "address", "city", "state", "zip", "country")
-            context["details"] = {name: getattr(customer, name) for name in names}
     else:
         context["status"] = "Issued"
     return context
