@@ -116,11 +116,11 @@ def test_a_draft_quote_is_not_on_the_portal_even_if_it_once_had_a_link(browser, 
     assert api.get(f"/api/v2/quotes/{quote.pk}").json()["data"]["portal_url"] is None
 
 
-def test_every_portal_answer_is_noindex_and_sends_no_referrer(browser, invoice):
+def test_every_portal_answer_is_noindex_and_sends_no_referrer_elsewhere(browser, invoice):
     for path in (path_of(invoice), "/portal/unknown", path_of(invoice) + "/pdf", "/portal/"):
         response = browser.get(path)
         assert response["X-Robots-Tag"] == "noindex, nofollow", path
-        assert response["Referrer-Policy"] == "no-referrer", path
+        assert response["Referrer-Policy"] == "same-origin", path
         assert "no-store" in response["Cache-Control"], path
 
 
