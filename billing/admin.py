@@ -51,6 +51,7 @@ from billing.models import (
     QuoteStatus,
 )
 from billing.pdf import credit_note_pdf, document_pdf_filename, invoice_pdf, invoice_pdf_filename
+from billing.portal_links import portal_url
 from billing.resources import ProductResource
 from core.admin import ServiceAdmin
 from core.money_format import format_money
@@ -108,6 +109,53 @@ class OverdueFilter(admin.SimpleListFilter):
         if self.value() == "0":
             return queryset.exclude(**overdue)
         return queryset
+
+
+class PortalLinkMixin:
+    """ "Open portal", "Copy link" and "New portal link" on an issued document's page
+    (templates/admin/billing/_portal_tools.html). The new link is made by
+    `portal_rotate_service` (billing.services, as the API's `POST …/portal-link`); the old
+    link answers 404 from then on."""
+
+    def portal_rotate_service(self, obj):
+        raise NotImplementedError
+
+    def _portal_names(self) -> tuple[str, str]:
+        meta = self.model._meta
+        return meta.model_name, f"{meta.app_label}_{meta.model_name}_portal_link"
+
+    def get_urls(self):
+        _, name = self._portal_names()
+        view = self.admin_site.admin_view(self.portal_link_view)
+        return [path("<int:object_id>/portal-link/", view, name=name), *super().get_urls()]
+
+    def portal_link_view(self, request, object_id: int):
+        model_name, _ = self._portal_names()
+        back = HttpResponseRedirect(reverse(f"admin:billing_{model_name}_change", args=[object_id]))
+        if request.method != "POST":
+            return back  # only the button's POST makes a new link
+        obj = get_object_or_404(self.get_queryset(request), pk=object_id)
+        # Credit notes are read-only pages (no change permission on the page itself): the
+        # role's own permission decides.
+        if not request.user.has_perm(f"billing.change_{model_name}"):
+            raise PermissionDenied
+        if self.run_service(request, lambda: self.portal_rotate_service(obj)):
+            self.message_user(
+                request, f"{obj} has a new portal link; the old link no longer works."
+            )
+        return back
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        model_name, name = self._portal_names()
+        obj = self.model.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
+        links = {}
+        published = obj is not None and getattr(obj, "status", "") != "Draft"
+        if published and portal_url(obj):
+            links["portal_url"] = portal_url(obj)
+            if request.user.has_perm(f"billing.change_{model_name}"):
+                links["portal_rotate_url"] = reverse(f"admin:{name}", args=[obj.pk])
+        extra_context = {**(extra_context or {}), **links}
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 class SendButtonAdmin(ServiceAdmin):
@@ -372,7 +420,7 @@ class InvoiceAdminForm(forms.ModelForm):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(SendButtonAdmin):
+class InvoiceAdmin(PortalLinkMixin, SendButtonAdmin):
     form = InvoiceAdminForm
     inlines = [InvoiceItemInline, PaymentInline]
     change_form_template = "admin/billing/invoice/change_form.html"
@@ -581,6 +629,9 @@ class InvoiceAdmin(SendButtonAdmin):
     def send_service(self, obj):
         return sending.invoice_send(invoice=obj)
 
+    def portal_rotate_service(self, obj):
+        return services.invoice_portal_link_rotate(invoice=obj)
+
     # --- lifecycle buttons (templates/admin/billing/invoice/change_form.html) ---------------
 
     def get_urls(self):
@@ -760,7 +811,7 @@ class QuoteAdminForm(forms.ModelForm):
 
 
 @admin.register(Quote)
-class QuoteAdmin(SendButtonAdmin):
+class QuoteAdmin(PortalLinkMixin, SendButtonAdmin):
     form = QuoteAdminForm
     inlines = [QuoteItemInline]
     list_display = [
@@ -865,6 +916,9 @@ class QuoteAdmin(SendButtonAdmin):
     def service_delete(self, request, obj):
         services.quote_delete(quote=obj)
 
+    def portal_rotate_service(self, obj):
+        return services.quote_portal_link_rotate(quote=obj)
+
     def send_service(self, obj):
         return sending.quote_send(quote=obj)
 
@@ -912,7 +966,7 @@ class CreditNoteAdminForm(forms.ModelForm):
 
 
 @admin.register(CreditNote)
-class CreditNoteAdmin(ServiceAdmin):
+class CreditNoteAdmin(PortalLinkMixin, ServiceAdmin):
     """Credit notes: created through `credit_note_create` (from the invoice page's Credit
     note button, or here), then final: their page is read-only, with the PDF."""
 
@@ -945,6 +999,10 @@ class CreditNoteAdmin(ServiceAdmin):
         "created_at",
     ]
     actions = ["download_pdfs"]
+    change_form_template = "admin/billing/portal_change_form.html"
+
+    def portal_rotate_service(self, obj):
+        return services.credit_note_portal_link_rotate(credit_note=obj)
 
     def get_fields(self, request, obj=None):
         if obj is None:
