@@ -259,3 +259,12 @@ def test_existing_issued_documents_get_links_from_the_migration():
     assert Invoice.objects.get(pk=invoice.pk).portal_token
     assert Quote.objects.get(pk=quote.pk).portal_token
     assert Invoice.objects.get(pk=draft.pk).portal_token is None
+
+
+def test_every_miss_costs_the_same_three_indexed_lookups(invoice, django_assert_num_queries):
+    from portal.selectors import document_by_token
+
+    tampered = invoice.portal_token[:-1] + ("A" if invoice.portal_token[-1] != "A" else "B")
+    for token in ("unknown", tampered, invoice.portal_token[:10], "x" * 500):
+        with django_assert_num_queries(3):
+            assert document_by_token(token) is None

@@ -135,3 +135,16 @@ def test_a_get_on_a_form_address_does_not_answer(quote):
 
     assert response.status_code == 405
     assert Quote.objects.get(pk=quote.pk).status == "Sent"
+
+
+def test_an_accepted_quote_past_its_date_still_shows_who_accepted_it(browser, quote):
+    services.quote_accept(quote=quote, name="Ada Lovelace", ip="10.0.0.1")
+    Quote.objects.filter(pk=quote.pk).update(
+        date=datetime.date(2024, 1, 1), valid_until=datetime.date(2024, 1, 31)
+    )
+
+    shown = browser.get(path_of(quote)).content.decode()
+
+    assert "Accepted by Ada Lovelace" in shown
+    assert "expired" not in shown
+    assert 'id="accept-form"' not in shown
