@@ -139,6 +139,24 @@ def test_invoice_page_fits_laptop_and_phone_and_downloads_its_pdf(customer_brows
     download.save_as(str(saved))
     assert saved.read_bytes().startswith(b"%PDF-")
 
+    # A credit note against it has its own page; the invoice now shows what was credited.
+    from billing.services import credit_note_create
+    from tests.billing.factories import item
+
+    note = credit_note_create(
+        invoice=invoice,
+        items=[item("120.00", description="Web development: one day not delivered")],
+        reason="One development day was cancelled by us.",
+        date=today,
+    )
+    customer_browser.open(f"/portal/{note.portal_token}", PHONE)
+    assert note.credit_note_number in page.inner_text(".number")
+    customer_browser.shot("credit-note-390")
+    customer_browser.open(f"/portal/{note.portal_token}", LAPTOP)
+    customer_browser.shot("credit-note-1280")
+    customer_browser.open(path, LAPTOP)
+    assert "Credited" in page.inner_text(".totals")
+
 
 @pytest.mark.django_db(transaction=True)
 def test_quote_page_fits_and_is_accepted_through_its_form(customer_browser):
