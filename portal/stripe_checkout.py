@@ -168,6 +168,11 @@ def webhook_handle(*, payload: bytes, signature: str) -> WebhookResult:
     invoice = Invoice.objects.filter(pk=int(invoice_id)).first()
     if invoice is None:
         return WebhookResult(False, "Ignored: no such invoice.")
+    if currency.upper() != invoice.currency:
+        # Sessions are created in the invoice's currency: another one is not ours to record.
+        raise WebhookRefused(
+            400, f"Paid in {currency.upper()}; the invoice is in {invoice.currency}."
+        )
     amount = from_minor_units(amount_total, currency)
     with acting_as(Actor.system("stripe webhook")):
         try:

@@ -268,3 +268,17 @@ def test_every_miss_costs_the_same_three_indexed_lookups(invoice, django_assert_
     for token in ("unknown", tampered, invoice.portal_token[:10], "x" * 500):
         with django_assert_num_queries(3):
             assert document_by_token(token) is None
+
+
+@pytest.mark.parametrize("lines", [1, 40])
+def test_the_page_costs_the_same_queries_whatever_its_size(
+    browser, lines, django_assert_max_num_queries
+):
+    invoice = make_invoice(items=[item("10.00", description=f"Line {n}") for n in range(lines)])
+    make_payment(invoice, "5.00")
+
+    with django_assert_max_num_queries(8):
+        response = browser.get(path_of(invoice))
+
+    assert response.status_code == 200
+    assert response.content.decode().count('class="desc"') == lines

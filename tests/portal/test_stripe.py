@@ -263,3 +263,50 @@ def test_two_concurrent_deliveries_record_one_payment(invoice, account):
     assert Payment.objects.filter(external_reference="pi_race").count() == 1
     assert OnlinePayment.objects.count() == 1
     assert Invoice.objects.get(pk=invoice.pk).amount_paid == Decimal("150.00")
+
+
+def test_minor_units_follow_the_currency():
+    from portal.stripe_checkout import from_minor_units, to_minor_units
+
+    assert to_minor_units(Decimal("150.00"), "USD") == 15000
+    assert to_minor_units(Decimal("1500.00"), "JPY") == 1500
+    assert to_minor_units(Decimal("1.50"), "KWD") == 1500
+    assert from_minor_units(15050, "eur") == Decimal("150.50")
+    assert from_minor_units(1500, "jpy") == Decimal("1500")
+
+
+@pytest.mark.django_db
+def test_a_currency_other_than_the_invoices_is_refused(invoice, account):
+    response = deliver(Client(), checkout_completed(invoice.pk, 15000, currency="eur"))
+
+    assert response.status_code == 400
+    assert Payment.objects.count() == 0
+    assert OnlinePayment.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_without_a_ledger_account_stripe_is_asked_to_retry(invoice):
+    response = deliver(Client(), checkout_completed(invoice.pk, 15000))
+
+    assert response.status_code == 503
+    assert Payment.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_session_not_paid_yet_records_nothing(invoice, account):
+    payload = checkout_completed(invoice.pk, 15000).replace(b'"paid"', b'"unpaid"')
+
+    response = deliver(Client(), payload)
+
+    assert response.status_code == 200
+    assert Payment.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_without_a_webhook_secret_nothing_is_accepted(invoice, account, settings):
+    settings.STRIPE_WEBHOOK_SECRET = ""
+
+    response = deliver(Client(), checkout_completed(invoice.pk, 15000))
+
+    assert response.status_code == 400
+    assert Payment.objects.count() == 0
