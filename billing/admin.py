@@ -111,11 +111,23 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
+COPY_SCRIPT = (
+    "var b=this,u=b.dataset.url;if(navigator.clipboard){navigator.clipboard.writeText(u)"
+    ".then(function(){b.textContent='Link copied'})}else{window.prompt('Copy the portal link',u)}"
+)
+ROTATE_CONFIRM = (
+    "return confirm('Make a new portal link? The link the customer has now will stop working.')"
+)
+
+
 class PortalLinkMixin:
-    """ "Open portal", "Copy link" and "New portal link" on an issued document's page
-    (templates/admin/billing/_portal_tools.html). The new link is made by
-    `portal_rotate_service` (billing.services, as the API's `POST …/portal-link`); the old
-    link answers 404 from then on."""
+    """The client portal on an issued document's page: "Open portal", "Copy link" and "New
+    portal link", in the read-only field `portal_link` (invoices and quotes, whose toolbar is
+    full) or in the toolbar (`portal_in_toolbar`: credit notes, whose page has no form). The new
+    link is made by `portal_rotate_service` (billing.services, as the API's
+    `POST …/portal-link`); the old link answers 404 from then on."""
+
+    portal_in_toolbar = False
 
     def portal_rotate_service(self, obj):
         raise NotImplementedError
@@ -123,6 +135,33 @@ class PortalLinkMixin:
     def _portal_names(self) -> tuple[str, str]:
         meta = self.model._meta
         return meta.model_name, f"{meta.app_label}_{meta.model_name}_portal_link"
+
+    def _portal_url(self, obj) -> str | None:
+        if obj is None or obj.pk is None or getattr(obj, "status", "") == "Draft":
+            return None
+        return portal_url(obj)
+
+    @admin.display(description="Client portal")
+    def portal_link(self, obj):
+        url = self._portal_url(obj)
+        if not url:
+            return "Issued documents get a link for the customer."
+        _, name = self._portal_names()
+        # The button submits the page's own form (and its CSRF token) to the rotate view.
+        return format_html(
+            '<a href="{}" id="ll-portal-open" class="ll-link-button" target="_blank" '
+            'rel="noopener noreferrer">'
+            "Open portal</a> · "
+            '<button type="button" id="ll-portal-copy" class="ll-link-button" data-url="{}" '
+            'onclick="{}">Copy link</button> · '
+            '<button type="submit" id="ll-portal-rotate" class="ll-link-button" formaction="{}" '
+            'formmethod="post" formnovalidate onclick="{}">New portal link</button>',
+            url,
+            url,
+            COPY_SCRIPT,
+            reverse(f"admin:{name}", args=[obj.pk]),
+            ROTATE_CONFIRM,
+        )
 
     def get_urls(self):
         _, name = self._portal_names()
@@ -141,19 +180,21 @@ class PortalLinkMixin:
             raise PermissionDenied
         if self.run_service(request, lambda: self.portal_rotate_service(obj)):
             self.message_user(
-                request, f"{obj} has a new portal link; the old link no longer works."
+                request,
+                f"{obj} has a new portal link; the old link no longer works.",
+                messages.SUCCESS,
             )
         return back
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         model_name, name = self._portal_names()
-        obj = self.model.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
         links = {}
-        published = obj is not None and getattr(obj, "status", "") != "Draft"
-        if published and portal_url(obj):
-            links["portal_url"] = portal_url(obj)
-            if request.user.has_perm(f"billing.change_{model_name}"):
-                links["portal_rotate_url"] = reverse(f"admin:{name}", args=[obj.pk])
+        if self.portal_in_toolbar and str(object_id).isdigit():
+            url = self._portal_url(self.model.objects.filter(pk=object_id).first())
+            if url:
+                links["portal_url"] = url
+                if request.user.has_perm(f"billing.change_{model_name}"):
+                    links["portal_rotate_url"] = reverse(f"admin:{name}", args=[object_id])
         extra_context = {**(extra_context or {}), **links}
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -442,6 +483,7 @@ class InvoiceAdmin(PortalLinkMixin, SendButtonAdmin):
     autocomplete_fields = ["customer"]
     readonly_fields = [
         "invoice_number",
+        "portal_link",
         "subtotal",
         "tax",
         "total",
@@ -465,6 +507,7 @@ class InvoiceAdmin(PortalLinkMixin, SendButtonAdmin):
             {
                 "fields": [
                     "invoice_number",
+                    "portal_link",
                     "customer",
                     "status",
                     ("date", "due_date"),
@@ -830,18 +873,44 @@ class QuoteAdmin(PortalLinkMixin, SendButtonAdmin):
     autocomplete_fields = ["customer"]
     readonly_fields = [
         "quote_number",
+        "portal_link",
         "subtotal_shown",
         "tax_shown",
         "total_shown",
         "invoice",
+        "accepted_at",
+        "accepted_by",
+        "accepted_ip",
+        "declined_at",
+        "declined_ip",
         "created_at",
         "updated_at",
     ]
     fieldsets = [
-        (None, {"fields": ["quote_number", "customer", "status", ("date", "valid_until")]}),
+        (
+            None,
+            {
+                "fields": [
+                    "quote_number",
+                    "portal_link",
+                    "customer",
+                    "status",
+                    ("date", "valid_until"),
+                ]
+            },
+        ),
         (
             "Totals as saved (computed by the server from items)",
             {"fields": ["discount", ("subtotal_shown", "tax_shown", "total_shown")]},
+        ),
+        (
+            "The customer's answer on the client portal",
+            {
+                "fields": [
+                    ("accepted_at", "accepted_by", "accepted_ip"),
+                    ("declined_at", "declined_ip"),
+                ]
+            },
         ),
         (None, {"fields": ["notes", "invoice", ("created_at", "updated_at")]}),
     ]
@@ -1000,6 +1069,7 @@ class CreditNoteAdmin(PortalLinkMixin, ServiceAdmin):
     ]
     actions = ["download_pdfs"]
     change_form_template = "admin/billing/portal_change_form.html"
+    portal_in_toolbar = True
 
     def portal_rotate_service(self, obj):
         return services.credit_note_portal_link_rotate(credit_note=obj)

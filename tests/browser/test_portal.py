@@ -188,3 +188,29 @@ def test_quote_page_fits_and_is_accepted_through_its_form(customer_browser):
 
     customer_browser.open(path, LAPTOP)
     customer_browser.shot("quote-1280-accepted")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_clerk_copies_opens_and_replaces_the_portal_link(clerk):
+    from billing.models import Invoice
+    from tests.billing.factories import make_invoice
+
+    invoice = make_invoice()
+    old_token = invoice.portal_token
+    page = clerk.page
+    clerk.login()
+
+    clerk.goto(f"/admin/billing/invoice/{invoice.pk}/change/")
+    assert old_token in page.get_attribute("#ll-portal-open", "href")
+    assert old_token in page.get_attribute("#ll-portal-copy", "data-url")
+    clerk.shot("50-invoice-portal-link")
+    shutil.copy(ARTIFACTS / "50-invoice-portal-link.png", SHOTS / "admin-invoice-portal-link.png")
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#ll-portal-rotate")
+    page.wait_for_selector("ul.messagelist li.success")
+    assert "new portal link" in clerk.success_message()
+
+    new_token = Invoice.objects.get(pk=invoice.pk).portal_token
+    assert new_token != old_token
+    assert new_token in page.get_attribute("#ll-portal-open", "href")

@@ -21,7 +21,7 @@ def test_an_issued_invoice_page_offers_open_and_copy(staff):  # noqa: F811
     link = f"{SITE}/portal/{invoice.portal_token}"
     assert f'href="{link}"' in page and 'id="ll-portal-open"' in page
     assert f'data-url="{link}"' in page and "Copy link" in page
-    assert f'action="/admin/billing/invoice/{invoice.pk}/portal-link/"' in page
+    assert f'formaction="/admin/billing/invoice/{invoice.pk}/portal-link/"' in page
 
 
 def test_a_draft_page_has_no_portal_buttons(staff):  # noqa: F811
