@@ -156,7 +156,8 @@ def _answer(request, token: str, *, accept: bool):
     except DomainValidationError as exc:
         return _page(request, found, status=400, form_errors=exc.errors)
     except ConflictError as exc:
-        return _page(request, document_by_token(token), status=409, notice=str(exc))
+        # The quote as it is now (answered meanwhile, say), with the reason.
+        return _page(request, document_by_token(token) or found, status=409, notice=str(exc))
     # Post/redirect/get: a reload shows the answer instead of posting it again.
     return HttpResponseRedirect(request.path.rsplit("/", 1)[0], status=303)
 
