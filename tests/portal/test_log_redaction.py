@@ -81,3 +81,56 @@ def _gunicorn_config() -> dict:
 
     config = Config()
     return {name: setting.get() for name, setting in config.settings.items()}
+
+
+@pytest.mark.slow
+def test_gunicorn_with_the_project_config_never_logs_a_token(tmp_path):
+    """The real server (config/gunicorn.conf.py): its access log line and the application's
+    error log line (here a 500: the throwaway database has no tables) show `/portal/***`."""
+    import secrets
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    from tests.platform.test_production import ROOT, _clean_env, _free_port
+
+    port = _free_port()
+    env = _clean_env(
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'live.sqlite3'}",
+        SANDBOX_DATABASE_URL=f"sqlite:///{tmp_path / 'sandbox.sqlite3'}",
+        REDIS_URL="",
+        GUNICORN_BIND=f"127.0.0.1:{port}",
+        WEB_CONCURRENCY="1",
+    )
+    proc = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    statuses = []
+    try:
+        deadline = time.monotonic() + 30
+        while not statuses:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/portal/{TOKEN}", timeout=5)  # noqa: S310
+            except urllib.error.HTTPError as error:
+                statuses.append(error.code)
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.2)
+    finally:
+        proc.terminate()
+        output, _ = proc.communicate(timeout=30)
+
+    assert statuses == [500]
+    assert '"path": "/portal/***"' in output
+    assert "Internal Server Error: /portal/***" in output
+    assert TOKEN not in output
