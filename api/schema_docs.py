@@ -130,6 +130,21 @@ OPERATIONS = {
         "Download a credit note as PDF",
         "The credit note as a printable PDF (`application/pdf`, not the JSON envelope).",
     ),
+    "invoices_portal_link_create": (
+        "New portal link for an invoice",
+        "Gives the invoice a new random portal token (`portal_url` changes) and the old link "
+        "answers 404 from now on. A draft has no link: 409.",
+    ),
+    "quotes_portal_link_create": (
+        "New portal link for a quote",
+        "Gives the quote a new random portal token (`portal_url` changes); the old link 404s. "
+        "A draft has no link: 409.",
+    ),
+    "credit_notes_portal_link_create": (
+        "New portal link for a credit note",
+        "Gives the credit note a new random portal token (`portal_url` changes); the old link "
+        "404s.",
+    ),
     "invoices_issue_create": (
         "Issue a draft invoice",
         "Takes the next `INV-YYYY-NNN` of the invoice date's year, snapshots the customer's "

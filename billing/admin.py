@@ -56,6 +56,7 @@ from billing.models import (
     RecurringInvoiceItem,
 )
 from billing.pdf import credit_note_pdf, document_pdf_filename, invoice_pdf
+from billing.portal_links import portal_url
 from billing.quote_pdf import quote_pdf, quote_pdf_filename
 from billing.resources import ProductResource
 from core.admin import ServiceAdmin, changed_fields, error_text
@@ -165,6 +166,94 @@ class OverdueFilter(admin.SimpleListFilter):
         if self.value() == "0":
             return queryset.exclude(**overdue)
         return queryset
+
+
+COPY_SCRIPT = (
+    "var b=this,u=b.dataset.url;if(navigator.clipboard){navigator.clipboard.writeText(u)"
+    ".then(function(){b.textContent='Link copied'})}else{window.prompt('Copy the portal link',u)}"
+)
+ROTATE_CONFIRM = (
+    "return confirm('Make a new portal link? The link the customer has now will stop working.')"
+)
+
+
+class PortalLinkMixin:
+    """The client portal on an issued document's page: "Open portal", "Copy link" and "New
+    portal link", in the read-only field `portal_link` (invoices and quotes, whose toolbar is
+    full) or in the toolbar (`portal_in_toolbar`: credit notes, whose page has no form). The new
+    link is made by `portal_rotate_service` (billing.services, as the API's
+    `POST …/portal-link`); the old link answers 404 from then on."""
+
+    portal_in_toolbar = False
+
+    def portal_rotate_service(self, obj):
+        raise NotImplementedError
+
+    def _portal_names(self) -> tuple[str, str]:
+        meta = self.model._meta
+        return meta.model_name, f"{meta.app_label}_{meta.model_name}_portal_link"
+
+    def _portal_url(self, obj) -> str | None:
+        if obj is None or obj.pk is None or getattr(obj, "status", "") == "Draft":
+            return None
+        return portal_url(obj)
+
+    @admin.display(description="Client portal")
+    def portal_link(self, obj):
+        url = self._portal_url(obj)
+        if not url:
+            return "Issued documents get a link for the customer."
+        _, name = self._portal_names()
+        # The button submits the page's own form (and its CSRF token) to the rotate view.
+        return format_html(
+            '<a href="{}" id="ll-portal-open" class="ll-link-button" target="_blank" '
+            'rel="noopener noreferrer">'
+            "Open portal</a> · "
+            '<button type="button" id="ll-portal-copy" class="ll-link-button" data-url="{}" '
+            'onclick="{}">Copy link</button> · '
+            '<button type="submit" id="ll-portal-rotate" class="ll-link-button" formaction="{}" '
+            'formmethod="post" formnovalidate onclick="{}">New portal link</button>',
+            url,
+            url,
+            COPY_SCRIPT,
+            reverse(f"admin:{name}", args=[obj.pk]),
+            ROTATE_CONFIRM,
+        )
+
+    def get_urls(self):
+        _, name = self._portal_names()
+        view = self.admin_site.admin_view(self.portal_link_view)
+        return [path("<int:object_id>/portal-link/", view, name=name), *super().get_urls()]
+
+    def portal_link_view(self, request, object_id: int):
+        model_name, _ = self._portal_names()
+        back = HttpResponseRedirect(reverse(f"admin:billing_{model_name}_change", args=[object_id]))
+        if request.method != "POST":
+            return back  # only the button's POST makes a new link
+        obj = get_object_or_404(self.get_queryset(request), pk=object_id)
+        # Credit notes are read-only pages (no change permission on the page itself): the
+        # role's own permission decides.
+        if not request.user.has_perm(f"billing.change_{model_name}"):
+            raise PermissionDenied
+        if self.run_service(request, lambda: self.portal_rotate_service(obj)):
+            self.message_user(
+                request,
+                f"{obj} has a new portal link; the old link no longer works.",
+                messages.SUCCESS,
+            )
+        return back
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        model_name, name = self._portal_names()
+        links = {}
+        if self.portal_in_toolbar and str(object_id).isdigit():
+            url = self._portal_url(self.model.objects.filter(pk=object_id).first())
+            if url:
+                links["portal_url"] = url
+                if request.user.has_perm(f"billing.change_{model_name}"):
+                    links["portal_rotate_url"] = reverse(f"admin:{name}", args=[object_id])
+        extra_context = {**(extra_context or {}), **links}
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 class SendButtonAdmin(ServiceAdmin):
@@ -487,7 +576,7 @@ class InvoiceAdminForm(forms.ModelForm):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(AuditHistoryMixin, SendButtonAdmin):
+class InvoiceAdmin(AuditHistoryMixin, PortalLinkMixin, SendButtonAdmin):
     form = InvoiceAdminForm
     audit_resource = "invoice"
     inlines = [InvoiceItemInline, PaymentInline]
@@ -510,6 +599,7 @@ class InvoiceAdmin(AuditHistoryMixin, SendButtonAdmin):
     autocomplete_fields = ["customer"]
     readonly_fields = [
         "invoice_number",
+        "portal_link",
         "subtotal",
         "tax",
         "total",
@@ -536,6 +626,7 @@ class InvoiceAdmin(AuditHistoryMixin, SendButtonAdmin):
             {
                 "fields": [
                     "invoice_number",
+                    "portal_link",
                     "customer",
                     "status",
                     ("date", "due_date"),
@@ -743,6 +834,9 @@ class InvoiceAdmin(AuditHistoryMixin, SendButtonAdmin):
     def send_service(self, obj):
         return sending.invoice_send(invoice=obj)
 
+    def portal_rotate_service(self, obj):
+        return services.invoice_portal_link_rotate(invoice=obj)
+
     # --- lifecycle buttons (templates/admin/billing/invoice/change_form.html) ---------------
 
     def get_urls(self):
@@ -926,7 +1020,7 @@ class QuoteAdminForm(forms.ModelForm):
 
 
 @admin.register(Quote)
-class QuoteAdmin(AuditHistoryMixin, SendButtonAdmin):
+class QuoteAdmin(AuditHistoryMixin, PortalLinkMixin, SendButtonAdmin):
     form = QuoteAdminForm
     audit_resource = "quote"
     change_form_template = "admin/billing/quote/change_form.html"
@@ -947,10 +1041,16 @@ class QuoteAdmin(AuditHistoryMixin, SendButtonAdmin):
     autocomplete_fields = ["customer"]
     readonly_fields = [
         "quote_number",
+        "portal_link",
         "subtotal_shown",
         "tax_shown",
         "total_shown",
         "invoice",
+        "accepted_at",
+        "accepted_by",
+        "accepted_ip",
+        "declined_at",
+        "declined_ip",
         "created_at",
         "updated_at",
         "audit_history",
@@ -961,6 +1061,7 @@ class QuoteAdmin(AuditHistoryMixin, SendButtonAdmin):
             {
                 "fields": [
                     "quote_number",
+                    "portal_link",
                     "customer",
                     "status",
                     ("date", "valid_until"),
@@ -971,6 +1072,15 @@ class QuoteAdmin(AuditHistoryMixin, SendButtonAdmin):
         (
             "Totals as saved (computed by the server from items)",
             {"fields": ["discount", ("subtotal_shown", "tax_shown", "total_shown")]},
+        ),
+        (
+            "The customer's answer on the client portal",
+            {
+                "fields": [
+                    ("accepted_at", "accepted_by", "accepted_ip"),
+                    ("declined_at", "declined_ip"),
+                ]
+            },
         ),
         (None, {"fields": ["notes", "invoice", ("created_at", "updated_at")]}),
         HISTORY_FIELDSET,
@@ -1056,6 +1166,9 @@ class QuoteAdmin(AuditHistoryMixin, SendButtonAdmin):
 
     def service_delete(self, request, obj):
         services.quote_delete(quote=obj)
+
+    def portal_rotate_service(self, obj):
+        return services.quote_portal_link_rotate(quote=obj)
 
     def send_service(self, obj):
         return sending.quote_send(quote=obj)
@@ -1154,7 +1267,7 @@ class CreditNoteAdminForm(forms.ModelForm):
 
 
 @admin.register(CreditNote)
-class CreditNoteAdmin(AuditHistoryMixin, SendButtonAdmin):
+class CreditNoteAdmin(AuditHistoryMixin, PortalLinkMixin, SendButtonAdmin):
     """Credit notes: created through `credit_note_create` (from the invoice page's Credit
     note button, or here), then final: their page is read-only, with the PDF and the "Send by
     email" button."""
@@ -1189,6 +1302,11 @@ class CreditNoteAdmin(AuditHistoryMixin, SendButtonAdmin):
         "created_at",
     ]
     actions = ["download_pdfs"]
+    change_form_template = "admin/billing/portal_change_form.html"
+    portal_in_toolbar = True
+
+    def portal_rotate_service(self, obj):
+        return services.credit_note_portal_link_rotate(credit_note=obj)
 
     def get_fields(self, request, obj=None):
         if obj is None:

@@ -132,8 +132,16 @@ class Invoice(models.Model):
         related_name="invoices",
     )
     period_date = models.DateField(null=True, blank=True, editable=False)
+    # The customer's link to the client portal (billing.portal_links): set at issue, replaced
+    # when staff rotate it. Unique, so indexed: the portal finds a document by it.
+    portal_token = models.CharField(  # noqa: DJ001 - null, not "", so drafts stay unique
+        max_length=64, unique=True, null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    # Secrets the audit trail records by fingerprint only (audit.changes.snapshot).
+    AUDIT_REDACTED_FIELDS = ("portal_token",)
 
     class Meta:
         ordering = ["-date", "-id"]
@@ -276,6 +284,9 @@ class Payment(models.Model):
         blank=True,
     )
     voided_at = models.DateTimeField(null=True, blank=True)
+    # The payment provider's id for money received online (a Stripe payment intent): one
+    # payment per reference, however often the provider delivers its event.
+    external_reference = models.CharField(max_length=255, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = PaymentQuerySet.as_manager()
@@ -283,6 +294,11 @@ class Payment(models.Model):
     class Meta:
         ordering = ["date", "id"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["external_reference"],
+                condition=~Q(external_reference=""),
+                name="payment_external_reference_unique",
+            ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
             models.CheckConstraint(
                 condition=Q(source="credit", account__isnull=True, transaction__isnull=True)
@@ -335,8 +351,20 @@ class Quote(models.Model):
     )
     # When the quote was last emailed to the customer (billing.sending.quote_send).
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The customer's answer on the portal: when, the signer's name, and from which address.
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.CharField(max_length=200, blank=True)
+    accepted_ip = models.GenericIPAddressField(null=True, blank=True)
+    declined_at = models.DateTimeField(null=True, blank=True)
+    declined_ip = models.GenericIPAddressField(null=True, blank=True)
+    # The portal link, set when the quote takes its number (billing.portal_links).
+    portal_token = models.CharField(  # noqa: DJ001 - null, not "", so drafts stay unique
+        max_length=64, unique=True, null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    AUDIT_REDACTED_FIELDS = ("portal_token",)
 
     class Meta:
         ordering = ["-date", "-id"]
@@ -408,7 +436,13 @@ class CreditNote(models.Model):
     )
     # The customer's name and address as on the invoice it corrects.
     billing_details = models.JSONField(default=dict, blank=True)
+    # The portal link, set when the credit note is issued (billing.portal_links).
+    portal_token = models.CharField(  # noqa: DJ001 - null until issued, as on invoices
+        max_length=64, unique=True, null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    AUDIT_REDACTED_FIELDS = ("portal_token",)
 
     class Meta:
         ordering = ["-date", "-id"]
@@ -538,3 +572,38 @@ class RecurringRun(models.Model):
 
     def __str__(self) -> str:
         return f"Recurring invoices run for {self.on_date} at {self.finished_at}"
+
+
+class OnlinePayment(models.Model):
+    """Money received online for an invoice (a Stripe Checkout payment), recorded once per
+    provider reference (the payment intent) by billing.services.online_payment_record: the
+    part up to the balance due became `payment`, the rest (`credited`) went to the customer's
+    credit balance, with its own Income transaction (`credit_transaction`), since that money
+    did arrive on the account."""
+
+    provider = models.CharField(max_length=20, default="stripe")
+    reference = models.CharField(max_length=255, unique=True)
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="online_payments")
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3)
+    payment = models.OneToOneField(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="online_payment"
+    )
+    credited = models.DecimalField(**MONEY, default=0)
+    credit_transaction = models.OneToOneField(
+        "ledger.Transaction",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="online_payment_credit",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="online_payment_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.reference}"

@@ -346,17 +346,19 @@ def pdf_fingerprint(invoice: Invoice) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-def invoice_pdf(invoice: Invoice) -> bytes:
+def invoice_pdf(invoice: Invoice, *, with_notes: bool = True) -> bytes:
     """The invoice as PDF bytes, from the cache when this exact document was rendered before.
-    Expects items and active payments prefetched (billing.selectors.invoice_for_document)."""
-    key = f"invoice-pdf:{invoice.pk}:{pdf_fingerprint(invoice)}"
+    Expects items and active payments prefetched (billing.selectors.invoice_for_document).
+    `with_notes=False` leaves the notes out (the client portal's copy)."""
+    variant = "" if with_notes else ":no-notes"
+    key = f"invoice-pdf:{invoice.pk}:{pdf_fingerprint(invoice)}{variant}"
     try:
         cached = call("invoice pdf read", cache.get, key)
     except CacheUnavailable:
-        return invoice_pdf_render(invoice)
+        return invoice_pdf_render(invoice, with_notes=with_notes)
     if isinstance(cached, bytes):
         return cached
-    content = invoice_pdf_render(invoice)
+    content = invoice_pdf_render(invoice, with_notes=with_notes)
     try:
         call("invoice pdf store", cache.set, key, content, PDF_CACHE_SECONDS)
     except CacheUnavailable:
@@ -389,7 +391,7 @@ def _notes(label: str, text: str, s) -> list:
     ]
 
 
-def invoice_pdf_render(invoice: Invoice) -> bytes:
+def invoice_pdf_render(invoice: Invoice, *, with_notes: bool = True) -> bytes:
     """Draws the invoice's PDF (no cache)."""
     s = _styles()
     buffer = BytesIO()
@@ -415,7 +417,7 @@ def invoice_pdf_render(invoice: Invoice) -> bytes:
         Spacer(1, 4 * mm),
         _invoice_totals(invoice, items),
         *_payments(invoice, s),
-        *_notes("NOTES", invoice.notes, s),
+        *_notes("NOTES", invoice.notes if with_notes else "", s),
     ]
     doc.build(story, onFirstPage=_footer, onLaterPages=_footer)
     return buffer.getvalue()

@@ -29,8 +29,9 @@ def _number(quote: Quote) -> str:
     return quote.quote_number or f"draft #{quote.pk}"
 
 
-def quote_pdf(quote: Quote) -> bytes:
-    """The quote as PDF bytes. Expects the customer joined and the items prefetched."""
+def quote_pdf(quote: Quote, *, with_notes: bool = True) -> bytes:
+    """The quote as PDF bytes. Expects the customer joined and the items prefetched.
+    `with_notes=False` leaves the notes out (the client portal's copy)."""
     s = _styles()
     buffer = BytesIO()
     details = billing_details(quote)
@@ -67,7 +68,7 @@ def quote_pdf(quote: Quote) -> bytes:
         _items(items, s, currency),
         Spacer(1, 4 * mm),
         _totals(rows, total_row=len(rows) - 1),
-        *_notes("NOTES", quote.notes, s),
+        *_notes("NOTES", quote.notes if with_notes else "", s),
     ]
     doc.build(story, onFirstPage=_footer, onLaterPages=_footer)
     return buffer.getvalue()

@@ -7,6 +7,7 @@ from datetime import date
 from django.conf import settings
 
 from billing.models import Payment
+from billing.portal_links import portal_url
 from core.errors import DomainValidationError
 from core.money_format import format_money
 from mail.models import EmailMessage
@@ -50,7 +51,7 @@ def payment_receipt_queue(*, payment: Payment) -> EmailMessage | None:
                 "balance_due": format_money(invoice.balance_due, currency)
                 if invoice.balance_due > 0
                 else "",
-                "portal_url": None,
+                "portal_url": portal_url(invoice),
             },
             purpose="receipt",
             dedupe_key=f"receipt:{payment.pk}",

@@ -27,6 +27,7 @@ from billing.pdf import (
     invoice_pdf,
     invoice_pdf_filename,
 )
+from billing.portal_links import portal_url
 from billing.quote_pdf import quote_pdf, quote_pdf_filename
 from billing.receipts import day_text, document_currency
 from billing.selectors import credit_note_for_document, invoice_for_document
@@ -94,8 +95,8 @@ def _document_send(
             "amount": format_money(document.total, document_currency(document)),
             "currency": document_currency(document),
             "message": message,
-            # The portal link joins when the client portal does (docs/email.md).
-            "portal_url": None,
+            # Where the customer views (and pays or accepts) it online.
+            "portal_url": portal_url(document),
             **extra,
         },
         attachments=[(pdf[0], pdf[1], PDF)],
@@ -307,7 +308,7 @@ def _reminder_queue(*, invoice_id: int, step: int, on: date) -> EmailMessage | N
                 "currency": document_currency(document),
                 "due_date": due,
                 "days": days,
-                "portal_url": None,
+                "portal_url": portal_url(document),
             },
             attachments=[(invoice_pdf_filename(document), invoice_pdf(document), PDF)],
             purpose=f"reminder:{step}",

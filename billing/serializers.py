@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.utils import timezone
 from rest_framework import serializers
 
+from billing import portal_links
 from billing.models import (
     CreditNote,
     CreditNoteSettlement,
@@ -178,6 +179,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
     # The schedule that issued it (contract section 11); null on invoices made by hand.
     recurring_invoice_id = serializers.IntegerField(read_only=True, allow_null=True)
     exchange_rate = ExchangeRateField(read_only=True)
+    portal_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Invoice
@@ -207,6 +209,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "issued_at",
             "cancelled_at",
             "cancel_reason",
+            "portal_url",
             "created_at",
             "updated_at",
         ]
@@ -214,6 +217,10 @@ class InvoiceSerializer(serializers.ModelSerializer):
 
     def get_days_overdue(self, invoice: Invoice) -> int:
         return invoice.days_overdue()
+
+    def get_portal_url(self, invoice: Invoice) -> str | None:
+        """The customer's link to the invoice on the client portal; null on a draft."""
+        return portal_links.portal_url(invoice) if invoice.is_issued else None
 
 
 class InvoiceInputSerializer(serializers.Serializer):
@@ -325,6 +332,7 @@ class CreditNoteSerializer(serializers.ModelSerializer):
     account_id = serializers.IntegerField(read_only=True, allow_null=True)
     transaction_id = serializers.IntegerField(read_only=True, allow_null=True)
     exchange_rate = ExchangeRateField(read_only=True)
+    portal_url = serializers.SerializerMethodField()
 
     class Meta:
         model = CreditNote
@@ -345,12 +353,17 @@ class CreditNoteSerializer(serializers.ModelSerializer):
             "settled_amount",
             "account_id",
             "transaction_id",
+            "portal_url",
             "created_at",
         ]
         read_only_fields = fields
 
     def get_settlement(self, note: CreditNote) -> str | None:
         return note.settlement or None
+
+    def get_portal_url(self, note: CreditNote) -> str | None:
+        """The customer's link to the credit note on the client portal."""
+        return portal_links.portal_url(note)
 
 
 class CreditNoteInputSerializer(serializers.Serializer):
@@ -380,6 +393,7 @@ class QuoteSerializer(serializers.ModelSerializer):
     tax = MoneyField(read_only=True)
     amount = MoneyField(source="total", read_only=True)
     exchange_rate = ExchangeRateField(read_only=True)
+    portal_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Quote
@@ -400,6 +414,10 @@ class QuoteSerializer(serializers.ModelSerializer):
             "notes",
             "invoice_id",
             "sent_at",
+            "accepted_at",
+            "accepted_by",
+            "declined_at",
+            "portal_url",
             "created_at",
             "updated_at",
         ]
@@ -407,6 +425,13 @@ class QuoteSerializer(serializers.ModelSerializer):
 
     def get_status(self, quote: Quote) -> str:
         return quote.effective_status()
+
+    def get_portal_url(self, quote: Quote) -> str | None:
+        """The customer's link to the quote on the client portal (where it is accepted or
+        declined); null on a draft."""
+        if quote.status == QuoteStatus.DRAFT:
+            return None
+        return portal_links.portal_url(quote)
 
 
 class QuoteInputSerializer(serializers.Serializer):

@@ -40,6 +40,7 @@ from billing.models import (
     Invoice,
     InvoiceStatus,
     LineItem,
+    OnlinePayment,
     Payment,
     PaymentMethod,
     PaymentSource,
@@ -49,6 +50,7 @@ from billing.models import (
     QuoteStatus,
     base_currency,
 )
+from billing.portal_links import portal_token_new
 from billing.receipts import payment_receipt_queue
 from core.books import books_assert_open
 from core.currencies import currency_check
@@ -275,6 +277,7 @@ def _issue_apply(invoice: Invoice, customer: Customer) -> None:
     invoice.billing_details = {name: getattr(customer, name) for name in BILLING_DETAIL_FIELDS}
     invoice.issued_at = timezone.now()
     invoice.status = InvoiceStatus.UNPAID
+    invoice.portal_token = portal_token_new()
 
 
 def _invoice_insert(
@@ -523,6 +526,7 @@ def payment_record(
     method: str = PaymentMethod.BANK_TRANSFER,
     note: str = "",
     source: str = PaymentSource.ACCOUNT,
+    external_reference: str = "",
 ) -> Payment:
     """Records a payment against an issued invoice: money received on `account` (one Income
     transaction, linked to the payment), or (`source = credit`, no account) taken from the
@@ -585,6 +589,7 @@ def payment_record(
             method=method or PaymentMethod.BANK_TRANSFER,
             note=note or "",
             transaction=txn,
+            external_reference=external_reference,
         )
         _figures_apply(invoice)
         invoice.save(update_fields=FIGURE_FIELDS)
@@ -722,6 +727,7 @@ def credit_note_create(
         note.settlement = settlement if excess > 0 else ""
         note.settled_amount = excess
         note.credit_note_number = numbering.number_next(kind=numbering.CREDIT_NOTE, year=on.year)
+        note.portal_token = portal_token_new()
         if note.settlement == CreditNoteSettlement.REFUND:
             note.account = account
             note.transaction = refund_transaction_create(
@@ -782,6 +788,8 @@ def _quote_number_take(quote: Quote) -> None:
     """A quote takes its number when it first leaves Draft, like an invoice at issue."""
     if quote.quote_number is None and quote.status != QuoteStatus.DRAFT:
         quote.quote_number = numbering.number_next(kind=numbering.QUOTE, year=quote.date.year)
+    if quote.quote_number is not None and not quote.portal_token:
+        quote.portal_token = portal_token_new()
 
 
 def quote_create(
@@ -933,7 +941,201 @@ def quote_convert(
         quote.status = QuoteStatus.CONVERTED
         quote.invoice = invoice
         _quote_number_take(quote)
-        quote.save(update_fields=["status", "invoice", "quote_number", "updated_at"])
+        quote.save(
+            update_fields=["status", "invoice", "quote_number", "portal_token", "updated_at"]
+        )
         _audit("quote.converted", quote, diff_fields(before, snapshot(quote)))
         event_publish(event_type="quote.converted", data=quote_payload(quote))
     return invoice
+
+
+# --- portal links --------------------------------------------------------------------------
+
+NO_PORTAL_LINK = "A draft has no portal link: issue it first."
+
+
+def _portal_link_rotate(document, *, action: str, payload) -> None:
+    """Gives `document` (locked by the caller) a new token: the old link answers 404 from
+    the commit on. Audited by fingerprint only (the token is a secret)."""
+    before = snapshot(document)
+    document.portal_token = portal_token_new()
+    document.save(update_fields=["portal_token", "updated_at"])
+    _audit(action, document, diff_fields(before, snapshot(document)))
+    event_publish(event_type=action.split(".")[0] + ".updated", data=payload(document))
+
+
+def invoice_portal_link_rotate(*, invoice: Invoice) -> Invoice:
+    """Replaces an issued invoice's portal token (the old link 404s). A draft: 409.
+    Announces `invoice.updated` (its `portal_url` changed)."""
+    with atomic():
+        invoice = _invoice_lock(invoice)
+        if invoice.status == InvoiceStatus.DRAFT:
+            raise ConflictError(NO_PORTAL_LINK)
+        _portal_link_rotate(invoice, action="invoice.portal_link_rotated", payload=invoice_payload)
+    return invoice
+
+
+def quote_portal_link_rotate(*, quote: Quote) -> Quote:
+    """Replaces a numbered quote's portal token (the old link 404s). A draft: 409. Announces
+    `quote.updated`."""
+    with atomic():
+        quote = _quote_lock(quote)
+        if quote.status == QuoteStatus.DRAFT or quote.quote_number is None:
+            raise ConflictError(NO_PORTAL_LINK)
+        _portal_link_rotate(quote, action="quote.portal_link_rotated", payload=quote_payload)
+    return quote
+
+
+def credit_note_portal_link_rotate(*, credit_note: CreditNote) -> CreditNote:
+    """Replaces a credit note's portal token (the old link 404s). Credit notes are issued when
+    created, so every one has a link. Records the change in the audit trail (credit notes
+    have no update event)."""
+    with atomic():
+        note = CreditNote.objects.select_for_update().get(pk=credit_note.pk)
+        before = snapshot(note)
+        note.portal_token = portal_token_new()
+        note.save(update_fields=["portal_token"])
+        _audit("credit_note.portal_link_rotated", note, diff_fields(before, snapshot(note)))
+    return note
+
+
+# --- the customer's answer to a quote (client portal) ----------------------------------------
+
+ANSWERED = "This quote was already {status}."
+SIGNER_NAME_MAX = 200
+
+
+def _quote_answerable(quote: Quote) -> None:
+    status = quote.effective_status()
+    if status == QuoteStatus.SENT:
+        return
+    if status in (QuoteStatus.ACCEPTED, QuoteStatus.DECLINED, QuoteStatus.CONVERTED):
+        raise ConflictError(ANSWERED.format(status=status.lower()))
+    if status == QuoteStatus.EXPIRED:
+        raise ConflictError(f"This quote expired on {quote.valid_until:%d %b %Y}.")
+    raise ConflictError("This quote has not been sent yet.")
+
+
+def quote_accept(*, quote: Quote, name: str, ip: str | None = None) -> Quote:
+    """The customer accepts a sent quote: status Accepted, with when (`accepted_at`), the
+    signer's name (`accepted_by`, required, at most 200 characters: 400 on `name`) and the
+    client's address (`accepted_ip`). Only a Sent quote still valid today can be answered
+    (under a lock on the quote, so two answers at once cannot both win); Accepted, Declined,
+    Converted or Expired ones are a 409. Announces `quote.accepted`."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise DomainValidationError({"name": "Type your name to accept the quote."})
+    if len(name) > SIGNER_NAME_MAX:
+        raise DomainValidationError({"name": f"At most {SIGNER_NAME_MAX} characters."})
+    with atomic():
+        quote = _quote_lock(quote)
+        _quote_answerable(quote)
+        before = snapshot(quote)
+        quote.status = QuoteStatus.ACCEPTED
+        quote.accepted_at = timezone.now()
+        quote.accepted_by = name
+        quote.accepted_ip = ip or None
+        quote.save(
+            update_fields=["status", "accepted_at", "accepted_by", "accepted_ip", "updated_at"]
+        )
+        _audit("quote.accepted", quote, diff_fields(before, snapshot(quote)))
+        event_publish(event_type="quote.accepted", data=quote_payload(quote))
+    return quote
+
+
+def quote_decline(*, quote: Quote, ip: str | None = None) -> Quote:
+    """The customer declines a sent quote: status Declined, with `declined_at` and the
+    client's address. Same refusals as `quote_accept`. Announces `quote.declined`."""
+    with atomic():
+        quote = _quote_lock(quote)
+        _quote_answerable(quote)
+        before = snapshot(quote)
+        quote.status = QuoteStatus.DECLINED
+        quote.declined_at = timezone.now()
+        quote.declined_ip = ip or None
+        quote.save(update_fields=["status", "declined_at", "declined_ip", "updated_at"])
+        _audit("quote.declined", quote, diff_fields(before, snapshot(quote)))
+        event_publish(event_type="quote.declined", data=quote_payload(quote))
+    return quote
+
+
+# --- money received online (Stripe Checkout; portal/stripe_checkout.py) ----------------------
+
+
+def online_payment_record(
+    *,
+    invoice: Invoice,
+    reference: str,
+    amount: Decimal,
+    currency: str,
+    account: Account,
+    provider: str = "stripe",
+) -> tuple[OnlinePayment, bool]:
+    """Records money received online for `invoice` exactly once per provider `reference` (a
+    Stripe payment intent): returns the record and whether this call created it.
+
+    Under a lock on the invoice row, a reference already recorded returns the first record
+    and changes nothing, so a redelivered event, or two deliveries at once, pay once; the
+    unique constraints on the reference (here and on `Payment.external_reference`) back that
+    up. Up to the balance due becomes a payment (billing's `payment_record`: status, events,
+    receipt), method card, on `account`; the rest, or all of it when the invoice owes nothing
+    (paid meanwhile, or cancelled), is added to the customer's credit balance, with an Income
+    transaction on `account` for it (the money did arrive there). A currency other than the
+    invoice's is a 400 on `currency`."""
+    amount = to_cents(amount)
+    if amount <= 0:
+        raise DomainValidationError({"amount": AMOUNT_POSITIVE})
+    with atomic():
+        invoice = _invoice_lock(invoice)
+        existing = OnlinePayment.objects.filter(reference=reference).first()
+        if existing is not None:
+            return existing, False
+        if currency.upper() != invoice.currency:
+            raise DomainValidationError(
+                {"currency": f"Paid in {currency.upper()}; the invoice is in {invoice.currency}."}
+            )
+        _figures_apply(invoice)
+        owed = invoice.balance_due if invoice.status in OPEN_INVOICE_STATUSES else ZERO
+        applied = min(amount, owed)
+        payment = None
+        if applied > 0:
+            payment = payment_record(
+                invoice=invoice,
+                amount=applied,
+                account=account,
+                method=PaymentMethod.CARD,
+                note=f"Paid online ({provider})",
+                external_reference=reference,
+            )
+        credited = amount - applied
+        credit_txn = None
+        if credited > 0:
+            today = timezone.localdate()
+            books_assert_open(today)
+            credit_txn = payment_transaction_create(
+                account=account,
+                amount=credited,
+                date=today,
+                invoice_id=invoice.pk,
+                description=f"Paid online above the balance of {invoice.invoice_number}: "
+                "kept as customer credit",
+            )
+            customer_credit_adjust(customer=invoice.customer, amount=credited)
+        record = OnlinePayment.objects.create(
+            provider=provider,
+            reference=reference,
+            invoice=invoice,
+            amount=amount,
+            currency=currency.upper(),
+            payment=payment,
+            credited=credited,
+            credit_transaction=credit_txn,
+        )
+        _audit(
+            "online_payment.recorded",
+            record,
+            diff_fields({}, snapshot(record)),
+        )
+        if credit_txn is not None:
+            money_moved(dates=[credit_txn.date])
+    return record, True

@@ -239,6 +239,14 @@ class InvoiceViewSet(ServiceViewSet):
         message = sending.invoice_send(invoice=invoice, **_send_arguments(request))
         return _queued_response(message)
 
+    @extend_schema(request=None, responses=InvoiceSerializer, filters=False)
+    @action(detail=True, methods=["post"], url_path="portal-link", filter_backends=[])
+    def portal_link(self, request, pk=None):
+        """A new portal link: the invoice gets a new token and the old link 404s (409 on a
+        draft, which has none)."""
+        invoice = services.invoice_portal_link_rotate(invoice=self.get_object())
+        return self.output(invoice)
+
 
 class CreditNoteViewSet(ServiceViewSet):
     """Credit notes are final: list, create, retrieve and PDF; no update or delete (405)."""
@@ -285,6 +293,13 @@ class CreditNoteViewSet(ServiceViewSet):
         note = self.get_object()
         message = sending.credit_note_send(credit_note=note, **_send_arguments(request))
         return _queued_response(message)
+
+    @extend_schema(request=None, responses=CreditNoteSerializer, filters=False)
+    @action(detail=True, methods=["post"], url_path="portal-link", filter_backends=[])
+    def portal_link(self, request, pk=None):
+        """A new portal link for the credit note; the old link 404s."""
+        note = services.credit_note_portal_link_rotate(credit_note=self.get_object())
+        return self.output(note)
 
 
 class QuoteViewSet(ServiceViewSet):
@@ -422,3 +437,10 @@ class RecurringInvoiceViewSet(ServiceViewSet):
         """The next invoice the schedule will issue, unsaved (no id, no number yet)."""
         invoice = recurring.recurring_invoice_preview(recurring_invoice=self.get_object())
         return Response(InvoicePreviewSerializer(invoice).data)
+
+    @extend_schema(request=None, responses=QuoteSerializer, filters=False)
+    @action(detail=True, methods=["post"], url_path="portal-link", filter_backends=[])
+    def portal_link(self, request, pk=None):
+        """A new portal link for the quote; the old link 404s (409 on a draft)."""
+        quote = services.quote_portal_link_rotate(quote=self.get_object())
+        return self.output(quote)

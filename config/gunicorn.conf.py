@@ -45,3 +45,5 @@ access_log_format = (
     '"method": "%(m)s", "path": "%(U)s", "status": %(s)s, "bytes": "%(B)s", '
     '"duration_ms": %(M)s}'
 )
+# Portal links carry a secret token in the path: the access log prints `/portal/***`.
+logger_class = "config.access_log.RedactingLogger"

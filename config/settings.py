@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "webhooks",
     "mail",
     "audit",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -75,6 +76,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # noindex, no referrer, no caching on every /portal/ answer, CSRF refusals included.
+    "portal.middleware.PortalHeadersMiddleware",
     # Last, as django-axes asks: turns a locked-out login into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -383,7 +386,11 @@ X_FRAME_OPTIONS = "DENY"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "api.middleware.RequestIdLogFilter"}},
+    "filters": {
+        "request_id": {"()": "api.middleware.RequestIdLogFilter"},
+        # Portal tokens are secrets: a logged path shows `/portal/***` (core/log_redaction.py).
+        "redact_secrets": {"()": "core.log_redaction.SecretPathFilter"},
+    },
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
@@ -394,13 +401,15 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "filters": ["request_id"],
+            "filters": ["request_id", "redact_secrets"],
             "formatter": env.str("LOG_FORMAT", default="json"),
         }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.request": {"level": "ERROR"},
+        # runserver's request lines, through the redacting handler instead of Django's own.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # Tasks run in-process without a broker (make run, tests): one "Task … succeeded" line
         # per task would drown the progress of seed_demo. A worker keeps them.
         **({"celery.app.trace": {"level": "WARNING"}} if CELERY_TASK_ALWAYS_EAGER else {}),
@@ -413,6 +422,21 @@ COMPANY_ADDRESS = env.str("COMPANY_ADDRESS", default="1 Ledger Lane, Springfield
 COMPANY_EMAIL = env.str("COMPANY_EMAIL", default="billing@example.com")
 COMPANY_PHONE = env.str("COMPANY_PHONE", default="")
 COMPANY_WEBSITE = env.str("COMPANY_WEBSITE", default="")
+
+# --- Client portal and online payment (contract section 12, docs/portal.md) ------------------
+# Where customers reach this server: portal links in the API and in emails start with it.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Per client address, on every portal page and form (the Stripe webhook excepted).
+PORTAL_RATE_LIMIT = env.str("PORTAL_RATE_LIMIT", default="60/m")
+# Online payment is offered only with a secret key; the webhook needs its signing secret.
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+# Tests and staging point the stripe package at a stand-in; production leaves the default.
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
+# The ledger account Stripe payments land on; unset: the first account in the currency paid.
+STRIPE_ACCOUNT_ID = env.int("STRIPE_ACCOUNT_ID", default=None)
+# Seconds a Stripe API call may take before the customer is told to try again.
+STRIPE_TIMEOUT = env.float("STRIPE_TIMEOUT", default=20.0)
 
 # --- Email (contract section 10, docs/email.md) ------------------------------------------------
 # EMAIL_URL is django-environ's email URL (smtp://user:pass@host:587, smtp+ssl://…,

@@ -22,6 +22,8 @@ urlpatterns = [
     re_path(r"^api/v2$", ApiIndexView.as_view()),
     re_path(r"^api(?:/.*)?$", api_not_found),
     path("health", health, name="health"),
+    # The client portal: public pages by document token (docs/portal.md).
+    path("", include("portal.urls")),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]
 

@@ -42,6 +42,8 @@ EVENT_TYPES: dict[str, str] = {
     "recurring_invoice.deleted": (
         "A recurring invoice schedule was deleted; `data` is it as it was."
     ),
+    "quote.accepted": "The customer accepted a quote on the client portal (`accepted_by`).",
+    "quote.declined": "The customer declined a quote on the client portal.",
 }
 
 

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0008_recurring_invoices'),
+        ("billing", "0008_recurring_invoices"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='recurringinvoice',
-            name='exchange_rate',
+            model_name="recurringinvoice",
+            name="exchange_rate",
             field=models.DecimalField(blank=True, decimal_places=6, max_digits=18, null=True),
         ),
     ]

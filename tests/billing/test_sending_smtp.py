@@ -9,6 +9,7 @@ from django.core.management import call_command
 from pypdf import PdfReader
 
 from billing.models import Invoice
+from billing.portal_links import portal_url
 from tests.billing.factories import AccountFactory, item, make_invoice, make_payment, make_quote
 from tests.factories import CustomerFactory
 
@@ -58,8 +59,11 @@ def test_the_server_receives_the_invoice_with_its_pdf(
         f"Invoice {number} for $1,500.00 is attached as a PDF.\n"
         "It is due on 31 Mar 2026.\n"
     )
-    # No portal link until the client portal exists (docs/email.md).
-    assert "online" not in text
+    # The client portal's link (docs/portal.md), in both bodies.
+    invoice.refresh_from_db()
+    link = portal_url(invoice)
+    assert link and f"View it online: {link}" in text
+    assert link in received.html()
     html = received.html()
     assert f"<strong>{number}</strong>" in html
     assert "<strong>$1,500.00</strong>" in html

@@ -95,9 +95,9 @@ def renders(monkeypatch):
     calls = []
     original = pdf.invoice_pdf_render
 
-    def counting(invoice):
+    def counting(invoice, **options):
         calls.append(invoice.pk)
-        return original(invoice)
+        return original(invoice, **options)
 
     monkeypatch.setattr(pdf, "invoice_pdf_render", counting)
     return calls

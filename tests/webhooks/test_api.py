@@ -49,6 +49,9 @@ EXTRA_EVENTS = [
     "recurring_invoice.created",
     "recurring_invoice.updated",
     "recurring_invoice.deleted",
+    # Contract section 12 (client portal).
+    "quote.accepted",
+    "quote.declined",
 ]
 
 
