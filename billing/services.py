@@ -1117,6 +1117,9 @@ def online_payment_record(
                 amount=credited,
                 date=today,
                 invoice_id=invoice.pk,
+                exchange_rate=_rate_of_money(
+                    currency=invoice.currency, on=today, fallback=invoice.exchange_rate
+                ),
                 description=f"Paid online above the balance of {invoice.invoice_number}: "
                 "kept as customer credit",
             )

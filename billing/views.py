@@ -368,6 +368,13 @@ class QuoteViewSet(ServiceViewSet):
         message = sending.quote_send(quote=quote, **_send_arguments(request))
         return _queued_response(message)
 
+    @extend_schema(request=None, responses=QuoteSerializer, filters=False)
+    @action(detail=True, methods=["post"], url_path="portal-link", filter_backends=[])
+    def portal_link(self, request, pk=None):
+        """A new portal link for the quote; the old link 404s (409 on a draft)."""
+        quote = services.quote_portal_link_rotate(quote=self.get_object())
+        return self.output(quote)
+
 
 class RecurringInvoiceViewSet(ServiceViewSet):
     """Recurring invoice schedules (contract section 11; docs/billing.md)."""
@@ -437,10 +444,3 @@ class RecurringInvoiceViewSet(ServiceViewSet):
         """The next invoice the schedule will issue, unsaved (no id, no number yet)."""
         invoice = recurring.recurring_invoice_preview(recurring_invoice=self.get_object())
         return Response(InvoicePreviewSerializer(invoice).data)
-
-    @extend_schema(request=None, responses=QuoteSerializer, filters=False)
-    @action(detail=True, methods=["post"], url_path="portal-link", filter_backends=[])
-    def portal_link(self, request, pk=None):
-        """A new portal link for the quote; the old link 404s (409 on a draft)."""
-        quote = services.quote_portal_link_rotate(quote=self.get_object())
-        return self.output(quote)

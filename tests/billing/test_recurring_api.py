@@ -77,7 +77,7 @@ def test_create_with_every_field(api, customer):
             auto_send=True,
             discount=100,
             notes="Thanks",
-            currency="eur",
+            currency="EUR",
         ),
         format="json",
     )

@@ -136,7 +136,7 @@ def test_the_server_receives_the_credit_note_with_its_pdf(
     assert received.subject == f"Credit note {number} from Acme & Sons Ltd"
     assert received.text().startswith(
         "Hello Jane Doe Ltd,\n\nAs agreed on the phone.\n\n"
-        f"Credit note {number} for 300.00 USD is attached as a PDF.\n"
+        f"Credit note {number} for $300.00 is attached as a PDF.\n"
         f"It credits invoice {invoice_number}.\n"
     )
     html = received.html()

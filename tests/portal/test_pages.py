@@ -242,7 +242,7 @@ def test_existing_issued_documents_get_links_from_the_migration():
     from django.apps import apps as global_apps
     from django.db import connection
 
-    migration = import_module("billing.migrations.0007_portal_tokens")
+    migration = import_module("billing.migrations.0010_portal_tokens")
     invoice = make_invoice()
     draft = make_invoice(status="Draft")
     quote = make_quote(status="Sent", date=datetime.date(2024, 1, 1))
