@@ -17,6 +17,8 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from audit.changes import diff_fields
+from audit.services import audit_record
 from billing.events import invoice_payload, quote_payload
 from billing.models import Invoice, InvoiceStatus, Quote, QuoteStatus
 from billing.pdf import invoice_pdf, invoice_pdf_filename, money
@@ -94,6 +96,23 @@ def _document_send(
     )
 
 
+def _sent_record(document, *, resource: str, email: EmailMessage) -> None:
+    """Records `sent_at` on the document and, like every write (contract section 9), one
+    audit entry `<resource>.sent` naming the message it was sent in."""
+    before = document.sent_at
+    document.sent_at = timezone.now()
+    document.save(update_fields=["sent_at", "updated_at"])
+    audit_record(
+        action=f"{resource}.sent",
+        resource=resource,
+        resource_id=document.pk,
+        changes=diff_fields(
+            {"sent_at": before, "email_id": None},
+            {"sent_at": document.sent_at, "email_id": email.pk},
+        ),
+    )
+
+
 def invoice_send(
     *,
     invoice: Invoice,
@@ -128,8 +147,7 @@ def invoice_send(
             message=message,
             links={"invoice_id": invoice.pk},
         )
-        invoice.sent_at = timezone.now()
-        invoice.save(update_fields=["sent_at", "updated_at"])
+        _sent_record(invoice, resource="invoice", email=queued)
         event_publish(event_type="invoice.sent", data=invoice_payload(invoice))
     return queued
 
@@ -168,8 +186,7 @@ def quote_send(
             message=message,
             links={"quote_id": quote.pk},
         )
-        quote.sent_at = timezone.now()
-        quote.save(update_fields=["sent_at", "updated_at"])
+        _sent_record(quote, resource="quote", email=queued)
         event_publish(event_type="quote.sent", data=quote_payload(quote))
     return queued
 

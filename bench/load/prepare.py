@@ -1,5 +1,6 @@
 """Builds the load test's database from nothing: migrate, 1000 customers (through the batch
-service, so they have their events), one bank account, an administrator's API key.
+service, so they have their events and audit entries), one bank account, an administrator's
+API key.
 
     .venv/bin/python bench/load/prepare.py --db ll_bench_load --state bench/results/load-state.json
 
@@ -23,6 +24,25 @@ PREPARED_CUSTOMERS = 1000
 WORDS = ["Acme", "Globex", "Northwind", "Initech", "Umbrella", "Contoso", "Hooli", "Stark"]
 
 
+def _max_ids() -> dict[str, int]:
+    from django.db import connection
+
+    from bench.load.scenarios import WRITES
+
+    tables = {w.table for w in WRITES.values() if w.table} | {
+        "webhooks_event",
+        "audit_auditevent",
+        "mail_emailmessage",
+        "ledger_transaction",
+    }
+    with connection.cursor() as cursor:
+        marks = {}
+        for table in sorted(tables):
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608
+            marks[table] = cursor.fetchone()[0]
+    return marks
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default="ll_bench_load")
@@ -41,7 +61,6 @@ def main() -> None:
     django.setup()
     from customers.services import customer_batch_create
     from ledger.services import account_create
-    from webhooks.models import Event
 
     customers = customer_batch_create(
         records=[
@@ -61,7 +80,9 @@ def main() -> None:
         "api_key": key.strip().splitlines()[-1],
         "account_id": account.pk,
         "customer_ids": [c.pk for c in customers],
-        "max_event_id": Event.objects.order_by("-id").values_list("id", flat=True).first() or 0,
+        # High-water marks: what verify.py finds above them was written during the run.
+        "max_ids": _max_ids(),
+        "opening_balance": str(account.opening_balance),
     }
     Path(args.state).write_text(json.dumps(state))
     print(f"prepared {args.db}: {len(customers)} customers, account {account.pk}")
