@@ -1,6 +1,6 @@
 """Builds the load test's database from nothing: migrate, 1000 customers (through the batch
-service, so they have their events and audit entries), one bank account, an administrator's
-API key.
+service, so they have their events and audit entries), one bank account, five overdue
+invoices, an administrator's API key.
 
     .venv/bin/python bench/load/prepare.py --db ll_bench_load --state bench/results/load-state.json
 
@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import sys
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bench.common import database_recreate, django_env, manage  # noqa: E402
 
 PREPARED_CUSTOMERS = 1000
+OVERDUE_INVOICES = 5
 WORDS = ["Acme", "Globex", "Northwind", "Initech", "Umbrella", "Contoso", "Hooli", "Stark"]
 
 
@@ -59,6 +61,7 @@ def main() -> None:
     import django
 
     django.setup()
+    from billing.services import invoice_create
     from customers.services import customer_batch_create
     from ledger.services import account_create
 
@@ -75,6 +78,16 @@ def main() -> None:
     account = account_create(
         name="Load Test Checking", opening_balance=Decimal("10000.00"), currency="USD"
     )
+    # Overdue from the start, so the reminders job has work however short the run (the clients
+    # add more: scenarios.overdue_invoice_create).
+    issued = date.today() - timedelta(days=40)  # noqa: DTZ011 - the server's local date
+    for customer in customers[:OVERDUE_INVOICES]:
+        invoice_create(
+            customer=customer,
+            items=[{"description": "Consulting", "qty": 1, "amount": Decimal("250.00")}],
+            date=issued,
+            due_date=issued + timedelta(days=30),
+        )
     state = {
         "db": args.db,
         "api_key": key.strip().splitlines()[-1],
