@@ -422,7 +422,9 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=scale)
     # A small run gets a database of its own, so it never replaces the full-size one.
     parser.add_argument(
-        "--db", default=os.environ.get("BENCH_DB") or None, help="default ll_bench_scale"
+        "--db",
+        default=os.environ.get("BENCH_DB") or None,
+        help="default ll_bench_scale, ll_bench_scale_small below scale 1",
     )
     parser.add_argument("--rounds", type=int, default=int(os.environ.get("ROUNDS", "3")))
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", "15")))
