@@ -21,13 +21,22 @@ def _positive_int(request, name: str, default: int) -> int:
     return value
 
 
+def page_params(request) -> tuple[int, int]:
+    """`page` and `limit` of a list request, each a 400 naming it when it is not a whole number
+    from 1. A CSV export checks them too, though it answers every row: the schema states the
+    same limits for both forms of the list."""
+    return (
+        _positive_int(request, "page", 1),
+        min(_positive_int(request, "limit", DEFAULT_LIMIT), MAX_LIMIT),
+    )
+
+
 class Pagination(BasePagination):
     """`page` from 1 and `limit` (default 20, capped at 100). A page past the end is an empty
     page with a correct `meta`, never a 404 (contract section 4)."""
 
     def paginate_queryset(self, queryset, request, view=None):
-        self.page = _positive_int(request, "page", 1)
-        self.limit = min(_positive_int(request, "limit", DEFAULT_LIMIT), MAX_LIMIT)
+        self.page, self.limit = page_params(request)
         self.total = queryset.count()
         offset = (self.page - 1) * self.limit
         if offset >= self.total:

@@ -119,6 +119,14 @@ WRITE_ERROR_RESPONSES = {
 POST_ERROR_RESPONSES = {
     "422": ("The Idempotency-Key was already used with a different request.", "ErrorResponse"),
 }
+# Any operation that takes a body: one sent as another media type (or with none) is refused,
+# the message naming the type to send (JSON; the CSV imports' multipart file).
+BODY_ERROR_RESPONSES = {
+    "415": (
+        "The body's Content-Type is not the one this operation takes (see its request body).",
+        "ErrorResponse",
+    ),
+}
 
 IDEMPOTENCY_PARAMETER = {
     "name": "Idempotency-Key",
@@ -231,6 +239,8 @@ def _add_errors(operation: dict, method: str, secured: bool) -> None:
         errors |= WRITE_ERROR_RESPONSES
     if method == "post":
         errors |= POST_ERROR_RESPONSES
+    if "requestBody" in operation:
+        errors |= BODY_ERROR_RESPONSES
     if not secured:
         errors.pop("401", None)
         errors.pop("403", None)

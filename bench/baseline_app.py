@@ -178,8 +178,12 @@ def batch_customers(body: bytes) -> dict:
     arrays[1] = [e.lower() for e in arrays[1]]
     with _db().cursor() as cur:
         rows = cur.execute(
-            f"INSERT INTO customers_customer ({', '.join(columns)}, created_at, updated_at) "  # noqa: S608
-            "SELECT *, now(), now() FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], "
+            # The same row Django writes: the columns later migrations added get the model's
+            # defaults (no credit, reminders on).
+            f"INSERT INTO customers_customer ({', '.join(columns)}, credit_balance, "  # noqa: S608
+            "reminders_enabled, created_at, updated_at) "
+            "SELECT *, 0, true, now(), now() FROM unnest(%s::text[], %s::text[], %s::text[], "
+            "%s::text[], "
             f"%s::text[], %s::text[], %s::text[], %s::text[]) RETURNING {CUSTOMER_COLUMNS}",
             arrays,
         ).fetchall()

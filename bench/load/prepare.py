@@ -1,5 +1,6 @@
 """Builds the load test's database from nothing: migrate, 1000 customers (through the batch
-service, so they have their events), one bank account, an administrator's API key.
+service, so they have their events and audit entries), one bank account, five overdue
+invoices, an administrator's API key.
 
     .venv/bin/python bench/load/prepare.py --db ll_bench_load --state bench/results/load-state.json
 
@@ -12,6 +13,7 @@ import argparse
 import json
 import os
 import sys
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,7 +22,27 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bench.common import database_recreate, django_env, manage  # noqa: E402
 
 PREPARED_CUSTOMERS = 1000
+OVERDUE_INVOICES = 5
 WORDS = ["Acme", "Globex", "Northwind", "Initech", "Umbrella", "Contoso", "Hooli", "Stark"]
+
+
+def _max_ids() -> dict[str, int]:
+    from django.db import connection
+
+    from bench.load.scenarios import WRITES
+
+    tables = {w.table for w in WRITES.values() if w.table} | {
+        "webhooks_event",
+        "audit_auditevent",
+        "mail_emailmessage",
+        "ledger_transaction",
+    }
+    with connection.cursor() as cursor:
+        marks = {}
+        for table in sorted(tables):
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608
+            marks[table] = cursor.fetchone()[0]
+    return marks
 
 
 def main() -> None:
@@ -39,9 +61,9 @@ def main() -> None:
     import django
 
     django.setup()
+    from billing.services import invoice_create
     from customers.services import customer_batch_create
     from ledger.services import account_create
-    from webhooks.models import Event
 
     customers = customer_batch_create(
         records=[
@@ -56,12 +78,24 @@ def main() -> None:
     account = account_create(
         name="Load Test Checking", opening_balance=Decimal("10000.00"), currency="USD"
     )
+    # Overdue from the start, so the reminders job has work however short the run (the clients
+    # add more: scenarios.overdue_invoice_create).
+    issued = date.today() - timedelta(days=40)  # noqa: DTZ011 - the server's local date
+    for customer in customers[:OVERDUE_INVOICES]:
+        invoice_create(
+            customer=customer,
+            items=[{"description": "Consulting", "qty": 1, "amount": Decimal("250.00")}],
+            date=issued,
+            due_date=issued + timedelta(days=30),
+        )
     state = {
         "db": args.db,
         "api_key": key.strip().splitlines()[-1],
         "account_id": account.pk,
         "customer_ids": [c.pk for c in customers],
-        "max_event_id": Event.objects.order_by("-id").values_list("id", flat=True).first() or 0,
+        # High-water marks: what verify.py finds above them was written during the run.
+        "max_ids": _max_ids(),
+        "opening_balance": str(account.opening_balance),
     }
     Path(args.state).write_text(json.dumps(state))
     print(f"prepared {args.db}: {len(customers)} customers, account {account.pk}")

@@ -1,6 +1,8 @@
 """The load test, end to end: a fresh database, gunicorn (config/gunicorn.conf.py) +
-PostgreSQL + a private Redis + a Celery worker with beat, 50 locust clients for 2 minutes,
-then verify.py. Everything it starts is stopped when it ends, even on failure.
+PostgreSQL + a private Redis + a Celery worker with beat + an SMTP server on loopback
+(aiosmtpd, every message kept), 50 locust clients for 2 minutes running the flows of
+scenarios.py, its server-side jobs (scenarios.JOBS) at their time, then verify.py.
+Everything it starts is stopped when it ends, even on failure.
 
     bench/load/run.sh                      # 50 users, 120 s
     LOAD_USERS=10 LOAD_SECONDS=20 bench/load/run.sh     # a dry run
@@ -35,10 +37,13 @@ from bench.common import (  # noqa: E402
     RESULTS,
     ROOT,
     VENV_BIN,
+    db_url,
     django_env,
     gunicorn,
     stop_process_group,
 )
+from bench.load.scenarios import JOBS, WRITES  # noqa: E402
+from tests.mail.smtp_server import SmtpServer  # noqa: E402
 
 DB = os.environ.get("LOAD_DB", "ll_bench_load")
 USERS = int(os.environ.get("LOAD_USERS", "50"))
@@ -104,6 +109,63 @@ class PrivateRedis:
         return thread
 
 
+def _jobs(env: dict[str, str], log: Path) -> list[threading.Thread]:
+    """Starts each job of scenarios.JOBS `at` its fraction of the run, `copies` at once."""
+
+    def run(job) -> None:
+        time.sleep(job.at * SECONDS)
+        procs = [
+            subprocess.Popen(
+                [PYTHON, str(ROOT / "manage.py"), *job.command],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )  # fmt: skip
+            for _ in range(job.copies)
+        ]
+        for n, proc in enumerate(procs):
+            output, _ = proc.communicate()
+            with log.open("a") as out:
+                out.write(
+                    f"--- {' '.join(job.command)} (copy {n + 1} of {job.copies}, "
+                    f"{datetime.now(UTC):%H:%M:%S}): exit {proc.returncode}\n{output}\n"
+                )
+
+    threads = [threading.Thread(target=run, args=(job,), daemon=True) for job in JOBS]
+    for thread in threads:
+        thread.start()
+    return threads
+
+
+def _outbox_drained(db: str, timeout: float = 120) -> int:
+    """Waits until the worker has sent every queued message; returns how many are left."""
+    import psycopg
+
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(db_url(db), autocommit=True) as conn:
+        while True:
+            left = conn.execute(
+                "SELECT count(*) FROM mail_emailmessage WHERE status = 'queued'"
+            ).fetchone()[0]
+            if left == 0 or time.monotonic() > deadline:
+                return left
+            time.sleep(2)
+
+
+def _smtp_dump(server: SmtpServer, path: Path) -> None:
+    received = [
+        {
+            "message_id": str(m.parsed["Message-ID"]),
+            "to": m.rcpt_tos,
+            "subject": m.subject,
+        }
+        for m in list(server.messages)
+    ]
+    path.write_text(json.dumps(received))
+
+
 def _summary(
     out: Path, verified: subprocess.CompletedProcess, started: datetime, redis: PrivateRedis
 ) -> str:
@@ -131,12 +193,16 @@ def _summary(
         )
     writes = json.loads((out / "writes.json").read_text())
     statuses = ", ".join(f"{code}: {n}" for code, n in sorted(writes.get("statuses", {}).items()))
+    kinds = ", ".join(f"{kind} {len(writes['writes'].get(kind, []))}" for kind in WRITES)
+    smtp = len(json.loads((out / "smtp.json").read_text()))
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     lines += [
+        "",
+        f"Load average (1, 5, 15 min) at the end: {load}.",
         "",
         f"Responses by status (retries included): {statuses}.",
         "",
-        f"Writes the clients saw succeed: {len(writes['customers'])} customers, "
-        f"{len(writes['invoices'])} invoices, {len(writes['payments'])} payments.",
+        f"Writes the clients saw succeed: {kinds}. Messages the SMTP server received: {smtp}.",
         "",
         "Verification (bench/load/verify.py):",
         "",
@@ -161,7 +227,8 @@ def main() -> int:
         env={**os.environ, "BENCH_REDIS_URL": redis.url},
     )
     prepared = json.loads(state.read_text())
-    env = django_env(DB, WEB_CONCURRENCY=str(WORKERS), REDIS_URL=redis.url)
+    smtp = SmtpServer().start()
+    env = django_env(DB, WEB_CONCURRENCY=str(WORKERS), REDIS_URL=redis.url, EMAIL_URL=smtp.url())
     with (out / "celery.log").open("wb") as celery_log:
         # With beat (-B): the outbox sweep re-queues what an outage lost, as in production.
         worker = subprocess.Popen(
@@ -189,6 +256,7 @@ def main() -> int:
             }
             if OUTAGE:
                 redis.outage(after=OUTAGE_AT, seconds=OUTAGE)
+            jobs = _jobs(env, out / "jobs.log")
             subprocess.run(
                 [str(VENV_BIN / "locust"), "-f", str(ROOT / "bench/load/locustfile.py"),
                  "--headless", "-u", str(USERS), "-r", str(max(1, USERS // 5)),
@@ -196,15 +264,23 @@ def main() -> int:
                  "--only-summary", "--stop-timeout", "15", "--loglevel", "WARNING"],
                 cwd=ROOT, env=client_env, check=False,
             )  # fmt: skip
+            for thread in jobs:
+                thread.join(timeout=120)
+        left = _outbox_drained(DB)
+        if left:
+            print(f"{left} messages still queued after 120 s", flush=True)
+        _smtp_dump(smtp, out / "smtp.json")
         verified = subprocess.run(
             [PYTHON, str(ROOT / "bench/load/verify.py"), "--state", str(state),
-             "--writes", str(out / "writes.json"), "--out", str(out / "verify.txt")],
+             "--writes", str(out / "writes.json"), "--smtp", str(out / "smtp.json"),
+             "--out", str(out / "verify.txt")],
             capture_output=True, text=True, check=False,
             env={**os.environ, "BENCH_REDIS_URL": redis.url},
         )  # fmt: skip
     finally:
         stop_process_group(worker)
         redis.stop()
+        smtp.stop()
     summary = _summary(out, verified, started, redis)
     (out / "summary.md").write_text(summary)
     print(summary)

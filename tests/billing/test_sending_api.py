@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.core import mail
 
+from audit.models import AuditEvent
 from billing.models import Quote
 from customers.models import Customer
 from mail.models import EmailMessage
@@ -115,6 +116,7 @@ def test_no_recipient_at_all_is_a_400_on_to_and_nothing_changes(api, invoice):
     invoice.refresh_from_db()
     assert invoice.sent_at is None
     assert events_of("invoice.sent") == 0
+    assert not AuditEvent.objects.filter(action="invoice.sent").exists()
 
 
 def test_a_malformed_recipient_is_a_400_and_nothing_changes(api, invoice):
@@ -282,3 +284,28 @@ def test_quote_send_when_sending_is_off_is_a_409(api, quote, settings):
     assert response.status_code == 409
     quote.refresh_from_db()
     assert (quote.status, quote.sent_at) == ("Draft", None)
+
+
+# Every write appends one audit entry (contract section 9); the load test's verification found
+# sends recorded `sent_at` and their event without one.
+
+
+def test_send_invoice_records_one_audit_entry_naming_the_message(api, invoice):
+    data = api.post(f"/api/v2/invoices/{invoice.pk}/send", {}, format="json").json()["data"]
+
+    [entry] = AuditEvent.objects.filter(action="invoice.sent")
+    invoice.refresh_from_db()
+    assert (entry.resource, entry.resource_id) == ("invoice", str(invoice.pk))
+    assert entry.changes["email_id"] == [None, data["id"]]
+    assert entry.changes["sent_at"][0] is None
+    assert entry.changes["sent_at"][1] == invoice.sent_at.isoformat().replace("+00:00", "Z")
+
+
+def test_send_quote_records_one_audit_entry_naming_the_message(api, quote):
+    data = api.post(f"/api/v2/quotes/{quote.pk}/send", {}, format="json").json()["data"]
+
+    [entry] = AuditEvent.objects.filter(action="quote.sent")
+    assert (entry.resource, entry.resource_id) == ("quote", str(quote.pk))
+    assert entry.changes["email_id"] == [None, data["id"]]
+    # Leaving Draft is its own write, audited as such.
+    assert AuditEvent.objects.filter(action="quote.updated", resource_id=str(quote.pk)).count() == 1
