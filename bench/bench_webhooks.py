@@ -104,21 +104,28 @@ def _percentile(values: list[float], fraction: float) -> float:
 
 def _start_workers(count: int) -> list[subprocess.Popen]:
     workers = []
-    for _ in range(count):
+    profile = os.environ.get("BENCH_WORKER_SCRIPT")  # e.g. a worker that profiles its tasks
+    for n in range(count):
         workers.append(
             subprocess.Popen(
                 [
                     sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "config",
-                    "worker",
-                    "--pool=solo",
-                    "--without-mingle",
-                    "--without-gossip",
-                    "--loglevel=WARNING",
-                    f"--hostname=bench-{uuid.uuid4().hex[:6]}@%h",
+                    *(
+                        [profile]
+                        if profile
+                        else [
+                            "-m",
+                            "celery",
+                            "-A",
+                            "config",
+                            "worker",
+                            "--pool=solo",
+                            "--without-mingle",
+                            "--without-gossip",
+                            "--loglevel=WARNING",
+                            f"--hostname=bench-{uuid.uuid4().hex[:6]}@%h",
+                        ]
+                    ),
                 ],
                 cwd=ROOT,
                 env=os.environ.copy(),
@@ -127,6 +134,18 @@ def _start_workers(count: int) -> list[subprocess.Popen]:
             )
         )
     return workers
+
+
+def _wait_ready(count: int) -> None:
+    """Until `count` workers answer a ping (on a loaded machine start-up takes 5 to 10 s)."""
+    from config.celery import app
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if len(app.control.ping(timeout=1.0)) >= count:
+            time.sleep(0.5)
+            return
+    raise SystemExit(f"{count} workers did not answer a ping within 120 s")
 
 
 def bench_publish_cost(requests: int) -> None:
@@ -226,11 +245,13 @@ def bench_delivery_rate(events: int, workers: int, port: int, slow: bool) -> flo
             webhook_endpoint_create(url=slow_receiver.url, events=["*"])
         procs = _start_workers(workers)
         try:
-            time.sleep(6)  # let the workers connect before the clock starts
+            _wait_ready(len(procs))  # worker start-up is not part of the figure
             print(f"  ({_load()} at the start)")
             cpu_before = sum(_cpu_seconds(proc.pid) for proc in procs)
             receiver_before = _cpu_seconds(fast_receiver.process.pid)
             started = time.perf_counter()
+            if os.environ.get("BENCH_WORKER_SCRIPT"):
+                print(f"  publishing at {time.time():.3f}")
             # One batch, as a bulk import publishes them: one commit, one task.
             events_publish_many(
                 event_type="customer.created",
@@ -246,11 +267,17 @@ def bench_delivery_rate(events: int, workers: int, port: int, slow: bool) -> flo
                     raise SystemExit(f"only {done}/{events} delivered after 600 s")
                 time.sleep(0.05)
             elapsed = time.perf_counter() - started
-            cpu = sum(_cpu_seconds(proc.pid) for proc in procs) - cpu_before
+            per_worker = [_cpu_seconds(proc.pid) for proc in procs]
+            print("  per worker CPU (cumulative):", [f"{c:.2f}" for c in per_worker])
+            cpu = sum(per_worker) - cpu_before
             receiver_cpu = _cpu_seconds(fast_receiver.process.pid) - receiver_before
         finally:
+            if os.environ.get("BENCH_WORKER_SCRIPT"):
+                time.sleep(3)  # let the run end and the script write its figures
+            # A worker's warm shutdown would wait for its run (and the 10 s sends): the
+            # figures are taken, so stop them at once.
             for proc in procs:
-                proc.terminate()
+                proc.kill()
             for proc in procs:
                 proc.wait(timeout=60)
         label = "fast endpoint, with a 10 s endpoint also subscribed" if slow else "one endpoint"
