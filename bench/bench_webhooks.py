@@ -105,7 +105,7 @@ def _percentile(values: list[float], fraction: float) -> float:
 def _start_workers(count: int) -> list[subprocess.Popen]:
     workers = []
     profile = os.environ.get("BENCH_WORKER_SCRIPT")  # e.g. a worker that profiles its tasks
-    for n in range(count):
+    for _ in range(count):
         workers.append(
             subprocess.Popen(
                 [
@@ -267,9 +267,7 @@ def bench_delivery_rate(events: int, workers: int, port: int, slow: bool) -> flo
                     raise SystemExit(f"only {done}/{events} delivered after 600 s")
                 time.sleep(0.05)
             elapsed = time.perf_counter() - started
-            per_worker = [_cpu_seconds(proc.pid) for proc in procs]
-            print("  per worker CPU (cumulative):", [f"{c:.2f}" for c in per_worker])
-            cpu = sum(per_worker) - cpu_before
+            cpu = sum(_cpu_seconds(proc.pid) for proc in procs) - cpu_before
             receiver_cpu = _cpu_seconds(fast_receiver.process.pid) - receiver_before
         finally:
             if os.environ.get("BENCH_WORKER_SCRIPT"):

@@ -26,6 +26,7 @@ import ipaddress
 import logging
 import socket
 import ssl
+import time
 from urllib.parse import urlsplit
 
 import anyio
@@ -190,6 +191,7 @@ class _AsyncOriginPool:
         self._keepalive_expiry = keepalive_expiry
         self._backend = AsyncPinnedBackend()
         self._idle: dict = {}
+        self._pruned_at = time.monotonic()
 
     async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
         scheme = request.url.scheme.decode()
@@ -197,6 +199,8 @@ class _AsyncOriginPool:
             raise httpcore.UnsupportedProtocol(
                 f"Request URL has an unsupported protocol '{scheme}://'."
             )
+        if time.monotonic() - self._pruned_at > (self._keepalive_expiry or 5.0):
+            await self._prune()
         origin = request.url.origin
         key = (origin.scheme, origin.host, origin.port)
         idle = self._idle.get(key)
@@ -208,6 +212,7 @@ class _AsyncOriginPool:
                     connection = candidate
                     break
                 await candidate.aclose()
+            reused = connection is not None
             if connection is None:
                 connection = httpcore.AsyncHTTPConnection(
                     origin=origin,
@@ -218,9 +223,10 @@ class _AsyncOriginPool:
             try:
                 response = await connection.handle_async_request(request)
             except httpcore.ConnectionNotAvailable:
-                # A kept-alive connection the server closed meanwhile: try another one.
                 await connection.aclose()
-                continue
+                if reused:  # a kept-alive connection the server closed meanwhile
+                    continue
+                raise
             except BaseException:
                 with AsyncShieldCancellation():
                     await connection.aclose()
@@ -231,6 +237,22 @@ class _AsyncOriginPool:
                 content=_ReleasingStream(response.stream, self, key, connection),
                 extensions=response.extensions,
             )
+
+    async def _prune(self) -> None:
+        # Origins no longer sent to would otherwise keep their closed sockets for good. The
+        # lists are split before any await, so no connection is ever in two of them.
+        self._pruned_at = time.monotonic()
+        idle, self._idle = self._idle, {}
+        stale = []
+        for key, connections in idle.items():
+            for connection in connections:
+                if connection.is_available() and not connection.has_expired():
+                    self._idle.setdefault(key, []).append(connection)
+                else:
+                    stale.append(connection)
+            connections.clear()
+        for connection in stale:
+            await connection.aclose()
 
     async def release(self, key, connection) -> None:
         idle = self._idle.setdefault(key, [])
@@ -247,9 +269,11 @@ class _AsyncOriginPool:
 
     async def aclose(self) -> None:
         idle, self._idle = self._idle, {}
+        closing = [connection for connections in idle.values() for connection in connections]
         for connections in idle.values():
-            for connection in connections:
-                await connection.aclose()
+            connections.clear()
+        for connection in closing:
+            await connection.aclose()
 
 
 class AsyncPinnedTransport(httpx.AsyncHTTPTransport):
