@@ -314,6 +314,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8106)
     parser.add_argument("--skip-publish", action="store_true", help="only the delivery runs")
+    parser.add_argument("--only-publish", action="store_true", help="only the publish cost")
     parser.add_argument(
         "--repeat", type=int, default=1, help="runs of each delivery scenario (median shown)"
     )
@@ -331,6 +332,8 @@ def main() -> None:
     print(f"Machine: {os.cpu_count()} cores, {_load()}")
     if not args.skip_publish:
         bench_publish_cost(args.requests)
+    if args.only_publish:
+        return
     rates: dict[bool, list[float]] = {False: [], True: []}
     for _ in range(args.repeat):
         for slow in (False, True):
