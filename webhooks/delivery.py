@@ -503,8 +503,9 @@ async def _send(client: httpx.AsyncClient, job: Job, timeout: float) -> SendOutc
 
 class _Sender:
     """One event loop per process, on its own thread, with one pooled HTTP client (keep-alive
-    per endpoint origin). The worker's main thread does all database work and hands sends
-    over with `submit`, getting a concurrent.futures.Future back."""
+    per endpoint origin, kept across batches and runs). The worker's main thread does all
+    database work and hands sends over: a run's claims with `submit_many` (outcomes come back
+    on the run's queue), a single attempt with `submit` (a concurrent.futures.Future)."""
 
     def __init__(self) -> None:
         self.pid = os.getpid()
