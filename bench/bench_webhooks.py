@@ -53,10 +53,10 @@ def _serve(port: int, delay: float, counter) -> None:
 
         def do_POST(self):  # noqa: N802
             self.rfile.read(int(self.headers.get("content-length", 0)))
+            with counter.get_lock():  # counted on arrival: the slow one answers 10 s later
+                counter.value += 1
             if delay:
                 time.sleep(delay)
-            with counter.get_lock():
-                counter.value += 1
             self.send_response(200)
             self.send_header("content-length", "2")
             self.end_headers()
@@ -104,21 +104,28 @@ def _percentile(values: list[float], fraction: float) -> float:
 
 def _start_workers(count: int) -> list[subprocess.Popen]:
     workers = []
+    profile = os.environ.get("BENCH_WORKER_SCRIPT")  # e.g. a worker that profiles its tasks
     for _ in range(count):
         workers.append(
             subprocess.Popen(
                 [
                     sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "config",
-                    "worker",
-                    "--pool=solo",
-                    "--without-mingle",
-                    "--without-gossip",
-                    "--loglevel=WARNING",
-                    f"--hostname=bench-{uuid.uuid4().hex[:6]}@%h",
+                    *(
+                        [profile]
+                        if profile
+                        else [
+                            "-m",
+                            "celery",
+                            "-A",
+                            "config",
+                            "worker",
+                            "--pool=solo",
+                            "--without-mingle",
+                            "--without-gossip",
+                            "--loglevel=WARNING",
+                            f"--hostname=bench-{uuid.uuid4().hex[:6]}@%h",
+                        ]
+                    ),
                 ],
                 cwd=ROOT,
                 env=os.environ.copy(),
@@ -127,6 +134,18 @@ def _start_workers(count: int) -> list[subprocess.Popen]:
             )
         )
     return workers
+
+
+def _wait_ready(count: int) -> None:
+    """Until `count` workers answer a ping (on a loaded machine start-up takes 5 to 10 s)."""
+    from config.celery import app
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if len(app.control.ping(timeout=1.0)) >= count:
+            time.sleep(0.5)
+            return
+    raise SystemExit(f"{count} workers did not answer a ping within 120 s")
 
 
 def bench_publish_cost(requests: int) -> None:
@@ -192,8 +211,12 @@ def bench_publish_cost(requests: int) -> None:
         app._pool = None
         app.amqp.__dict__.pop("_producer_pool", None)
         logging.getLogger("ledgerline.webhooks").setLevel(logging.NOTSET)
+    # Each "on" request follows an "off" one: the median of the pairs' differences is less
+    # swayed by other work on a shared machine than the difference of the two medians.
+    paired = statistics.median(b - a for a, b in zip(off, on, strict=True))
+    print(f"  publishing adds {paired:+.2f} ms (median of {len(on)} paired differences)")
     print(
-        f"  publishing adds {statistics.median(on) - statistics.median(off):+.2f} ms (median); "
+        f"  difference of the medians {statistics.median(on) - statistics.median(off):+.2f} ms; "
         f"with the broker down {statistics.median(down) - statistics.median(off):+.2f} ms"
     )
     Customer.objects.filter(email__endswith="@bench.example.com").delete()
@@ -209,7 +232,13 @@ def _reset() -> None:
     app.control.purge()
 
 
-def bench_delivery_rate(events: int, workers: int, port: int, slow: bool) -> None:
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def bench_delivery_rate(events: int, workers: int, port: int, slow: bool) -> float:
     from webhooks.models import Delivery
     from webhooks.services import events_publish_many, webhook_endpoint_create
 
@@ -220,9 +249,13 @@ def bench_delivery_rate(events: int, workers: int, port: int, slow: bool) -> Non
             webhook_endpoint_create(url=slow_receiver.url, events=["*"])
         procs = _start_workers(workers)
         try:
-            time.sleep(6)  # let the workers connect before the clock starts
+            _wait_ready(len(procs))  # worker start-up is not part of the figure
             print(f"  ({_load()} at the start)")
+            cpu_before = sum(_cpu_seconds(proc.pid) for proc in procs)
+            receiver_before = _cpu_seconds(fast_receiver.process.pid)
             started = time.perf_counter()
+            if os.environ.get("BENCH_WORKER_SCRIPT"):
+                print(f"  publishing at {time.time():.3f}")
             # One batch, as a bulk import publishes them: one commit, one task.
             events_publish_many(
                 event_type="customer.created",
@@ -238,9 +271,15 @@ def bench_delivery_rate(events: int, workers: int, port: int, slow: bool) -> Non
                     raise SystemExit(f"only {done}/{events} delivered after 600 s")
                 time.sleep(0.05)
             elapsed = time.perf_counter() - started
+            cpu = sum(_cpu_seconds(proc.pid) for proc in procs) - cpu_before
+            receiver_cpu = _cpu_seconds(fast_receiver.process.pid) - receiver_before
         finally:
+            if os.environ.get("BENCH_WORKER_SCRIPT"):
+                time.sleep(3)  # let the run end and the script write its figures
+            # A worker's warm shutdown would wait for its run (and the 10 s sends): the
+            # figures are taken, so stop them at once.
             for proc in procs:
-                proc.terminate()
+                proc.kill()
             for proc in procs:
                 proc.wait(timeout=60)
         label = "fast endpoint, with a 10 s endpoint also subscribed" if slow else "one endpoint"
@@ -250,8 +289,11 @@ def bench_delivery_rate(events: int, workers: int, port: int, slow: bool) -> Non
             f"after {elapsed:.2f} s -> {events / elapsed:.0f} deliveries/s "
             f"(fast receiver saw {fast_receiver.count.value} requests"
             + (f", slow receiver {slow_receiver.count.value}" if slow else "")
-            + f"; {_load()} at the end)"
+            + f"; {_load()} at the end)\n"
+            f"  CPU while delivering: workers {cpu:.2f} s ({cpu / events * 1000:.2f} ms a "
+            f"delivery), fast receiver {receiver_cpu:.2f} s"
         )
+    return events / elapsed
 
 
 def _ensure_database() -> None:
@@ -272,6 +314,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8106)
     parser.add_argument("--skip-publish", action="store_true", help="only the delivery runs")
+    parser.add_argument("--only-publish", action="store_true", help="only the publish cost")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs of each delivery scenario (median shown)"
+    )
     args = parser.parse_args()
     if "bench" not in os.environ["DATABASE_URL"].rsplit("/", 1)[1]:
         raise SystemExit("DATABASE_URL must name a database containing 'bench' (it is emptied).")
@@ -286,9 +332,20 @@ def main() -> None:
     print(f"Machine: {os.cpu_count()} cores, {_load()}")
     if not args.skip_publish:
         bench_publish_cost(args.requests)
-    bench_delivery_rate(args.events, args.workers, args.port, slow=False)
-    bench_delivery_rate(args.events, args.workers, args.port, slow=True)
+    if args.only_publish:
+        return
+    rates: dict[bool, list[float]] = {False: [], True: []}
+    for _ in range(args.repeat):
+        for slow in (False, True):
+            rates[slow].append(bench_delivery_rate(args.events, args.workers, args.port, slow))
     _reset()
+    for slow, label in ((False, "one fast endpoint"), (True, "fast endpoint beside a 10 s one")):
+        shown = ", ".join(f"{rate:.0f}" for rate in rates[slow])
+        print(
+            f"{label}: median {statistics.median(rates[slow]):.0f} deliveries/s "
+            f"over {len(rates[slow])} runs ({shown})"
+        )
+    print(f"Machine at the end: {_load()}")
 
 
 if __name__ == "__main__":

@@ -15,13 +15,15 @@ import json
 import logging
 import math
 import os
+import queue
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterable
 from concurrent import futures
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import httpx
 from django.conf import settings
@@ -96,12 +98,73 @@ def retry_delay(attempt_number: int) -> timedelta | None:
 # --- fan-out and the sweep -----------------------------------------------------------------
 
 
+_FAN_OUT_SQL = """
+WITH picked AS (
+    SELECT id FROM {event}
+    WHERE fanned_out_at IS NULL {only}
+    ORDER BY id
+    LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED
+),
+marked AS (
+    UPDATE {event} e SET fanned_out_at = %(now)s
+    FROM picked WHERE e.id = picked.id
+    RETURNING e.id, e.type, e.created_at
+),
+made AS (
+    INSERT INTO {delivery}
+        (event_id, endpoint_id, status, next_attempt_at, queued_at, attempt_count, last_error,
+         created_at)
+    SELECT m.id, ep.id, 'pending', %(now)s, %(now)s, 0, '', %(now)s
+    FROM marked m
+    JOIN {endpoint} ep
+      ON ep.active
+     AND ep.created_at <= m.created_at
+     AND (ep.events @> jsonb_build_array(m.type) OR ep.events @> '["*"]'::jsonb)
+    ON CONFLICT (event_id, endpoint_id) DO NOTHING
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM marked), (SELECT count(*) FROM made)
+"""
+
+
 def events_fan_out(*, event_ids: list[int] | None = None, limit: int = BATCH) -> int:
+    """See `events_fan_out_counted`; returns how many events it fanned out."""
+    return events_fan_out_counted(event_ids=event_ids, limit=limit)[0]
+
+
+def helper_runs(deliveries: int) -> int:
+    """How many more runs to queue beside the current one for `deliveries` new due ones: a
+    bulk import's thousand deliveries are worth a second worker, a single event is not."""
+    return min(MAX_RUNS_PER_SWEEP - 1, deliveries // RUN_SHARE)
+
+
+def events_fan_out_counted(
+    *, event_ids: list[int] | None = None, limit: int = BATCH
+) -> tuple[int, int]:
     """Creates the deliveries of events not fanned out yet (these, or the oldest `limit`):
     one per active endpoint subscribed to the type (or `*`) that existed when the event
     happened. Safe to run twice or concurrently: events being fanned out by another worker
     are skipped (row locks), and the unique (event, endpoint) constraint drops repeats.
-    Returns how many events it fanned out."""
+    Returns how many events it fanned out and how many deliveries it made (on SQLite, the
+    deliveries it tried to make).
+
+    On PostgreSQL this is one statement (lock the events, mark them, INSERT ... SELECT the
+    deliveries), so a busy run's check for new events costs one round trip and no rows
+    cross the wire."""
+    connection = connections[current_alias()]
+    if connection.vendor == "postgresql":
+        sql = _FAN_OUT_SQL.format(
+            event=Event._meta.db_table,
+            delivery=Delivery._meta.db_table,
+            endpoint=Endpoint._meta.db_table,
+            only="AND id = ANY(%(ids)s::bigint[])" if event_ids is not None else "",
+        )
+        params = {"limit": limit, "now": timezone.now(), "ids": list(event_ids or [])}
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            fanned, made = cursor.fetchone()
+        return fanned, made
     with atomic():
         query = Event.objects.filter(fanned_out_at__isnull=True)
         if event_ids is not None:
@@ -112,7 +175,7 @@ def events_fan_out(*, event_ids: list[int] | None = None, limit: int = BATCH) ->
             .order_by("id")[:limit]
         )
         if not events:
-            return 0
+            return 0, 0
         endpoints = list(Endpoint.objects.filter(active=True).only("id", "events", "created_at"))
         now = timezone.now()
         rows = [
@@ -125,7 +188,7 @@ def events_fan_out(*, event_ids: list[int] | None = None, limit: int = BATCH) ->
         if rows:
             Delivery.objects.bulk_create(rows, ignore_conflicts=True)
         Event.objects.filter(pk__in=[event.pk for event in events]).update(fanned_out_at=now)
-    return len(events)
+    return len(events), len(rows)
 
 
 @dataclass
@@ -261,11 +324,7 @@ def deliveries_claim(
                 endpoint_active=row[5],
                 endpoint_failing=row[6],
                 message_id=row[7],
-                body=event_body_bytes(
-                    Event(
-                        public_id=row[7], type=row[8], created_at=row[9], data=json.loads(row[10])
-                    )
-                ),
+                body=_body_bytes(row[7], row[8], row[9], row[10]),
             )
             for row in rows
         ]
@@ -333,6 +392,17 @@ def delivery_claim(*, delivery_id: int) -> datetime | None:
 
 def event_body_bytes(event: Event) -> bytes:
     return json.dumps(event.body(), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def _body_bytes(public_id: str, event_type: str, created_at: datetime, data_text: str) -> bytes:
+    # What event_body_bytes(Event(...)) makes, without building a model per claimed row.
+    body = {
+        "id": public_id,
+        "type": event_type,
+        "created_at": created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "data": json.loads(data_text),
+    }
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 def _jobs_load(ids: list[int], lease_end: datetime) -> list[Job]:
@@ -433,8 +503,9 @@ async def _send(client: httpx.AsyncClient, job: Job, timeout: float) -> SendOutc
 
 class _Sender:
     """One event loop per process, on its own thread, with one pooled HTTP client (keep-alive
-    per endpoint origin). The worker's main thread does all database work and hands sends
-    over with `submit`, getting a concurrent.futures.Future back."""
+    per endpoint origin, kept across batches and runs). The worker's main thread does all
+    database work and hands sends over: a run's claims with `submit_many` (outcomes come back
+    on the run's queue), a single attempt with `submit` (a concurrent.futures.Future)."""
 
     def __init__(self) -> None:
         self.pid = os.getpid()
@@ -449,6 +520,22 @@ class _Sender:
         job.deadline = time.monotonic() + key[0]
         return asyncio.run_coroutine_threadsafe(self._send(job, key), self.loop)
 
+    def submit_many(
+        self, jobs: list[Job], done: "queue.SimpleQueue[tuple[Job, SendOutcome]]"
+    ) -> None:
+        """Starts `jobs` with one hand-over to the loop; each (job, outcome) is put on `done`
+        as it finishes (one queue per run: no future, no waiter per send)."""
+        key = (float(settings.WEBHOOK_TIMEOUT), bool(settings.WEBHOOK_ALLOW_PRIVATE_TARGETS))
+        deadline = time.monotonic() + key[0]
+        for job in jobs:
+            job.deadline = deadline
+        self.loop.call_soon_threadsafe(self._start, jobs, key, done)
+
+    def _start(self, jobs: list[Job], key: tuple[float, bool], done) -> None:
+        for job in jobs:
+            task = self.loop.create_task(self._send(job, key))
+            task.add_done_callback(partial(_put_outcome, done, job))
+
     async def _send(self, job: Job, key: tuple[float, bool]) -> SendOutcome:
         client = self.clients.get(key)
         if client is None:
@@ -458,6 +545,14 @@ class _Sender:
             )
             client = self.clients[key] = pinned_async_client(key[0], limits=limits)
         return await _send(client, job, key[0])
+
+
+def _put_outcome(done, job: Job, task: "asyncio.Task[SendOutcome]") -> None:
+    try:
+        outcome = task.result()
+    except BaseException as exc:  # cancelled at shutdown: the attempt was still made, or not
+        outcome = SendOutcome(error=f"Internal error while sending ({exc.__class__.__name__}).")
+    done.put((job, outcome))
 
 
 _sender_lock = threading.Lock()
@@ -493,6 +588,8 @@ def outcomes_record(results: list[tuple[Job, SendOutcome]]) -> list[Recorded]:
     the state. A delivery deleted meanwhile (its endpoint was deleted) is skipped."""
     if not results:
         return []
+    if connections[current_alias()].vendor == "postgresql":
+        return _outcomes_record_one_statement(results)
     now = timezone.now()
     ids = sorted({job.delivery_id for job, _ in results})
     recorded: list[Recorded] = []
@@ -589,6 +686,153 @@ def outcomes_record(results: list[tuple[Job, SendOutcome]]) -> list[Recorded]:
     return recorded
 
 
+_RECORD_SQL = """
+WITH v AS (
+    SELECT * FROM unnest(
+        %(ids)s::bigint[], %(leases)s::timestamptz[], %(numbers)s::integer[],
+        %(ok)s::boolean[], %(status)s::text[], %(next_at)s::timestamptz[],
+        %(completed)s::boolean[], %(last_error)s::text[], %(codes)s::integer[],
+        %(durations)s::integer[], %(excerpts)s::text[], %(errors)s::text[]
+    ) AS v(id, lease_end, number, ok, status, next_at, completed, last_error, status_code,
+           duration_ms, excerpt, error)
+),
+locked AS (
+    SELECT d.id, d.status, d.next_attempt_at
+    FROM {delivery} d
+    WHERE d.id = ANY(%(ids)s::bigint[])
+    ORDER BY d.id
+    FOR UPDATE
+),
+updated AS (
+    UPDATE {delivery} d
+    SET status = v.status,
+        next_attempt_at = v.next_at,
+        claimed_until = NULL,
+        attempt_count = d.attempt_count + 1,
+        last_attempt_at = %(now)s,
+        completed_at = CASE WHEN v.completed THEN %(now)s::timestamptz END,
+        last_error = v.last_error,
+        first_failed_at = CASE WHEN v.ok THEN d.first_failed_at
+                               ELSE COALESCE(d.first_failed_at, %(now)s) END
+    FROM v, locked l
+    WHERE d.id = v.id AND l.id = v.id
+      AND l.status = 'pending' AND l.next_attempt_at = v.lease_end
+    RETURNING d.id
+),
+logged AS (
+    INSERT INTO {attempt}
+        (delivery_id, number, status_code, succeeded, duration_ms, response_excerpt, error,
+         created_at)
+    SELECT v.id, v.number, v.status_code, v.ok, v.duration_ms, v.excerpt, v.error, %(now)s
+    FROM v JOIN locked l ON l.id = v.id
+    RETURNING 1
+),
+cleared AS (
+    UPDATE {endpoint} SET failing_since = NULL
+    WHERE id = ANY(%(cleared)s::bigint[]) AND failing_since IS NOT NULL
+    RETURNING 1
+),
+failing AS (
+    UPDATE {endpoint} SET failing_since = %(now)s
+    WHERE id = ANY(%(failing)s::bigint[]) AND failing_since IS NULL
+    RETURNING 1
+)
+SELECT l.id, l.status, u.id IS NOT NULL,
+       (SELECT count(*) FROM logged), (SELECT count(*) FROM cleared),
+       (SELECT count(*) FROM failing)
+FROM locked l LEFT JOIN updated u ON u.id = l.id
+"""
+
+
+def _outcomes_record_one_statement(results: list[tuple[Job, SendOutcome]]) -> list[Recorded]:
+    """`outcomes_record` on PostgreSQL: one statement, so one round trip and atomic on its
+    own. It locks the rows (in id order, so two recorders cannot deadlock), updates those
+    that still hold the attempt's lease from an array of next states worked out here, logs
+    every attempt whose delivery still exists, and moves the endpoints' failure streaks."""
+    now = timezone.now()
+    columns: dict[str, list] = {
+        name: []
+        for name in (
+            "ids leases numbers ok status next_at completed last_error codes durations "
+            "excerpts errors"
+        ).split()
+    }
+    states: dict[int, str] = {}
+    last_by_endpoint: dict[int, SendOutcome] = {}
+    failing_at_claim: dict[int, bool] = {}
+    for job, outcome in results:
+        succeeded = outcome.succeeded
+        if succeeded:
+            status, next_at, completed, last_error = Delivery.Status.SUCCEEDED, None, True, ""
+        else:
+            last_error = outcome.describe()
+            delay = retry_delay(job.number)
+            if delay is None:
+                status, next_at, completed = Delivery.Status.FAILED, None, True
+            else:
+                status, next_at, completed = Delivery.Status.PENDING, now + delay, False
+        states[job.delivery_id] = status
+        for name, value in (
+            ("ids", job.delivery_id),
+            ("leases", job.lease_end),
+            ("numbers", job.number),
+            ("ok", succeeded),
+            ("status", str(status)),
+            ("next_at", next_at),
+            ("completed", completed),
+            ("last_error", last_error),
+            ("codes", outcome.status_code),
+            ("durations", outcome.duration_ms),
+            ("excerpts", outcome.excerpt),
+            ("errors", outcome.error),
+        ):
+            columns[name].append(value)
+        last_by_endpoint[job.endpoint_id] = outcome
+        failing_at_claim[job.endpoint_id] = job.endpoint_failing
+    # A success clears the streak of an endpoint that was failing when its delivery was
+    # claimed (a streak started since then is cleared by the next batch's success).
+    cleared = sorted(k for k, v in last_by_endpoint.items() if v.succeeded and failing_at_claim[k])
+    failing = sorted(k for k, v in last_by_endpoint.items() if not v.succeeded)
+    sql = _RECORD_SQL.format(
+        delivery=Delivery._meta.db_table,
+        attempt=Attempt._meta.db_table,
+        endpoint=Endpoint._meta.db_table,
+    )
+    connection = connections[current_alias()]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {**columns, "now": now, "cleared": cleared, "failing": failing})
+        rows = {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
+    recorded: list[Recorded] = []
+    for job, outcome in results:
+        found = rows.get(job.delivery_id)
+        if found is None:
+            continue  # deleted meanwhile (its endpoint was deleted)
+        status_before, owned = found
+        if not owned:
+            logger.warning(
+                "delivery %s: lease lost during attempt %s; outcome logged, state left to "
+                "the newer claim",
+                job.delivery_id,
+                job.number,
+            )
+        attempt = Attempt(
+            delivery_id=job.delivery_id,
+            number=job.number,
+            status_code=outcome.status_code,
+            succeeded=outcome.succeeded,
+            duration_ms=outcome.duration_ms,
+            response_excerpt=outcome.excerpt,
+            error=outcome.error,
+            created_at=now,
+        )
+        recorded.append(Recorded(attempt, states[job.delivery_id] if owned else status_before))
+    if failing:
+        _disable_failing_too_long(
+            endpoint_ids=failing, now=now, last={k: last_by_endpoint[k] for k in failing}
+        )
+    return recorded
+
+
 def _apply_outcome(row: Delivery, outcome: SendOutcome, now: datetime) -> None:
     row.attempt_count += 1
     row.last_attempt_at = now
@@ -673,7 +917,8 @@ def deliveries_run(*, seconds: float = RUN_SECONDS, once: bool = False) -> RunSu
     slots = concurrency()
     share = endpoint_concurrency()
     summary = RunSummary()
-    inflight: dict[futures.Future, Job] = {}
+    inflight = 0
+    done: queue.SimpleQueue[tuple[Job, SendOutcome]] = queue.SimpleQueue()
     busy: Counter[int] = Counter()
     finished: list[tuple[Job, SendOutcome]] = []
     finished_since = 0.0
@@ -685,7 +930,7 @@ def deliveries_run(*, seconds: float = RUN_SECONDS, once: bool = False) -> RunSu
     while True:
         now = time.monotonic()
         claiming = now < stop_at
-        free = slots - len(inflight)
+        free = slots - inflight
         if (
             claiming
             and free > 0
@@ -708,23 +953,34 @@ def deliveries_run(*, seconds: float = RUN_SECONDS, once: bool = False) -> RunSu
             unsendable = [job for job in jobs if not job.endpoint_active]
             if unsendable:
                 _fail_unsendable(unsendable)
-            for job in jobs:
-                if once:
-                    attempted.add(job.delivery_id)
-                if job.endpoint_active:
-                    inflight[sender.submit(job)] = job
+            sendable = [job for job in jobs if job.endpoint_active]
+            if once:
+                attempted.update(job.delivery_id for job in jobs)
+            if sendable:
+                for job in sendable:
                     busy[job.endpoint_id] += 1
+                inflight += len(sendable)
+                sender.submit_many(sendable, done)
         if inflight:
-            done, _ = futures.wait(
-                list(inflight), timeout=FLUSH_SECONDS, return_when=futures.FIRST_COMPLETED
-            )
-            for future in done:
-                job = inflight.pop(future)
+            timeout = FLUSH_SECONDS
+            if finished:
+                timeout = max(0.0, finished_since + FLUSH_SECONDS - time.monotonic())
+            try:
+                items = [done.get(timeout=timeout)]
+            except queue.Empty:
+                items = []
+            while True:  # everything else that finished meanwhile, without waiting
+                try:
+                    items.append(done.get_nowait())
+                except queue.Empty:
+                    break
+            if items and not finished:
+                finished_since = time.monotonic()
+            for job, outcome in items:
                 busy[job.endpoint_id] -= 1
+                inflight -= 1
                 returned += 1
-                if not finished:
-                    finished_since = time.monotonic()
-                finished.append((job, future.result()))
+                finished.append((job, outcome))
         if finished and (
             len(finished) >= FLUSH_SIZE
             or not inflight

@@ -4,6 +4,7 @@
 import base64
 import secrets
 from datetime import datetime
+from functools import lru_cache
 
 from standardwebhooks import Webhook
 
@@ -22,9 +23,15 @@ def signed_headers(*, secret: str, message_id: str, timestamp: datetime, body: b
     the timestamp is the attempt's own, so a replayed old request fails the receiver's
     tolerance check.
     """
-    signature = Webhook(secret).sign(message_id, timestamp, body.decode("utf-8"))
+    signature = _signer(secret).sign(message_id, timestamp, body.decode("utf-8"))
     return {
         "webhook-id": message_id,
         "webhook-timestamp": str(int(timestamp.timestamp())),
         "webhook-signature": signature,
     }
+
+
+@lru_cache(maxsize=1024)
+def _signer(secret: str) -> Webhook:
+    # Decoding the secret once per endpoint rather than once per attempt.
+    return Webhook(secret)

@@ -26,12 +26,14 @@ import ipaddress
 import logging
 import socket
 import ssl
+import time
 from urllib.parse import urlsplit
 
 import anyio
 import httpcore
 import httpx
 from django.conf import settings
+from httpcore._synchronization import AsyncShieldCancellation
 
 logger = logging.getLogger("ledgerline.webhooks")
 
@@ -143,22 +145,152 @@ class AsyncPinnedBackend(httpcore.AnyIOBackend):
         raise last_error
 
 
+class _ReleasingStream:
+    """A response body that hands its connection back to the pool once read and closed."""
+
+    def __init__(self, stream, pool: "_AsyncOriginPool", key, connection) -> None:
+        self._stream = stream
+        self._pool = pool
+        self._key = key
+        self._connection = connection
+        self._closed = False
+
+    async def __aiter__(self):
+        try:
+            async for part in self._stream:
+                yield part
+        except BaseException:
+            await self.aclose()
+            raise
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            with AsyncShieldCancellation():
+                await self._stream.aclose()
+        finally:
+            await self._pool.release(self._key, self._connection)
+
+
+class _AsyncOriginPool:
+    """httpcore's AsyncConnectionPool without its cost: that pool walks every connection (and
+    asks each socket for its peer name) on every request state change, which at 32
+    concurrent requests to one receiver was most of the sender's CPU. Here each origin keeps a
+    stack of idle keep-alive connections: a request pops one (or opens a new one over the
+    pinned backend), and its response's close pushes it back. How many requests run at once
+    is bounded by the caller (webhooks.delivery keeps a share per endpoint), so the pool
+    needs no queue of its own."""
+
+    def __init__(
+        self, *, ssl_context: ssl.SSLContext, max_keepalive_connections: int, keepalive_expiry
+    ) -> None:
+        self._ssl_context = ssl_context
+        self._max_idle = max_keepalive_connections
+        self._keepalive_expiry = keepalive_expiry
+        self._backend = AsyncPinnedBackend()
+        self._idle: dict = {}
+        self._pruned_at = time.monotonic()
+
+    async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
+        scheme = request.url.scheme.decode()
+        if scheme not in ("http", "https"):
+            raise httpcore.UnsupportedProtocol(
+                f"Request URL has an unsupported protocol '{scheme}://'."
+            )
+        if time.monotonic() - self._pruned_at > (self._keepalive_expiry or 5.0):
+            await self._prune()
+        origin = request.url.origin
+        key = (origin.scheme, origin.host, origin.port)
+        idle = self._idle.get(key)
+        while True:
+            connection = None
+            while idle:
+                candidate = idle.pop()
+                if candidate.is_available() and not candidate.has_expired():
+                    connection = candidate
+                    break
+                await candidate.aclose()
+            reused = connection is not None
+            if connection is None:
+                connection = httpcore.AsyncHTTPConnection(
+                    origin=origin,
+                    ssl_context=self._ssl_context,
+                    keepalive_expiry=self._keepalive_expiry,
+                    network_backend=self._backend,
+                )
+            try:
+                response = await connection.handle_async_request(request)
+            except httpcore.ConnectionNotAvailable:
+                await connection.aclose()
+                if reused:  # a kept-alive connection the server closed meanwhile
+                    continue
+                raise
+            except BaseException:
+                with AsyncShieldCancellation():
+                    await connection.aclose()
+                raise
+            return httpcore.Response(
+                status=response.status,
+                headers=response.headers,
+                content=_ReleasingStream(response.stream, self, key, connection),
+                extensions=response.extensions,
+            )
+
+    async def _prune(self) -> None:
+        # Origins no longer sent to would otherwise keep their closed sockets for good. The
+        # lists are split before any await, so no connection is ever in two of them.
+        self._pruned_at = time.monotonic()
+        idle, self._idle = self._idle, {}
+        stale = []
+        for key, connections in idle.items():
+            for connection in connections:
+                if connection.is_available() and not connection.has_expired():
+                    self._idle.setdefault(key, []).append(connection)
+                else:
+                    stale.append(connection)
+            connections.clear()
+        for connection in stale:
+            await connection.aclose()
+
+    async def release(self, key, connection) -> None:
+        idle = self._idle.setdefault(key, [])
+        if connection.is_available() and len(idle) < self._max_idle:
+            idle.append(connection)
+        else:
+            await connection.aclose()
+
+    async def __aenter__(self) -> "_AsyncOriginPool":
+        return self
+
+    async def __aexit__(self, *exc_info) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        idle, self._idle = self._idle, {}
+        closing = [connection for connections in idle.values() for connection in connections]
+        for connections in idle.values():
+            connections.clear()
+        for connection in closing:
+            await connection.aclose()
+
+
 class AsyncPinnedTransport(httpx.AsyncHTTPTransport):
-    """httpx's own transport (request mapping, TLS, pooling) over `AsyncPinnedBackend`."""
+    """httpx's own transport (request mapping, TLS, error mapping) over `AsyncPinnedBackend`,
+    with a lighter pool (`_AsyncOriginPool`)."""
 
     def __init__(
         self, *, limits: httpx.Limits | None = None, ssl_context: ssl.SSLContext | None = None
     ) -> None:
         limits = limits or httpx.Limits(max_connections=100, max_keepalive_connections=100)
         super().__init__(trust_env=False, limits=limits)
-        # httpx has no argument for the network backend, so the pool it built is replaced by
-        # the same pool over ours (httpx is pinned in requirements/base.txt).
-        self._pool = httpcore.AsyncConnectionPool(
+        # httpx has no argument for the pool or the network backend, so the pool it built is
+        # replaced (httpx and httpcore are pinned in requirements/base.txt).
+        self._pool = _AsyncOriginPool(
             ssl_context=ssl_context or httpx.create_ssl_context(trust_env=False),
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
+            max_keepalive_connections=limits.max_keepalive_connections or 100,
             keepalive_expiry=limits.keepalive_expiry,
-            network_backend=AsyncPinnedBackend(),
         )
 
 

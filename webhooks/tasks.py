@@ -47,7 +47,14 @@ def dispatch_events(self, event_ids: list[int], db_alias: str = LIVE) -> None:
     """Queued after a commit: fan out these events, then deliver whatever is due."""
     with using_alias(db_alias):
         if event_ids:
-            delivery.events_fan_out(event_ids=event_ids)
+            # All of them at once (one statement on PostgreSQL), however large the batch.
+            _, made = delivery.events_fan_out_counted(
+                event_ids=event_ids, limit=max(delivery.BATCH, len(event_ids))
+            )
+            helpers = delivery.helper_runs(made)
+            if helpers and not self.request.is_eager:
+                # A bulk change: let other workers claim beside this one.
+                _queue_runs(helpers, db_alias)
         _run(self, db_alias)
 
 

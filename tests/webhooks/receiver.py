@@ -29,6 +29,13 @@ class Reply:
     delay: float = 0.0
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver listens with a backlog of 5: a run opening 30 connections at once had some
+    # reset (ReadError after ~1 s) before the server thread accepted them. Real receivers
+    # listen with the kernel's default (4096 on current Linux).
+    request_queue_size = 128
+
+
 class Receiver:
     """`with Receiver(replies=[Reply(500), Reply(200)]) as r:` ... `r.url`, `r.requests`.
     Replies are used in order; once used up, `default` answers."""
@@ -68,7 +75,7 @@ class Receiver:
             def log_message(self, *args):
                 """Keeps the test output free of one access line per request."""
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}/hooks"
