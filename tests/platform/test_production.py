@@ -124,6 +124,13 @@ def test_gunicorn_config_serves_health_and_logs_json_with_request_id(tmp_path):
         GUNICORN_BIND=f"127.0.0.1:{port}",
         WEB_CONCURRENCY="1",
     )
+    # A deployed node runs on a migrated database: /health reads the generator's last run.
+    subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "migrate", "--verbosity", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
     proc = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi"],
         cwd=ROOT,
@@ -151,7 +158,7 @@ def test_gunicorn_config_serves_health_and_logs_json_with_request_id(tmp_path):
         output, _ = proc.communicate(timeout=30)
 
     assert status == 200
-    assert body["status"] == "ok"
+    assert body["status"] == "ok", body
     access = [json.loads(line) for line in output.splitlines() if '"request_id"' in line]
     assert {
         "request_id": "lb-probe-7",
