@@ -1,6 +1,5 @@
 """What the load test does, flow by flow: one function per flow, registered here, and nothing
-else to edit to add one (recurring invoices, portal page views and Stripe webhook deliveries
-join this way when their code exists).
+else to edit to add one (then its checks in verify.py).
 
 - `@scenario(weight)`: a client flow, run by each locust user (locustfile.py) in proportion to
   its weight. It receives the user (`client`), whose helpers do the HTTP and remember what the
