@@ -23,6 +23,7 @@ from bench.common import database_recreate, django_env, manage  # noqa: E402
 
 PREPARED_CUSTOMERS = 1000
 OVERDUE_INVOICES = 5
+FOREIGN, FOREIGN_RATE = "EUR", Decimal("1.085000")
 WORDS = ["Acme", "Globex", "Northwind", "Initech", "Umbrella", "Contoso", "Hooli", "Stark"]
 
 
@@ -63,7 +64,7 @@ def main() -> None:
     django.setup()
     from billing.services import invoice_create
     from customers.services import customer_batch_create
-    from ledger.services import account_create
+    from ledger.services import account_create, exchange_rate_create
 
     customers = customer_batch_create(
         records=[
@@ -77,6 +78,13 @@ def main() -> None:
     )
     account = account_create(
         name="Load Test Checking", opening_balance=Decimal("10000.00"), currency="USD"
+    )
+    # Foreign-currency documents (scenarios.foreign_invoice_create) take this rate; their
+    # payments and refunds go to an account in their currency.
+    long_ago = date.today() - timedelta(days=400)  # noqa: DTZ011 - the server's local date
+    exchange_rate_create(currency=FOREIGN, date=long_ago, rate=FOREIGN_RATE)
+    foreign_account = account_create(
+        name=f"Load Test {FOREIGN}", opening_balance=Decimal("0.00"), currency=FOREIGN
     )
     # Overdue from the start, so the reminders job has work however short the run (the clients
     # add more: scenarios.overdue_invoice_create).
@@ -92,6 +100,7 @@ def main() -> None:
         "db": args.db,
         "api_key": key.strip().splitlines()[-1],
         "account_id": account.pk,
+        "foreign_account_id": foreign_account.pk,
         "customer_ids": [c.pk for c in customers],
         # High-water marks: what verify.py finds above them was written during the run.
         "max_ids": _max_ids(),

@@ -1,6 +1,5 @@
 """What the load test does, flow by flow: one function per flow, registered here, and nothing
-else to edit to add one (recurring invoices, portal page views and Stripe webhook deliveries
-join this way when their code exists).
+else to edit to add one (then its checks in verify.py).
 
 - `@scenario(weight)`: a client flow, run by each locust user (locustfile.py) in proportion to
   its weight. It receives the user (`client`), whose helpers do the HTTP and remember what the
@@ -29,6 +28,7 @@ from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
 
 CENTS = Decimal("0.01")
+BASE_CURRENCY, FOREIGN = "USD", "EUR"  # prepare.py's accounts and exchange rate
 SEARCH_TERMS = ["acme", "globex", "north", "example.com", "555-01", "zzz-no-match"]
 
 
@@ -124,6 +124,58 @@ WRITES: dict[str, Write] = {
         audits=(Effect("quote.created"),),
     ),
     # Sending a Draft quote moves it to Sent (quote.updated), then sends it.
+    # Sent from the portal: the customer's answer, acting as the system user "portal".
+    "quote_accept": Write(
+        None,
+        events=(Effect("quote.accepted", "quote_id"),),
+        audits=(Effect("quote.accepted", "quote_id"),),
+    ),
+    "credit_note_send": Write(
+        None,
+        events=(Effect("credit_note.sent", "credit_note_id"),),
+        audits=(Effect("credit_note.sent", "credit_note_id"),),
+    ),
+    "recurring": Write(
+        "billing_recurringinvoice",
+        events=(Effect("recurring_invoice.created"),),
+        audits=(Effect("recurring_invoice.created"),),
+    ),
+    # What the generator job issued (verify.py reads these from the database: no client is
+    # told): each invoice, and each schedule's progress, once per run that issued for it.
+    "recurring_generated": Write(
+        "billing_invoice",
+        events=(Effect("invoice.created"), Effect("invoice.issued")),
+        audits=(Effect("invoice.created"),),
+    ),
+    "recurring_progress": Write(None, audits=(Effect("recurring_invoice.invoiced"),)),
+    # A Stripe checkout.session.completed the clients delivered (sometimes twice, sometimes
+    # twice at once): verify.py checks one OnlinePayment per payment intent, then derives
+    # from it the two kinds below, whose effects are checked like any write's.
+    "stripe_payment": Write(None),
+    "online_payment": Write(
+        "billing_payment",
+        events=(
+            Effect("payment.received"),
+            Effect("invoice.updated", "invoice_id"),
+            Effect("transaction.created", "transaction_id"),
+        ),
+        audits=(
+            Effect("payment.received"),
+            Effect("invoice.updated", "invoice_id"),
+            Effect("online_payment.recorded", "online_id"),
+        ),
+    ),
+    # Paid above the balance: the rest kept as credit, with its Income transaction.
+    "online_credit": Write(
+        None,
+        events=(
+            Effect("transaction.created", "transaction_id"),
+            Effect("customer.updated", "customer_id"),
+        ),
+        audits=(Effect("customer.updated", "customer_id"),),
+    ),
+    # Paid online when nothing was owed any more (all of it became credit): its audit entry.
+    "online_credit_only": Write(None, audits=(Effect("online_payment.recorded", "online_id"),)),
     "quote_send": Write(
         None,
         events=(Effect("quote.updated", "quote_id"), Effect("quote.sent", "quote_id")),
@@ -170,7 +222,15 @@ def _remember_invoice(client, data: dict) -> None:
         "balance": Decimal(str(data["balance_due"])),
         "credited": Decimal(0),
         "customer_id": data["customer_id"],
+        "currency": data["currency"],
+        "portal": _portal_path(data),
     }
+
+
+def _portal_path(data: dict) -> str | None:
+    """The path of the document's `portal_url` (the site part is SITE_URL, not this server)."""
+    url = data.get("portal_url")
+    return "/portal/" + url.rsplit("/portal/", 1)[1] if url else None
 
 
 # --- reads ------------------------------------------------------------------------------------
@@ -301,7 +361,11 @@ def payment_record(client):
         amount = (balance * Decimal(random.uniform(0.2, 0.8))).quantize(CENTS, ROUND_DOWN)
     data = client.post(
         f"/api/v2/invoices/{invoice_id}/payments",
-        {"amount": str(amount), "account_id": client.account_id, "method": "bank_transfer"},
+        {
+            "amount": str(amount),
+            "account_id": client.accounts[client.invoices[invoice_id]["currency"]],
+            "method": "bank_transfer",
+        },
         "payment record",
     )
     if data:
@@ -311,6 +375,7 @@ def payment_record(client):
             invoice_id=invoice_id,
             amount=str(amount),
             transaction_id=data["transaction_id"],
+            account_id=client.accounts[client.invoices[invoice_id]["currency"]],
         )
         client.invoices[invoice_id]["balance"] = Decimal(str(data["invoice"]["balance_due"]))
 
@@ -326,7 +391,11 @@ def credit_note_create(client):
     invoice = client.invoices[invoice_id]
     left = invoice["total"] - invoice["credited"]
     amount = (left * Decimal(random.uniform(0.1, 0.6))).quantize(CENTS, ROUND_DOWN)
+    # A customer's credit balance is in their own currency (the base here): credit in another
+    # currency is refused with a 400 (contract section 13), so those are refunded.
     settlement = random.choice(["refund", "credit"])
+    if invoice["currency"] != BASE_CURRENCY:
+        settlement = "refund"
     body = {
         "invoice_id": invoice_id,
         "reason": "Load test: partial credit",
@@ -334,7 +403,7 @@ def credit_note_create(client):
         "settlement": settlement,
     }
     if settlement == "refund":
-        body["account_id"] = client.account_id
+        body["account_id"] = client.accounts[invoice["currency"]]
     data = client.post("/api/v2/credit-notes", body, "credit note create")
     if not data:
         return
@@ -352,10 +421,22 @@ def credit_note_create(client):
         )
     elif data["settlement"] == "refund":
         client.record(
-            "refund", id=data["id"], transaction_id=data["transaction_id"], amount=str(settled)
+            "refund",
+            id=data["id"],
+            transaction_id=data["transaction_id"],
+            amount=str(settled),
+            account_id=body["account_id"],
         )
     invoice["credited"] += amount
     invoice["balance"] = max(invoice["balance"] - amount, Decimal(0))
+    if random.random() < 0.5:
+        sent = client.post(
+            f"/api/v2/credit-notes/{data['id']}/send", {}, "credit note send", expect=202
+        )
+        if sent:
+            client.record(
+                "credit_note_send", id=sent["id"], credit_note_id=data["id"], email_id=sent["id"]
+            )
 
 
 @scenario(3)
@@ -390,13 +471,140 @@ def quote_create_and_send(client):
         client.record("quote_send", id=sent["id"], quote_id=quote["id"], email_id=sent["id"])
 
 
+@scenario(3)
+def foreign_invoice_create(client):
+    """An invoice in the foreign currency prepare.py gave a rate for (it takes that rate);
+    its payments and refunds go to the account in that currency."""
+    today = _today()
+    data = client.post(
+        "/api/v2/invoices",
+        {
+            "customer_id": random.choice(_customer_ids()),
+            "date": today.isoformat(),
+            "due_date": (today + timedelta(days=30)).isoformat(),
+            "currency": FOREIGN,
+            "items": _items(),
+        },
+        "invoice create (foreign currency)",
+    )
+    if data:
+        client.record("invoice", id=data["id"], number=data["invoice_number"])
+        _remember_invoice(client, data)
+
+
+@scenario(2)
+def recurring_create(client):
+    """A monthly or weekly schedule started in the past: the generator job issues each
+    period since, once (contract section 11)."""
+    frequency = random.choice(["monthly", "weekly"])
+    back = random.randint(35, 95) if frequency == "monthly" else random.randint(8, 30)
+    data = client.post(
+        "/api/v2/recurring-invoices",
+        {
+            "customer_id": random.choice(_customer_ids()),
+            "items": _items(),
+            "frequency": frequency,
+            "start_date": (_today() - timedelta(days=back)).isoformat(),
+        },
+        "recurring create",
+    )
+    if data:
+        client.record("recurring", id=data["id"])
+
+
+@scenario(6)
+def portal_view(client):
+    """The customer opens an issued document from its email (no login)."""
+    pages = [inv["portal"] for inv in client.invoices.values() if inv["portal"]]
+    if pages:
+        client.page(random.choice(pages), "portal page")
+
+
+@scenario(2)
+def quote_accepted_in_portal(client):
+    """A quote emailed, then accepted on its portal page: the page's form, with its CSRF
+    cookie and token, as a browser posts it."""
+    today = _today()
+    quote = client.post(
+        "/api/v2/quotes",
+        {
+            "customer_id": random.choice(_customer_ids()),
+            "date": today.isoformat(),
+            "valid_until": (today + timedelta(days=30)).isoformat(),
+            "items": _items(),
+        },
+        "quote create",
+    )
+    if not quote:
+        return
+    client.record("quote", id=quote["id"])
+    sent = client.post(f"/api/v2/quotes/{quote['id']}/send", {}, "quote send", expect=202)
+    if not sent:
+        return
+    client.record("quote_send", id=sent["id"], quote_id=quote["id"], email_id=sent["id"])
+    page = _portal_path(client.get(f"/api/v2/quotes/{quote['id']}", "quote detail") or {})
+    if page and client.form_post(
+        page, page + "/accept", {"name": "Load Test Signer"}, "portal quote accept"
+    ):
+        client.record("quote_accept", quote_id=quote["id"])
+
+
+@scenario(4)
+def stripe_checkout_completed(client):
+    """Stripe tells the portal a Checkout Session was paid: the balance due, sometimes more
+    (the rest becomes credit). The same event is sometimes delivered again, sometimes twice
+    at once, as Stripe may; it must be recorded once."""
+    payable = [
+        pk
+        for pk, inv in client.invoices.items()
+        if inv["balance"] > 0 and inv["currency"] == BASE_CURRENCY
+    ]
+    if not payable:
+        return
+    invoice_id = random.choice(payable)
+    invoice = client.invoices[invoice_id]
+    amount = invoice["balance"]
+    if random.random() < 0.3:
+        amount += Decimal(random.randint(1, 5000)) / 100
+    intent = f"pi_load_{uuid.uuid4().hex[:16]}"
+    event = {
+        "id": f"evt_load_{uuid.uuid4().hex[:16]}",
+        "object": "event",
+        "type": "checkout.session.completed",
+        "data": {
+            "object": {
+                "id": f"cs_load_{uuid.uuid4().hex[:16]}",
+                "object": "checkout.session",
+                "client_reference_id": str(invoice_id),
+                "payment_intent": intent,
+                "amount_total": int(amount * 100),
+                "currency": BASE_CURRENCY.lower(),
+                "payment_status": "paid",
+            }
+        },
+    }
+    deliveries = random.choice([1, 1, 2, "together"])
+    if not client.stripe_deliver(event, deliveries):
+        return
+    applied = min(amount, invoice["balance"])
+    client.record(
+        "stripe_payment",
+        intent=intent,
+        invoice_id=invoice_id,
+        customer_id=invoice["customer_id"],
+        amount=str(amount),
+        applied=str(applied),
+        credited=str(amount - applied),
+        deliveries=str(deliveries),
+    )
+    invoice["balance"] -= applied
+
+
 # --- server-side jobs -------------------------------------------------------------------------
 
 # Beat's daily reminders, twice at once in the middle of the run: each (invoice, step) must be
 # queued and sent once.
 job(at=0.5, copies=2, command=("send_reminders",))
 
-# Joining when their code exists (one entry each, plus their WRITES and verify checks):
-#   job(at=0.5, copies=2, command=("generate_recurring_invoices",))   # contract section 11
-#   @scenario(n) def portal_invoice_view(client): ...                  # section 12
-#   @scenario(n) def stripe_checkout_completed(client): ...  # signed event, sometimes twice
+# Beat's daily recurring generation, twice at once: each (schedule, period) issued once.
+job(at=0.5, copies=2, command=("generate_recurring_invoices",))

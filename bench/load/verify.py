@@ -21,7 +21,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -62,6 +62,7 @@ class Run:
     statuses: dict[str, int]
     smtp: list[dict]
     wait: int
+    jobs: dict[str, str]
 
     def mark(self, table: str) -> int:
         return self.state["max_ids"].get(table, 0)
@@ -199,6 +200,9 @@ def invoices_add_up(run: Run, c: Checks) -> None:
     paid, credited = defaultdict(Decimal), defaultdict(Decimal)
     for w in run.writes.get("payment", []):
         paid[int(w["invoice_id"])] += Decimal(w["amount"])
+    for w in run.writes.get("stripe_payment", []):
+        if Decimal(w["applied"]) > 0:
+            paid[int(w["invoice_id"])] += Decimal(w["applied"])
     for w in run.writes.get("credit_note", []):
         credited[int(w["invoice_id"])] += Decimal(w["amount"])
     stored_paid = dict(
@@ -220,21 +224,28 @@ def credit_balances(run: Run, c: Checks) -> None:
     """A customer's credit = credit notes settled as credit − payments taken from credit."""
     bad = run.rows(
         """
-        SELECT cu.id, cu.credit_balance, COALESCE(cn.credit, 0) - COALESCE(p.used, 0)
+        SELECT cu.id, cu.credit_balance,
+               COALESCE(cn.credit, 0) + COALESCE(op.credit, 0) - COALESCE(p.used, 0)
         FROM customers_customer cu
         LEFT JOIN (SELECT customer_id, SUM(settled_amount) AS credit FROM billing_creditnote
                    WHERE settlement = 'credit' GROUP BY customer_id) cn ON cn.customer_id = cu.id
+        LEFT JOIN (SELECT i.customer_id, SUM(o.credited) AS credit FROM billing_onlinepayment o
+                   JOIN billing_invoice i ON i.id = o.invoice_id GROUP BY i.customer_id)
+             op ON op.customer_id = cu.id
         LEFT JOIN (SELECT i.customer_id, SUM(p.amount) AS used FROM billing_payment p
                    JOIN billing_invoice i ON i.id = p.invoice_id
                    WHERE p.source = 'credit' AND p.voided_at IS NULL GROUP BY i.customer_id)
              p ON p.customer_id = cu.id
-        WHERE cu.credit_balance <> COALESCE(cn.credit, 0) - COALESCE(p.used, 0)
+        WHERE cu.credit_balance
+              <> COALESCE(cn.credit, 0) + COALESCE(op.credit, 0) - COALESCE(p.used, 0)
         """
     )
     given = sum((Decimal(w["amount"]) for w in run.writes.get("credit_settled", [])), ZERO)
+    given += sum((Decimal(w["credited"]) for w in run.writes.get("stripe_payment", [])), ZERO)
     stored = run.rows("SELECT COALESCE(SUM(credit_balance), 0) FROM customers_customer")[0][0]
     c.check(
-        "customer credit balances = credit notes settled as credit − credit spent",
+        "customer credit balances = credit notes settled as credit + paid online above the "
+        "balance − credit spent",
         not bad and stored == given,
         f"{len(bad)} customers wrong {bad[:3]}; credit given to clients {given}, held {stored}",
     )
@@ -269,6 +280,8 @@ def ledger_matches(run: Run, c: Checks) -> None:
         f"{len(bad)} wrong",
     )
     expected = set(run.ids("payment", "transaction_id")) | set(run.ids("refund", "transaction_id"))
+    expected |= set(run.ids("online_payment", "transaction_id"))
+    expected |= set(run.ids("online_credit", "transaction_id"))
     new = {
         r[0]
         for r in run.rows(
@@ -276,7 +289,7 @@ def ledger_matches(run: Run, c: Checks) -> None:
         )
     }
     c.check(
-        "transactions: exactly the payments' and refunds' ones appeared",
+        "transactions: exactly the payments', refunds' and online credits' ones appeared",
         new == expected,
         f"{len(expected)} expected, {len(new)} new, missing {len(expected - new)}, "
         f"unexplained {len(new - expected)}",
@@ -296,17 +309,23 @@ def ledger_matches(run: Run, c: Checks) -> None:
     from ledger.selectors import account_list
 
     app_balances = {a.pk: a.balance for a in account_list()}
-    account = run.state["account_id"]
-    expected_balance = (
-        Decimal(run.state["opening_balance"])
-        + sum((Decimal(w["amount"]) for w in run.writes.get("payment", [])), ZERO)
-        - sum((Decimal(w["amount"]) for w in run.writes.get("refund", [])), ZERO)
-    )
+    # What the clients were told moved, per account: Stripe's money lands on the base one.
+    account, foreign = run.state["account_id"], run.state["foreign_account_id"]
+    expected_balance = {account: Decimal(run.state["opening_balance"]), foreign: ZERO}
+    for w in run.writes.get("payment", []):
+        expected_balance[int(w["account_id"])] += Decimal(w["amount"])
+    for w in run.writes.get("refund", []):
+        expected_balance[int(w["account_id"])] -= Decimal(w["amount"])
+    for w in run.writes.get("stripe_payment", []):
+        expected_balance[account] += Decimal(w["amount"])
     c.check(
-        "account balances: opening + payments − refunds; SQL and application agree",
-        sql_balances == app_balances and sql_balances.get(account) == expected_balance,
-        f"load account {sql_balances.get(account)} (expected {expected_balance}), "
-        f"application says {app_balances.get(account)}",
+        "account balances: opening + payments + paid online − refunds, per currency; SQL and "
+        "application agree",
+        sql_balances == app_balances
+        and all(sql_balances.get(pk) == value for pk, value in expected_balance.items()),
+        f"base account {sql_balances.get(account)} (expected {expected_balance[account]}), "
+        f"foreign {sql_balances.get(foreign)} (expected {expected_balance[foreign]}), "
+        f"application says {app_balances.get(account)} / {app_balances.get(foreign)}",
     )
 
 
@@ -393,7 +412,8 @@ def events_fanned_out(run: Run, c: Checks) -> None:
 @check
 def emails_each_sent_once(run: Run, c: Checks) -> None:
     rows = run.rows(
-        "SELECT id, purpose, dedupe_key, invoice_id, quote_id, status, message_id "
+        "SELECT id, purpose, dedupe_key, invoice_id, quote_id, status, message_id, "
+        "credit_note_id "
         "FROM mail_emailmessage WHERE id > %s",
         [run.mark("mail_emailmessage")],
     )
@@ -406,27 +426,42 @@ def emails_each_sent_once(run: Run, c: Checks) -> None:
         (w["email_id"], "quote", "quote_id", w["quote_id"])
         for w in run.writes.get("quote_send", [])
     ]
+    asked += [
+        (w["email_id"], "credit_note", "credit_note_id", w["credit_note_id"])
+        for w in run.writes.get("credit_note_send", [])
+    ]
+    column = {"invoice_id": 3, "quote_id": 4, "credit_note_id": 7}
     wrong = [
         email_id
         for email_id, purpose, link, linked in asked
         if email_id not in by_id
         or by_id[email_id][1] != purpose
-        or by_id[email_id][3 if link == "invoice_id" else 4] != linked
+        or by_id[email_id][column[link]] != linked
     ]
     c.check(
         "emails the clients asked for: each queued, for its document",
         not wrong,
         f"{len(asked)} asked, {len(wrong)} wrong",
     )
-    sends = sum(1 for r in rows if r[1] in ("invoice", "quote"))
+    sends = sum(1 for r in rows if r[1] in ("invoice", "quote", "credit_note"))
     c.check(
         "no document email nobody asked for",
         sends == len(asked),
         f"{sends} stored, {len(asked)} asked",
     )
     receipts = Counter(r[2] for r in rows if r[1] == "receipt")
-    wanted = Counter(f"receipt:{pk}" for pk in run.ids("payment"))
-    c.check("receipts: one per payment", receipts == wanted, _diff(wanted, receipts))
+    wanted = Counter(f"receipt:{pk}" for pk in run.ids("payment") + run.ids("online_payment"))
+    c.check(
+        "receipts: one per payment (online ones included)",
+        receipts == wanted,
+        _diff(wanted, receipts),
+    )
+    credit_notes = Counter(r[7] for r in rows if r[1] == "credit_note")
+    c.check(
+        "credit notes: each send emailed once",
+        credit_notes == Counter(run.ids("credit_note_send", "credit_note_id")),
+        f"{sum(credit_notes.values())} credit note emails for {len(credit_notes)} notes",
+    )
     reminders = Counter((r[3], r[1]) for r in rows if r[1].startswith("reminder:"))
     doubled = [k for k, n in reminders.items() if n > 1]
     c.check(
@@ -457,6 +492,8 @@ def emails_each_sent_once(run: Run, c: Checks) -> None:
 def reports_equal_live_aggregates(run: Run, c: Checks) -> None:
     """The roll-ups the report reads (refreshed by the worker after each money change) equal
     the live aggregate, and the live aggregate equals plain SQL over the source tables."""
+    from django.conf import settings
+
     from reporting.selectors import Period, category_report, financial_report, financial_report_live
 
     today = date.today()  # noqa: DTZ011 - the server's local date
@@ -482,15 +519,27 @@ def reports_equal_live_aggregates(run: Run, c: Checks) -> None:
         not differ,
         f"{len(periods)} periods; differ: {differ}",
     )
+    # In the base currency: each row at its own rate, rounded once, at the end.
     income, expenses = run.rows(
-        "SELECT COALESCE(SUM(amount) FILTER (WHERE type = 'Income'), 0), "
-        "COALESCE(SUM(amount) FILTER (WHERE type = 'Expense'), 0) "
+        "SELECT ROUND(COALESCE(SUM(amount * exchange_rate) FILTER (WHERE type = 'Income'), 0), 2), "
+        "ROUND(COALESCE(SUM(amount * exchange_rate) FILTER (WHERE type = 'Expense'), 0), 2) "
         "FROM ledger_transaction WHERE voided_at IS NULL"
     )[0]
     outstanding = run.rows(
-        "SELECT COALESCE(SUM(balance_due), 0) FROM billing_invoice "
+        "SELECT ROUND(COALESCE(SUM(balance_due * exchange_rate), 0), 2) FROM billing_invoice "
         "WHERE status NOT IN ('Draft', 'Cancelled')"
     )[0][0]
+    foreign = run.rows(
+        "SELECT (SELECT count(*) FROM billing_invoice WHERE currency <> %s), "
+        "(SELECT count(*) FROM ledger_transaction WHERE exchange_rate IS NULL)",
+        [settings.BASE_CURRENCY],
+    )[0]
+    c.check(
+        "foreign-currency documents exist (so the conversion is tested), no rate missing",
+        foreign[0] > 0 and foreign[1] == 0,
+        f"{foreign[0]} invoices not in {settings.BASE_CURRENCY}, {foreign[1]} transactions "
+        "without a rate",
+    )
     report = financial_report(period=Period())
     c.check(
         "financial report (all time) = SQL over transactions and invoices",
@@ -501,7 +550,8 @@ def reports_equal_live_aggregates(run: Run, c: Checks) -> None:
     by_category = {
         (t, cat): total
         for t, cat, total in run.rows(
-            "SELECT type, category_id, SUM(amount) FROM ledger_transaction "
+            "SELECT type, category_id, ROUND(SUM(amount * exchange_rate), 2) "
+            "FROM ledger_transaction "
             "WHERE voided_at IS NULL AND type IN ('Income', 'Expense') GROUP BY type, category_id"
         )
     }
@@ -515,8 +565,165 @@ def reports_equal_live_aggregates(run: Run, c: Checks) -> None:
     )
 
 
-def verify(conn, state: dict, recorded: dict, smtp: list[dict], wait: int) -> Checks:
-    run = Run(conn, state, recorded["writes"], recorded.get("statuses", {}), smtp, wait)
+# --- recurring generation -------------------------------------------------------------------
+
+
+@check
+def recurring_each_period_once(run: Run, c: Checks) -> None:
+    """The generator ran twice at once: each schedule's invoices are its periods 0 … n−1,
+    each once, dated by the schedule's rule; what was due when the job started was issued."""
+    from billing.recurring import period_date
+
+    schedules = run.rows(
+        "SELECT id, frequency, interval, start_date, next_period, next_date, invoices_count, "
+        "created_at FROM billing_recurringinvoice WHERE id > %s",
+        [run.mark("billing_recurringinvoice")],
+    )
+    issued: dict[int, list[date]] = defaultdict(list)
+    for schedule_id, period in run.rows(
+        "SELECT recurring_invoice_id, period_date FROM billing_invoice "
+        "WHERE recurring_invoice_id IS NOT NULL"
+    ):
+        issued[schedule_id].append(period)
+    doubled = sum(len(p) - len(set(p)) for p in issued.values())
+    wrong, late = [], []
+    started = run.jobs.get("generate_recurring_invoices")
+    job_start = datetime.fromisoformat(started) if started else None
+    for pk, frequency, interval, start, next_period, next_date, count, created in schedules:
+        rule = [
+            period_date(start_date=start, frequency=frequency, interval=interval, n=n)
+            for n in range(next_period)
+        ]
+        if sorted(issued.get(pk, [])) != rule or count != next_period:
+            wrong.append(pk)
+        if job_start and created < job_start and next_date is not None and next_date <= today():
+            late.append(pk)
+    total = sum(len(p) for p in issued.values())
+    c.check(
+        "recurring: each (schedule, period) issued once, by the schedule's dates, the job run "
+        "twice at once",
+        not doubled and not wrong and total > 0 and job_start is not None,
+        f"{len(schedules)} schedules, {total} invoices issued, {doubled} doubled, "
+        f"{len(wrong)} wrong {wrong[:3]}, job started {started}",
+    )
+    c.check(
+        "recurring: every period due when the job started was issued",
+        not late,
+        f"{len(late)} schedules created before the job still due {late[:3]}",
+    )
+
+
+def today() -> date:
+    return date.today()  # noqa: DTZ011 - the server's local date
+
+
+# --- portal and Stripe ----------------------------------------------------------------------
+
+
+@check
+def online_payments_once(run: Run, c: Checks) -> None:
+    """One OnlinePayment per payment intent delivered (once, twice, or twice at once), for
+    what was sent: the balance due as a payment, the rest as credit."""
+    reported = {w["intent"]: w for w in run.writes.get("stripe_payment", [])}
+    stored = {
+        ref: (invoice_id, amount, credited, payment_amount)
+        for ref, invoice_id, amount, credited, payment_amount in run.rows(
+            "SELECT o.reference, o.invoice_id, o.amount, o.credited, p.amount "
+            "FROM billing_onlinepayment o LEFT JOIN billing_payment p ON p.id = o.payment_id"
+        )
+    }
+    wrong = [
+        ref
+        for ref, w in reported.items()
+        if stored.get(ref)
+        != (
+            int(w["invoice_id"]),
+            Decimal(w["amount"]),
+            Decimal(w["credited"]),
+            Decimal(w["applied"]) if Decimal(w["applied"]) > 0 else None,
+        )
+    ]
+    deliveries = Counter(w["deliveries"] for w in reported.values())
+    c.check(
+        "Stripe: one payment per payment intent, redelivered or delivered twice at once",
+        not wrong and set(stored) == set(reported) and deliveries["together"] > 0,
+        f"{len(reported)} intents delivered ({dict(deliveries)}), {len(stored)} recorded, "
+        f"{len(wrong)} wrong {wrong[:3]}",
+    )
+    overpaid = sum(1 for w in reported.values() if Decimal(w["credited"]) > 0)
+    c.check(
+        "Stripe: overpayments went to the customer's credit",
+        overpaid > 0,
+        f"{overpaid} of {len(reported)} paid above the balance due",
+    )
+    doubled = run.rows(
+        "SELECT external_reference FROM billing_payment WHERE external_reference <> '' "
+        "GROUP BY external_reference HAVING count(*) > 1"
+    )
+    c.check("payments: no external reference twice", not doubled, f"{doubled[:3]}")
+
+
+@check
+def quotes_accepted_in_portal(run: Run, c: Checks) -> None:
+    reported = set(run.ids("quote_accept", "quote_id"))
+    accepted = dict(
+        run.rows(
+            "SELECT id, accepted_by FROM billing_quote WHERE status = 'Accepted' AND id > %s",
+            [run.mark("billing_quote")],
+        )
+    )
+    c.check(
+        "portal: the quotes accepted are the ones the customers accepted, signed",
+        set(accepted) == reported and set(accepted.values()) <= {"Load Test Signer"},
+        f"{len(reported)} accepted in the portal, {len(accepted)} Accepted",
+    )
+
+
+def _derived_writes(run: Run) -> None:
+    """What the server wrote without a client being told: the generator's invoices and the
+    Stripe webhook's payments, read back so their events and audit entries are checked like
+    every other write's (their own checks above say they are right)."""
+    run.writes["recurring_generated"] = [
+        {"id": pk}
+        for (pk,) in run.rows(
+            "SELECT id FROM billing_invoice WHERE recurring_invoice_id IS NOT NULL AND id > %s",
+            [run.mark("billing_invoice")],
+        )
+    ]
+    run.writes["recurring_progress"] = [
+        {"id": pk}
+        for (pk,) in run.rows(
+            "SELECT id FROM billing_recurringinvoice WHERE invoices_count > 0 AND id > %s",
+            [run.mark("billing_recurringinvoice")],
+        )
+    ]
+    intents = [w["intent"] for w in run.writes.get("stripe_payment", [])]
+    rows = run.rows(
+        "SELECT o.id, o.payment_id, o.invoice_id, p.transaction_id, o.credit_transaction_id, "
+        "i.customer_id FROM billing_onlinepayment o JOIN billing_invoice i ON i.id = o.invoice_id "
+        "LEFT JOIN billing_payment p ON p.id = o.payment_id WHERE o.reference = ANY(%s)",
+        [intents],
+    )
+    run.writes["online_payment"] = [
+        {"id": pay, "invoice_id": inv, "transaction_id": txn, "online_id": pk}
+        for pk, pay, inv, txn, _, _ in rows
+        if pay is not None
+    ]
+    run.writes["online_credit"] = [
+        {"id": pk, "transaction_id": credit_txn, "customer_id": customer}
+        for pk, _, _, _, credit_txn, customer in rows
+        if credit_txn is not None
+    ]
+    run.writes["online_credit_only"] = [
+        {"id": pk, "online_id": pk} for pk, pay, *_ in rows if pay is None
+    ]
+
+
+def verify(
+    conn, state: dict, recorded: dict, smtp: list[dict], wait: int, jobs: dict[str, str]
+) -> Checks:
+    run = Run(conn, state, recorded["writes"], recorded.get("statuses", {}), smtp, wait, jobs)
+    _derived_writes(run)
     c = Checks()
     for fn in CHECKS:
         fn(run, c)
@@ -529,11 +736,14 @@ def main() -> None:
     parser.add_argument("--writes", required=True)
     parser.add_argument("--smtp", required=True, help="messages the SMTP server received (JSON)")
     parser.add_argument("--wait", type=int, default=60)
+    parser.add_argument("--jobs", help="when each server-side job started (JSON)")
     parser.add_argument("--out")
     args = parser.parse_args()
     state = json.loads(Path(args.state).read_text())
     recorded = json.loads(Path(args.writes).read_text())
     smtp = json.loads(Path(args.smtp).read_text())
+    jobs_file = Path(args.jobs) if args.jobs else None
+    jobs = json.loads(jobs_file.read_text()) if jobs_file and jobs_file.exists() else {}
     os.environ.update(django_env(state["db"]))
 
     import django
@@ -541,7 +751,7 @@ def main() -> None:
 
     django.setup()
     with psycopg.connect(db_url(state["db"]), autocommit=True) as conn:
-        checks = verify(conn, state, recorded, smtp, args.wait)
+        checks = verify(conn, state, recorded, smtp, args.wait, jobs)
     summary = f"{len(checks.lines) - checks.failed} passed, {checks.failed} failed"
     print(summary)
     if args.out:

@@ -39,4 +39,19 @@ def test_the_verifier_has_its_checks():
         "one_audit_entry_per_write",
         "emails_each_sent_once",
         "reports_equal_live_aggregates",
+        "recurring_each_period_once",
+        "online_payments_once",
+        "quotes_accepted_in_portal",
     } <= names
+
+
+def test_the_new_flows_are_registered():
+    names = {s.name for s in scenarios.SCENARIOS}
+    assert {
+        "recurring create",
+        "portal view",
+        "quote accepted in portal",
+        "stripe checkout completed",
+        "foreign invoice create",
+    } <= names
+    assert "generate_recurring_invoices" in {job.name for job in scenarios.JOBS}
