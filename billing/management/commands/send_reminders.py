@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from billing.sending import reminders_send
+from core.actor import Actor, acting_as
 from core.command_arguments import checked_database
 from core.db import LIVE, using_alias
 from mail.services import MAIL_DISABLED
@@ -29,7 +30,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, date=None, database=LIVE, **options):
         on = _date(date) if date else timezone.localdate()
-        with using_alias(checked_database(database)):
+        with (
+            using_alias(checked_database(database)),
+            acting_as(Actor.system("command:send_reminders")),
+        ):
             run = reminders_send(on=on)
         if not run.enabled:
             raise CommandError(MAIL_DISABLED)
