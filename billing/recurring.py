@@ -70,18 +70,6 @@ FROZEN_SCHEDULE = (
     "This schedule has issued invoices: its customer, start_date, frequency and interval "
     "are fixed. Set an end_date and create a new schedule instead."
 )
-SCHEDULE_FIELDS = [
-    "customer",
-    "frequency",
-    "interval",
-    "start_date",
-    "end_date",
-    "due_days",
-    "auto_send",
-    "currency",
-    "discount",
-    "notes",
-]
 _MONTHS = {
     RecurringFrequency.MONTHLY: 1,
     RecurringFrequency.QUARTERLY: 3,
