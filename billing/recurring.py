@@ -36,7 +36,7 @@ from django.utils import timezone
 from audit.changes import diff_fields, snapshot
 from audit.services import audit_record, audit_record_each
 from billing import numbering
-from billing.documents import lines_build, lines_store, period_check, totals_apply
+from billing.documents import line_inputs, lines_build, lines_store, period_check, totals_apply
 from billing.events import invoice_payloads, recurring_invoice_payload
 from billing.models import (
     Invoice,
@@ -135,16 +135,8 @@ def due_periods(schedule: RecurringInvoice, *, through: date) -> list[tuple[int,
 
 
 def _schedule_items(schedule: RecurringInvoice) -> list[dict]:
-    return [
-        {
-            "product": line.product,
-            "description": line.description,
-            "amount": line.amount,
-            "qty": line.qty,
-            "tax_rate": line.tax_rate,
-        }
-        for line in schedule.items.all()
-    ]
+    # `.all()`: the generator prefetched the items with their products.
+    return line_inputs(schedule.items.all())
 
 
 def _invoice_build(
