@@ -59,7 +59,7 @@ def _context(request, found: PortalDocument, **extra) -> dict:
         # The snapshot taken at issue (a quote keeps none: the customer as they are).
         "details": billing_details(document),
         "items": list(document.items.all()),
-        "currency": getattr(document, "currency", "") or settings.BASE_CURRENCY,
+        "currency": document.currency,
         "company": {
             "name": settings.COMPANY_NAME,
             "address_lines": [line for line in settings.COMPANY_ADDRESS.split("\n") if line],
