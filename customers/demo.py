@@ -32,6 +32,7 @@ COMPANIES = [
 ]
 LARGE_COUNT = 100_000
 EURO_EMAIL = "billing@lumenstudio.example.com"
+SMALL_COUNT = len(COMPANIES) + 1  # the companies and the euro customer
 
 
 def _slug(name: str) -> str:
