@@ -15,12 +15,10 @@ from django.core.signals import setting_changed
 from django.http import JsonResponse
 from django.urls import get_urlconf
 from django.utils import translation
-from django_ratelimit.core import get_usage
 from rest_framework.response import Response
 
-from api.ratelimit import client_ip
+from api.ratelimit import address_limit_consume
 from api.schema import SchemaView
-from core.cache import CacheUnavailable, call
 
 _documents: dict[tuple, dict] = {}
 _lock = threading.Lock()
@@ -51,37 +49,21 @@ class CachedSchemaView(SchemaView):
         )
 
 
-def _address(group, request) -> str:
-    return client_ip(request)
-
-
 def anonymous_rate_limited(view):
     """Wraps a view of an anonymous path with the per-address limit `ANON_RATE_LIMIT`: past
     it, 429 with `Retry-After` in the envelope. Fails open when the cache is unreachable."""
 
     def limited(request, *args, **kwargs):
-        try:
-            usage = call(
-                "anonymous rate limit",
-                get_usage,
-                request,
-                group="anonymous",
-                key=_address,
-                rate=settings.ANON_RATE_LIMIT,
-                increment=True,
-            )
-        except CacheUnavailable:
-            usage = None
-        if usage is not None and usage["should_limit"]:
-            wait = max(usage["time_left"], 1)
+        refusal = address_limit_consume(request, group="anonymous", rate=settings.ANON_RATE_LIMIT)
+        if refusal is not None:
             return JsonResponse(
                 {
                     "success": False,
-                    "message": f"Rate limit exceeded: {usage['limit']} requests per window "
-                    f"from this address. Retry in {wait} seconds.",
+                    "message": f"Rate limit exceeded: {refusal.limit} requests per window "
+                    f"from this address. Retry in {refusal.wait} seconds.",
                 },
                 status=429,
-                headers={"Retry-After": str(wait)},
+                headers={"Retry-After": str(refusal.wait)},
             )
         return view(request, *args, **kwargs)
 

@@ -108,6 +108,37 @@ def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR") or "0.0.0.0"  # noqa: S104 - a key, not a bind
 
 
+def _address(group, request) -> str:
+    return client_ip(request)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    limit: int
+    wait: int  # seconds, at least 1
+
+
+def address_limit_consume(request, *, group: str, rate: str) -> Refusal | None:
+    """Counts the request against its address's `rate` window in `group` (the anonymous API
+    paths, the client portal); past it, what to tell the client. Fails open (None) while the
+    cache is unreachable (core.cache degraded mode) or with RATELIMIT_ENABLE off."""
+    try:
+        usage = call(
+            f"{group} rate limit",
+            get_usage,
+            request,
+            group=group,
+            key=_address,
+            rate=rate,
+            increment=True,
+        )
+    except CacheUnavailable:
+        return None
+    if usage is None or not usage["should_limit"]:
+        return None
+    return Refusal(limit=usage["limit"], wait=max(usage["time_left"], 1))
+
+
 def login_username(request, credentials: dict | None) -> str | None:
     """The account a login attempt is counted against (django-axes): the email as typed,
     case and spaces folded, so `Boss@Example.com ` does not start a fresh count."""

@@ -54,22 +54,9 @@ def audit_record_many(
 ) -> list[AuditEvent]:
     """`audit_record` for a batch write (e.g. 1000 customers at once): one entry per
     `(resource_id, changes)` pair, all in one INSERT, with the same actor and request id."""
-    actor = current_actor()
-    request_id = current_request_id() or ""
-    rows = [
-        AuditEvent(
-            actor_type=actor.type,
-            actor_id=actor.id,
-            actor_name=actor.name[:255],
-            action=action,
-            resource=resource,
-            resource_id=str(resource_id),
-            changes=changes or {},
-            request_id=request_id,
-        )
-        for resource_id, changes in entries
-    ]
-    return bulk_create_json(AuditEvent.objects, rows, json_fields=("changes",)) if rows else []
+    return audit_record_each(
+        entries=((action, resource, resource_id, changes) for resource_id, changes in entries)
+    )
 
 
 def audit_record_each(
@@ -93,7 +80,7 @@ def audit_record_each(
         )
         for action, resource, resource_id, changes in entries
     ]
-    return AuditEvent.objects.bulk_create(rows) if rows else []
+    return bulk_create_json(AuditEvent.objects, rows, json_fields=("changes",)) if rows else []
 
 
 def books_update(*, closed_through: date | None) -> Books:

@@ -1431,9 +1431,6 @@ def customer_billing_section(request, customer):
         {
             "customer": customer,
             "summary": selectors.customer_billing_summary(customer=customer, today=today),
-            # Credit notes (issue #16) add `credit_balance` to the customer; until then the
-            # card is not shown.
-            "credit_balance": getattr(customer, "credit_balance", None),
             "invoices": list(customer.invoices.order_by("-date", "-id")[:CUSTOMER_PAGE_ROWS]),
             "quotes": list(customer.quotes.order_by("-date", "-id")[:CUSTOMER_PAGE_ROWS]),
             "payments": list(

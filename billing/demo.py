@@ -3,20 +3,38 @@ overdue, draft, cancelled) and quotes in every state, all created through the se
 numbers, totals, statuses, payments and events are the real thing. Dates are relative to the
 day of loading, so "overdue" and "expired" hold on a fresh load.
 
+It also shows the later features: a monthly retainer schedule from the 31st (month ends
+kept), and, for the customers demo's euro customer, an exchange rate, an issued EUR invoice
+and a EUR schedule. The schedules start on coming dates, so loading issues nothing from them:
+the daily generator does, when their day comes.
+
 Idempotent: products are matched by name (the oldest of a name: users may reuse one),
-invoices and quotes by customer and notes. `large` adds nothing yet beyond the small set
-(no billing benchmark needs volume so far).
+invoices, quotes and schedules by customer and notes, the rate by currency. `large` adds
+nothing yet beyond the small set (no billing benchmark needs volume so far).
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
 
 from billing import services
-from billing.models import CreditNote, Invoice, InvoiceStatus, Product, Quote, QuoteStatus
+from billing.models import (
+    CreditNote,
+    Invoice,
+    InvoiceStatus,
+    Product,
+    Quote,
+    QuoteStatus,
+    RecurringFrequency,
+    RecurringInvoice,
+)
+from billing.recurring import recurring_invoice_create
+from core.currencies import base_currency
+from customers.demo import EURO_EMAIL
 from customers.models import Customer
-from ledger.models import Account
+from ledger.models import Account, ExchangeRate
+from ledger.services import exchange_rate_create
 
 PRODUCTS = [
     ("Web Development", "service", "150.00", "10", "Design and build, per hour"),
@@ -123,16 +141,76 @@ def load(*, size: str, stdout) -> str:
             services.quote_convert(quote=quote, date=today - timedelta(days=2))
         made_quotes += 1
 
+    euro_invoices, made_schedules = _currencies_and_schedules(customers, products, today)
+    made_invoices += euro_invoices
+
     return (
-        f"{made_invoices} invoices, {made_notes} credit note(s) and {made_quotes} quotes "
-        "created; "
+        f"{made_invoices} invoices, {made_notes} credit note(s), {made_quotes} quotes and "
+        f"{made_schedules} recurring schedule(s) created; "
         f"{Product.objects.count()} products, {Invoice.objects.count()} invoices, "
-        f"{Quote.objects.count()} quotes in all"
+        f"{Quote.objects.count()} quotes, {RecurringInvoice.objects.count()} schedules in all"
         + (" (large: no extra billing volume yet)" if size == "large" else "")
     )
 
 
 CREDIT_REASON = "One consulting hour billed twice."
+FOREIGN = "EUR"
+EURO_RATE = Decimal("1.08")  # base-currency units per euro (with a USD base)
+EURO_INVOICE = "Brand workshop, Berlin"
+RETAINER = "Support retainer, billed on the last day of the month"
+EURO_SCHEDULE = "Website care plan (EUR)"
+
+
+def _next_31st(today: date) -> date:
+    day = today
+    while day.day != 31:
+        day += timedelta(days=1)
+    return day
+
+
+def _currencies_and_schedules(
+    customers: list[Customer], products: dict[str, Product], today: date
+) -> tuple[int, int]:
+    """The retainer schedule, then (when the euro customer exists) a EUR rate from 90 days
+    ago, a EUR invoice issued 20 days ago and a EUR schedule: (invoices, schedules) made."""
+    made_invoices = made_schedules = 0
+    retainer = customers[3]
+    if not RecurringInvoice.objects.filter(customer=retainer, notes=RETAINER).exists():
+        recurring_invoice_create(
+            customer=retainer,
+            items=[_line(products, "Support Retainer", 1)],
+            frequency=RecurringFrequency.MONTHLY,
+            start_date=_next_31st(today),
+            notes=RETAINER,
+        )
+        made_schedules += 1
+
+    euro = Customer.objects.filter(email=EURO_EMAIL).first()
+    if euro is None:
+        return made_invoices, made_schedules
+    if base_currency() != FOREIGN and not ExchangeRate.objects.filter(currency=FOREIGN).exists():
+        exchange_rate_create(currency=FOREIGN, date=today - timedelta(days=90), rate=EURO_RATE)
+    if not Invoice.objects.filter(customer=euro, notes=EURO_INVOICE).exists():
+        issued = today - timedelta(days=20)
+        services.invoice_create(
+            customer=euro,
+            items=[_line(products, "Consulting", 8), _line(products, "SEO Audit", 1)],
+            date=issued,
+            due_date=issued + timedelta(days=30),
+            notes=EURO_INVOICE,
+        )
+        made_invoices += 1
+    if not RecurringInvoice.objects.filter(customer=euro, notes=EURO_SCHEDULE).exists():
+        recurring_invoice_create(
+            customer=euro,
+            items=[_line(products, "Web Hosting", 1), _line(products, "Web Development", 2)],
+            frequency=RecurringFrequency.MONTHLY,
+            start_date=today + timedelta(days=7),
+            due_days=14,
+            notes=EURO_SCHEDULE,
+        )
+        made_schedules += 1
+    return made_invoices, made_schedules
 
 
 def _credit_note(*, account: Account) -> int:

@@ -69,8 +69,8 @@ def lines_build(*, items: list[dict], path: str = "items") -> list[dict]:
     return lines
 
 
-def lines_of(document: Document) -> list[dict]:
-    """A stored document's lines as item inputs (a quote's lines become its invoice's)."""
+def line_inputs(items) -> list[dict]:
+    """Stored line rows as item inputs (for `lines_build`)."""
     return [
         {
             "product": item.product,
@@ -79,8 +79,13 @@ def lines_of(document: Document) -> list[dict]:
             "qty": item.qty,
             "tax_rate": item.tax_rate,
         }
-        for item in document.items.select_related("product")
+        for item in items
     ]
+
+
+def lines_of(document: Document) -> list[dict]:
+    """A stored document's lines as item inputs (a quote's lines become its invoice's)."""
+    return line_inputs(document.items.select_related("product"))
 
 
 def _line_key(line: LineItem | dict) -> tuple:

@@ -16,10 +16,6 @@ from mail.services import email_queue, mail_sending_enabled
 logger = logging.getLogger("ledgerline.billing")
 
 
-def document_currency(document) -> str:
-    return getattr(document, "currency", "") or settings.BASE_CURRENCY
-
-
 def day_text(value: date) -> str:
     return f"{value:%d %b %Y}"
 
@@ -36,7 +32,7 @@ def payment_receipt_queue(*, payment: Payment) -> EmailMessage | None:
     customer = invoice.customer
     if not customer.email:
         return None
-    currency = document_currency(invoice)
+    currency = invoice.currency
     try:
         return email_queue(
             to=[customer.email],

@@ -29,7 +29,7 @@ from billing.pdf import (
 )
 from billing.portal_links import portal_url
 from billing.quote_pdf import quote_pdf, quote_pdf_filename
-from billing.receipts import day_text, document_currency
+from billing.receipts import day_text
 from billing.selectors import credit_note_for_document, invoice_for_document
 from billing.services import invoice_issue, quote_update
 from core.db import atomic
@@ -92,8 +92,8 @@ def _document_send(
             "customer_name": customer.account,
             "document_type": kind,
             "number": number,
-            "amount": format_money(document.total, document_currency(document)),
-            "currency": document_currency(document),
+            "amount": format_money(document.total, document.currency),
+            "currency": document.currency,
             "message": message,
             # Where the customer views (and pays or accepts) it online.
             "portal_url": portal_url(document),
@@ -304,8 +304,8 @@ def _reminder_queue(*, invoice_id: int, step: int, on: date) -> EmailMessage | N
             context={
                 "customer_name": customer.account,
                 "invoice_number": number,
-                "amount_due": format_money(document.balance_due, document_currency(document)),
-                "currency": document_currency(document),
+                "amount_due": format_money(document.balance_due, document.currency),
+                "currency": document.currency,
                 "due_date": due,
                 "days": days,
                 "portal_url": portal_url(document),

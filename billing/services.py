@@ -280,6 +280,10 @@ def _issue_apply(invoice: Invoice, customer: Customer) -> None:
     invoice.portal_token = portal_token_new()
 
 
+def _created_entry(invoice: Invoice, lines: list[dict]) -> tuple[str, Invoice, dict]:
+    return "invoice.created", invoice, diff_fields({}, _state(invoice, lines))
+
+
 def _invoice_insert(
     *,
     customer: Customer,
@@ -292,7 +296,10 @@ def _invoice_insert(
     currency: str | None = None,
     exchange_rate: Decimal | None = None,
     fallback_rate: Decimal | None = None,
+    audited: bool = True,
 ) -> Invoice:
+    """Inserts the invoice and its lines, announces it and (unless `audited` is False: the
+    caller then writes `_created_entry` with its own entries, in one statement) audits it."""
     if status not in (None, InvoiceStatus.DRAFT, InvoiceStatus.UNPAID):
         raise DomainValidationError({"status": "A new invoice is either Draft or Unpaid."})
     currency = currency or customer.currency or base_currency()
@@ -320,7 +327,8 @@ def _invoice_insert(
             invoice.status = InvoiceStatus.PAID
     invoice.save()
     lines_store(invoice, lines)
-    _audit("invoice.created", invoice, diff_fields({}, _state(invoice, lines)))
+    if audited:
+        _audit(*_created_entry(invoice, lines))
     event_publish(event_type="invoice.created", data=invoice_payload(invoice))
     if invoice.status != InvoiceStatus.DRAFT:
         event_publish(event_type="invoice.issued", data=invoice_payload(invoice))
@@ -926,9 +934,10 @@ def quote_convert(
             raise ConflictError(f"This quote was already converted to {number}.")
         if status not in OPEN_QUOTE_STATUSES:
             raise ConflictError(f"This quote is {status} and cannot be converted.")
+        lines = lines_build(items=lines_of(quote))
         invoice = _invoice_insert(
             customer=quote.customer,
-            lines=lines_build(items=lines_of(quote)),
+            lines=lines,
             date=issued,
             due_date=due,
             discount=quote.discount,
@@ -936,6 +945,7 @@ def quote_convert(
             status=None,
             currency=quote.currency,
             fallback_rate=quote.exchange_rate,
+            audited=False,
         )
         before = snapshot(quote)
         quote.status = QuoteStatus.CONVERTED
@@ -944,7 +954,10 @@ def quote_convert(
         quote.save(
             update_fields=["status", "invoice", "quote_number", "portal_token", "updated_at"]
         )
-        _audit("quote.converted", quote, diff_fields(before, snapshot(quote)))
+        _audit_each(
+            _created_entry(invoice, lines),
+            ("quote.converted", quote, diff_fields(before, snapshot(quote))),
+        )
         event_publish(event_type="quote.converted", data=quote_payload(quote))
     return invoice
 

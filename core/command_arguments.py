@@ -1,6 +1,8 @@
 """Argument checks shared by the ops commands: a bad value ends the command with one line on
 stderr (`CommandError: …`) and exit status 1, never a traceback and never a half-done change."""
 
+from datetime import date
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 from django.core.validators import validate_email
@@ -21,3 +23,11 @@ def checked_database(alias: str) -> str:
         known = ", ".join(sorted(connections))
         raise CommandError(f"--database: unknown database '{alias}' (known: {known}).")
     return alias
+
+
+def checked_date(value: str) -> date:
+    """`--date YYYY-MM-DD`."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"--date: '{value}' is not a date (YYYY-MM-DD).") from None

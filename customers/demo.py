@@ -1,10 +1,12 @@
-"""Demo customers: a realistic small set, or `large` (100k) for benchmarks, via bulk inserts."""
+"""Demo customers: a realistic small set, or `large` (100k) for benchmarks, via bulk inserts.
+One of the small set is billed in euros (`EURO_EMAIL`), for the currencies feature."""
 
 import random
 
 from tqdm import tqdm
 
 from customers.models import Customer
+from customers.services import customer_create
 
 COMPANIES = [
     ("Acme Corp", "New York", "NY", "10001"),
@@ -29,6 +31,8 @@ COMPANIES = [
     ("Prestige Worldwide", "Miami", "FL", "33101"),
 ]
 LARGE_COUNT = 100_000
+EURO_EMAIL = "billing@lumenstudio.example.com"
+SMALL_COUNT = len(COMPANIES) + 1  # the companies and the euro customer
 
 
 def _slug(name: str) -> str:
@@ -51,6 +55,17 @@ def load(*, size: str, stdout) -> str:
             },
         )
         created += was_created
+    if not Customer.objects.filter(email=EURO_EMAIL).exists():
+        customer_create(
+            account="Lumen Studio GmbH",
+            email=EURO_EMAIL,
+            address="Torstraße 12",
+            city="Berlin",
+            zip="10119",
+            country="DE",
+            currency="EUR",
+        )
+        created += 1
     if size == "large":
         created += _load_large(stdout)
     return f"{created} customers created, {Customer.objects.count()} in all"

@@ -14,16 +14,14 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
-from django_ratelimit.core import get_usage
 
-from api.ratelimit import client_ip
+from api.ratelimit import address_limit_consume, client_ip
 from billing.models import InvoiceStatus, QuoteStatus
 from billing.pdf import billing_details, credit_note_pdf, document_pdf_filename, invoice_pdf
 from billing.portal_links import PORTAL_PATH, portal_url
 from billing.quote_pdf import quote_pdf, quote_pdf_filename
 from billing.services import quote_accept, quote_decline
 from core.actor import Actor, acting_as
-from core.cache import CacheUnavailable, call
 from core.errors import ConflictError, DomainValidationError
 from portal import stripe_checkout
 from portal.selectors import INVOICE, QUOTE, PortalDocument, document_by_token
@@ -36,30 +34,15 @@ def not_found(request, *args, **kwargs) -> HttpResponse:
     return render(request, "portal/not_found.html", status=404)
 
 
-def _address(group, request) -> str:
-    return client_ip(request)
-
-
 def rate_limited(view):
     """Counts the request against its address's `PORTAL_RATE_LIMIT` window; past it, 429 with
     `Retry-After`. Fails open while the cache is unreachable (core.cache degraded mode)."""
 
     @functools.wraps(view)
     def limited(request, *args, **kwargs):
-        try:
-            usage = call(
-                "portal rate limit",
-                get_usage,
-                request,
-                group="portal",
-                key=_address,
-                rate=settings.PORTAL_RATE_LIMIT,
-                increment=True,
-            )
-        except CacheUnavailable:
-            usage = None
-        if usage is not None and usage["should_limit"]:
-            wait = max(usage["time_left"], 1)
+        refusal = address_limit_consume(request, group="portal", rate=settings.PORTAL_RATE_LIMIT)
+        if refusal is not None:
+            wait = refusal.wait
             response = render(request, "portal/rate_limited.html", {"wait": wait}, status=429)
             response["Retry-After"] = str(wait)
             return response
@@ -76,7 +59,7 @@ def _context(request, found: PortalDocument, **extra) -> dict:
         # The snapshot taken at issue (a quote keeps none: the customer as they are).
         "details": billing_details(document),
         "items": list(document.items.all()),
-        "currency": getattr(document, "currency", "") or settings.BASE_CURRENCY,
+        "currency": document.currency,
         "company": {
             "name": settings.COMPANY_NAME,
             "address_lines": [line for line in settings.COMPANY_ADDRESS.split("\n") if line],

@@ -3,6 +3,7 @@ API (the message on the page, nothing written), one entry per admin write by the
 the cost of the audit entries in statements."""
 
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
@@ -14,7 +15,13 @@ from audit.services import books_update
 from billing import services
 from billing.models import CreditNote, Invoice, Payment
 from ledger.models import Transaction
-from tests.billing.factories import AccountFactory, item, make_invoice, make_payment
+from tests.billing.factories import (
+    AccountFactory,
+    item,
+    make_invoice,
+    make_payment,
+    make_quote,
+)
 from tests.billing.test_admin import form_data, messages_of, staff  # noqa: F401
 from tests.factories import CustomerFactory
 from webhooks.models import Event
@@ -222,6 +229,7 @@ def test_the_audit_of_each_billing_write_is_one_statement(monkeypatch):
         draft = make_invoice(customer=customer, items=[item("5")], date=day, status="Draft")
         paid = make_invoice(customer=customer, items=[item("20")], date=day)
         payment = make_payment(paid, "20", account=account, date=day)
+        quote = make_quote(customer=customer, items=[item("30")])  # dated today: open
         return {
             "invoice_create": lambda: services.invoice_create(
                 customer=customer, items=[item("10")], date=day
@@ -235,6 +243,7 @@ def test_the_audit_of_each_billing_write_is_one_statement(monkeypatch):
             "credit_note_create": lambda: services.credit_note_create(
                 invoice=invoice, items=[item("5")], reason=tag, date=day
             ),
+            "quote_convert": lambda: services.quote_convert(quote=quote),
         }
 
     wired = {}
@@ -248,7 +257,8 @@ def test_the_audit_of_each_billing_write_is_one_statement(monkeypatch):
     unwired = {name: _statements(call) for name, call in writes("b").items()}
 
     # (audit INSERTs, entries written) per write: the payment, its void and the credit note
-    # each record two rows (themselves and the invoice) in one statement.
+    # each record two rows (themselves and the invoice) in one statement, a converted quote
+    # two (itself and the new invoice).
     assert {name: (inserts, entries) for name, (_, inserts, entries) in wired.items()} == {
         "invoice_create": (1, 1),
         "invoice_update": (1, 1),
@@ -256,5 +266,50 @@ def test_the_audit_of_each_billing_write_is_one_statement(monkeypatch):
         "payment_record": (1, 2),
         "payment_void": (1, 2),
         "credit_note_create": (1, 2),
+        "quote_convert": (1, 2),
     }
     assert {name: wired[name][0] - unwired[name] for name in wired} == dict.fromkeys(wired, 1)
+
+
+def test_recurring_command_skips_a_schedule_in_closed_books_and_audits_as_the_command():
+    """The command door of a money write: the schedule with a period in closed books is
+    reported and nothing is written for it; the other one is issued, its invoice and its
+    progress audited by the command, in one INSERT for the chunk."""
+    from django.core.management import call_command
+
+    from tests.billing.factories import make_recurring
+
+    blocked = make_recurring(frequency="monthly", start_date=datetime.date(2024, 3, 31))
+    fine = make_recurring(frequency="monthly", start_date=datetime.date(2024, 4, 15))
+    books_update(closed_through=datetime.date(2024, 3, 31))
+    blocked_before = (blocked.next_period, blocked.invoices_count, blocked.last_invoice_id)
+    start = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
+    out = io.StringIO()
+
+    with CaptureQueriesContext(connection) as captured:
+        call_command("generate_recurring_invoices", "--date", "2024-04-30", stdout=out)
+
+    blocked.refresh_from_db()
+    assert f"Failed: schedule #{blocked.pk}: " in out.getvalue()
+    assert CLOSED in out.getvalue()
+    assert not Invoice.objects.filter(recurring_invoice=blocked).exists()
+    assert (blocked.next_period, blocked.invoices_count, blocked.last_invoice_id) == (
+        blocked_before
+    )
+    issued = Invoice.objects.get(recurring_invoice=fine)
+    entries = set(
+        AuditEvent.objects.filter(pk__gt=start).values_list(
+            "action", "resource_id", "actor_type", "actor_name"
+        )
+    )
+    assert entries == {
+        ("invoice.created", str(issued.pk), "system", "command:generate_recurring_invoices"),
+        (
+            "recurring_invoice.invoiced",
+            str(fine.pk),
+            "system",
+            "command:generate_recurring_invoices",
+        ),
+    }
+    inserts = [q for q in captured.captured_queries if 'INSERT INTO "audit_auditevent"' in q["sql"]]
+    assert len(inserts) == 1

@@ -99,3 +99,11 @@ def test_delete_page_of_a_customer_with_invoices_shows_the_services_refusal(staf
     assert len(messages) == 1 and "invoice" in messages[0].lower()
     assert "permission" not in messages[0].lower()
     assert Customer.objects.filter(pk=customer.pk).exists()
+
+
+def test_credit_balance_is_shown_in_the_customers_currency(staff):
+    customer = CustomerFactory(currency="EUR", credit_balance="25.50")
+
+    html = page(staff, customer)
+
+    assert 'id="ll-customer-credit">€25.50<' in html

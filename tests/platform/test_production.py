@@ -124,13 +124,15 @@ def test_gunicorn_config_serves_health_and_logs_json_with_request_id(tmp_path):
         GUNICORN_BIND=f"127.0.0.1:{port}",
         WEB_CONCURRENCY="1",
     )
-    # A deployed node runs on a migrated database: /health reads the generator's last run.
-    subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", "migrate", "--verbosity", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
+    # Migrated as a deployment is: /health's registered checks (the recurring generator's
+    # last run) read their tables.
+    for database in ("default", "sandbox"):
+        subprocess.run(  # noqa: S603
+            [sys.executable, "manage.py", "migrate", "--database", database, "-v", "0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
     proc = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi"],
         cwd=ROOT,

@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from core.db import SANDBOX, using_alias
-from customers.demo import COMPANIES
+from customers.demo import SMALL_COUNT
 from customers.models import Customer
 from tests.factories import CustomerFactory
 from tests.platform.conftest import sandbox_client
@@ -28,7 +28,7 @@ def test_reset_replaces_sandbox_rows_with_the_demo_set(capsys):
 
     emails = sandbox_customers()
     assert "scratch@example.com" not in emails
-    assert len(emails) == len(COMPANIES)
+    assert len(emails) == SMALL_COUNT
     assert "Sandbox reset: emptied, demo data loaded (small)" in capsys.readouterr().out
 
 
@@ -60,7 +60,7 @@ def test_sandbox_keys_keep_working_after_a_reset():
     assert User.objects.using("sandbox").filter(email=email).exists()
     response = client.get("/api/v2/customers")
     assert response.status_code == 200
-    assert response.json()["meta"]["total_records"] == len(COMPANIES)
+    assert response.json()["meta"]["total_records"] == SMALL_COUNT
 
 
 def test_reset_restarts_ids_so_demo_data_looks_fresh():

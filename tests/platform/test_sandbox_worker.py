@@ -8,7 +8,7 @@ import time
 import pytest
 
 from config.celery import app
-from customers.demo import COMPANIES
+from customers.demo import SMALL_COUNT
 from customers.models import Customer
 from tests.celery_worker import celery_worker
 from tests.markers import requires_postgres, requires_redis
@@ -65,7 +65,7 @@ def test_worker_runs_the_reset_task_on_the_sandbox_only():
         app.send_task("users.tasks.reset_sandbox")
         _wait_for_reset()
 
-    assert Customer.objects.using("sandbox").count() == len(COMPANIES)
+    assert Customer.objects.using("sandbox").count() == SMALL_COUNT
     assert list(Customer.objects.using("default").values_list("email", flat=True)) == [
         "live@example.com"
     ]
@@ -75,7 +75,7 @@ def _wait_for_reset(timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         emails = set(Customer.objects.using("sandbox").values_list("email", flat=True))
-        if "scratch@example.com" not in emails and len(emails) == len(COMPANIES):
+        if "scratch@example.com" not in emails and len(emails) == SMALL_COUNT:
             return
         time.sleep(0.5)
     raise AssertionError("the worker did not reset the sandbox in time")

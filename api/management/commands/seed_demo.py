@@ -4,6 +4,7 @@ from importlib.util import find_spec
 
 from django.core.management.base import BaseCommand
 
+from core.actor import Actor, acting_as
 from core.command_arguments import checked_database
 from core.db import LIVE, using_alias
 
@@ -31,7 +32,7 @@ class Command(BaseCommand):
         database = checked_database(database)
         loaders = [m for m in DEMO_MODULES if find_spec(m) is not None]
         started = time.monotonic()
-        with using_alias(database):
+        with using_alias(database), acting_as(Actor.system("command:seed_demo")):
             for step, module_path in enumerate(loaders, start=1):
                 app = module_path.split(".")[0]
                 # Progress: one line as each app starts (large loaders add their own tqdm bar).

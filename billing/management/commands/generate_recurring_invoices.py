@@ -1,18 +1,10 @@
-from datetime import date
-
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from billing.recurring import recurring_invoices_generate
-from core.command_arguments import checked_database
+from core.actor import Actor, acting_as
+from core.command_arguments import checked_database, checked_date
 from core.db import LIVE, using_alias
-
-
-def _date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"--date: '{value}' is not a date (YYYY-MM-DD).") from None
 
 
 class Command(BaseCommand):
@@ -20,7 +12,9 @@ class Command(BaseCommand):
         "Issue the recurring invoices due on or before a day (default today): for every active "
         "schedule, one invoice per period date not issued yet, never a future one. Safe to "
         "re-run, and to run beside the daily beat job or another copy of itself: each "
-        "(schedule, period) is issued once."
+        "(schedule, period) is issued once. A schedule with a period in closed books is "
+        "skipped and listed as failed. Audited as the system "
+        "(command:generate_recurring_invoices)."
     )
 
     def add_arguments(self, parser):
@@ -28,8 +22,11 @@ class Command(BaseCommand):
         parser.add_argument("--database", default=LIVE, help="default (live) or sandbox")
 
     def handle(self, *args, date=None, database=LIVE, **options):
-        on = _date(date) if date else timezone.localdate()
-        with using_alias(checked_database(database)):
+        on = checked_date(date) if date else timezone.localdate()
+        with (
+            using_alias(checked_database(database)),
+            acting_as(Actor.system("command:generate_recurring_invoices")),
+        ):
             run = recurring_invoices_generate(on_date=on)
         verbose = options.get("verbosity", 1) > 1
         if verbose:

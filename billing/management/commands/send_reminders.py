@@ -1,19 +1,11 @@
-from datetime import date
-
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from billing.sending import reminders_send
-from core.command_arguments import checked_database
+from core.actor import Actor, acting_as
+from core.command_arguments import checked_database, checked_date
 from core.db import LIVE, using_alias
 from mail.services import MAIL_DISABLED
-
-
-def _date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"--date: '{value}' is not a date (YYYY-MM-DD).") from None
 
 
 class Command(BaseCommand):
@@ -28,8 +20,11 @@ class Command(BaseCommand):
         parser.add_argument("--database", default=LIVE, help="default (live) or sandbox")
 
     def handle(self, *args, date=None, database=LIVE, **options):
-        on = _date(date) if date else timezone.localdate()
-        with using_alias(checked_database(database)):
+        on = checked_date(date) if date else timezone.localdate()
+        with (
+            using_alias(checked_database(database)),
+            acting_as(Actor.system("command:send_reminders")),
+        ):
             run = reminders_send(on=on)
         if not run.enabled:
             raise CommandError(MAIL_DISABLED)

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from core.actor import Actor, acting_as
 from core.db import LIVE, using_alias
 from mail.sending import emails_send_due
 from mail.services import MAIL_DISABLED, mail_sending_enabled
@@ -15,7 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--database", default=LIVE, help="default (live) or sandbox")
 
     def handle(self, *args, database, **options):
-        with using_alias(database):
+        with using_alias(database), acting_as(Actor.system("command:send_emails")):
             if not mail_sending_enabled():
                 raise CommandError(MAIL_DISABLED)
             summary = emails_send_due()
