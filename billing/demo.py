@@ -252,6 +252,7 @@ def _pay(invoice: Invoice, *, fraction: Decimal, account: Account, issued) -> No
             date=min(issued + timedelta(days=7), timezone.localdate()),
             method="bank_transfer",
             note="First instalment",
+            receipt=False,
         )
         amount = invoice.total - first
         note = "Balance"
@@ -264,4 +265,5 @@ def _pay(invoice: Invoice, *, fraction: Decimal, account: Account, issued) -> No
         date=min(issued + timedelta(days=14), timezone.localdate()),
         method="card" if fraction != 1 else "bank_transfer",
         note=note,
+        receipt=False,
     )

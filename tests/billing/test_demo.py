@@ -10,6 +10,7 @@ from billing.recurring import recurring_invoice_preview
 from customers import demo as customers_demo
 from customers.models import Customer
 from ledger.models import ExchangeRate
+from mail.models import EmailMessage
 
 pytestmark = pytest.mark.django_db
 
@@ -114,3 +115,15 @@ def test_demo_reload_adds_only_what_is_missing(loaded):
         "0 invoices, 0 credit note(s), 0 quotes and 1 recurring schedule(s) created"
     )
     assert RecurringInvoice.objects.filter(notes=demo.RETAINER).count() == 1
+
+
+def test_demo_payments_email_no_receipts(settings):
+    # `make run` prints emails to the console: demo customers paid nobody, so none are told.
+    settings.EMAIL_ENABLED = True
+    settings.EMAIL_PAYMENT_RECEIPTS = True
+    customers_demo.load(size="small", stdout=io.StringIO())
+
+    demo.load(size="small", stdout=io.StringIO())
+
+    assert Payment.objects.exists()
+    assert not EmailMessage.objects.exists()
