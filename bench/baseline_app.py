@@ -179,11 +179,11 @@ def batch_customers(body: bytes) -> dict:
     with _db().cursor() as cur:
         rows = cur.execute(
             # The same row Django writes: the columns later migrations added get the model's
-            # defaults (no credit, reminders on).
+            # defaults (no credit, reminders on, the base currency).
             f"INSERT INTO customers_customer ({', '.join(columns)}, credit_balance, "  # noqa: S608
-            "reminders_enabled, created_at, updated_at) "
-            "SELECT *, 0, true, now(), now() FROM unnest(%s::text[], %s::text[], %s::text[], "
-            "%s::text[], "
+            "reminders_enabled, currency, created_at, updated_at) "
+            "SELECT *, 0, true, 'USD', now(), now() FROM unnest(%s::text[], %s::text[], "
+            "%s::text[], %s::text[], "
             f"%s::text[], %s::text[], %s::text[], %s::text[]) RETURNING {CUSTOMER_COLUMNS}",
             arrays,
         ).fetchall()
