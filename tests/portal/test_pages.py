@@ -238,6 +238,7 @@ def test_the_invoice_email_carries_the_portal_link(mail_settings, invoice):
 
 def test_existing_issued_documents_get_links_from_the_migration():
     from importlib import import_module
+    from types import SimpleNamespace
 
     from django.apps import apps as global_apps
     from django.db import connection
@@ -249,11 +250,8 @@ def test_existing_issued_documents_get_links_from_the_migration():
     Invoice.objects.filter(pk=invoice.pk).update(portal_token=None)
     Quote.objects.filter(pk=quote.pk).update(portal_token=None)
 
-    class Editor:
-        pass
-
-    editor = Editor()
-    editor.connection = connection
+    # The data migration reads only the schema editor's connection.
+    editor = SimpleNamespace(connection=connection)
     migration._backfill_portal_tokens(global_apps, editor)
 
     assert Invoice.objects.get(pk=invoice.pk).portal_token
