@@ -256,6 +256,23 @@ class PortalLinkMixin:
         return super().change_view(request, object_id, form_url, extra_context)
 
 
+class DocumentTotalsMixin:
+    """The saved totals of a document (invoice, quote, credit note, schedule) as money in its
+    own currency, for list columns and read-only fields."""
+
+    @admin.display(description="Subtotal")
+    def subtotal_shown(self, obj):
+        return money_cell(obj.subtotal, obj.currency)
+
+    @admin.display(description="Tax")
+    def tax_shown(self, obj):
+        return money_cell(obj.tax, obj.currency)
+
+    @admin.display(description="Total", ordering="total")
+    def total_shown(self, obj):
+        return money_cell(obj.total, obj.currency)
+
+
 class SendButtonAdmin(ServiceAdmin):
     """A "Send by email" button on the change page: it posts to `<id>/send/`, which sends the
     document to the customer's email through `send_service` (billing.sending) and shows the
@@ -576,7 +593,7 @@ class InvoiceAdminForm(forms.ModelForm):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(AuditHistoryMixin, PortalLinkMixin, SendButtonAdmin):
+class InvoiceAdmin(AuditHistoryMixin, PortalLinkMixin, DocumentTotalsMixin, SendButtonAdmin):
     form = InvoiceAdminForm
     audit_resource = "invoice"
     inlines = [InvoiceItemInline, PaymentInline]
@@ -673,18 +690,6 @@ class InvoiceAdmin(AuditHistoryMixin, PortalLinkMixin, SendButtonAdmin):
         return format_html(
             '<span class="ll-overdue-flag" title="Overdue">&#9888; {} d</span>', days
         )
-
-    @admin.display(description="Subtotal")
-    def subtotal_shown(self, obj: Invoice):
-        return money_cell(obj.subtotal, obj.currency)
-
-    @admin.display(description="Tax")
-    def tax_shown(self, obj: Invoice):
-        return money_cell(obj.tax, obj.currency)
-
-    @admin.display(description="Total", ordering="total")
-    def total_shown(self, obj: Invoice):
-        return money_cell(obj.total, obj.currency)
 
     @admin.display(description="Paid", ordering="amount_paid")
     def paid_shown(self, obj: Invoice):
@@ -1020,7 +1025,7 @@ class QuoteAdminForm(forms.ModelForm):
 
 
 @admin.register(Quote)
-class QuoteAdmin(AuditHistoryMixin, PortalLinkMixin, SendButtonAdmin):
+class QuoteAdmin(AuditHistoryMixin, PortalLinkMixin, DocumentTotalsMixin, SendButtonAdmin):
     form = QuoteAdminForm
     audit_resource = "quote"
     change_form_template = "admin/billing/quote/change_form.html"
@@ -1091,18 +1096,6 @@ class QuoteAdmin(AuditHistoryMixin, PortalLinkMixin, SendButtonAdmin):
     @property
     def media(self):
         return super().media + DOCUMENT_MEDIA
-
-    @admin.display(description="Subtotal")
-    def subtotal_shown(self, obj: Quote):
-        return money_cell(obj.subtotal, obj.currency)
-
-    @admin.display(description="Tax")
-    def tax_shown(self, obj: Quote):
-        return money_cell(obj.tax, obj.currency)
-
-    @admin.display(description="Total", ordering="total")
-    def total_shown(self, obj: Quote):
-        return money_cell(obj.total, obj.currency)
 
     def get_changeform_initial_data(self, request):
         today = timezone.localdate()
@@ -1267,7 +1260,7 @@ class CreditNoteAdminForm(forms.ModelForm):
 
 
 @admin.register(CreditNote)
-class CreditNoteAdmin(AuditHistoryMixin, PortalLinkMixin, SendButtonAdmin):
+class CreditNoteAdmin(AuditHistoryMixin, PortalLinkMixin, DocumentTotalsMixin, SendButtonAdmin):
     """Credit notes: created through `credit_note_create` (from the invoice page's Credit
     note button, or here), then final: their page is read-only, with the PDF and the "Send by
     email" button."""
@@ -1344,18 +1337,6 @@ class CreditNoteAdmin(AuditHistoryMixin, PortalLinkMixin, SendButtonAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    @admin.display(description="Subtotal")
-    def subtotal_shown(self, obj: CreditNote):
-        return money_cell(obj.subtotal, obj.currency)
-
-    @admin.display(description="Tax")
-    def tax_shown(self, obj: CreditNote):
-        return money_cell(obj.tax, obj.currency)
-
-    @admin.display(description="Total", ordering="total")
-    def total_shown(self, obj: CreditNote):
-        return money_cell(obj.total, obj.currency)
 
     @admin.display(description="Settled", ordering="settled_amount")
     def settled_shown(self, obj: CreditNote):
@@ -1482,7 +1463,7 @@ class RecurringInvoiceAdminForm(forms.ModelForm):
 
 
 @admin.register(RecurringInvoice)
-class RecurringInvoiceAdmin(ServiceAdmin):
+class RecurringInvoiceAdmin(DocumentTotalsMixin, ServiceAdmin):
     """Schedules: edited through billing.recurring; the change page shows the next invoice
     (as the generator would issue it) and the invoices issued so far."""
 
@@ -1546,14 +1527,6 @@ class RecurringInvoiceAdmin(ServiceAdmin):
     @property
     def media(self):
         return super().media + DOCUMENT_MEDIA
-
-    @admin.display(description="Subtotal")
-    def subtotal_shown(self, obj: RecurringInvoice):
-        return money_cell(obj.subtotal, obj.currency)
-
-    @admin.display(description="Tax")
-    def tax_shown(self, obj: RecurringInvoice):
-        return money_cell(obj.tax, obj.currency)
 
     @admin.display(description="Each invoice", ordering="total")
     def total_shown(self, obj: RecurringInvoice):
