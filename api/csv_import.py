@@ -15,6 +15,7 @@ from api.exceptions import error_response
 from api.viewsets import ApiView
 from core.errors import DomainValidationError
 from core.imports import MAX_ROWS, TOO_MANY_ROWS
+from core.serializers import Serializer
 
 # Far above any 10,000-row file of real records, far below what would hurt to hold.
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -29,7 +30,7 @@ MULTIPART_ONLY = (
 )
 
 
-class ImportRequestSerializer(serializers.Serializer):
+class ImportRequestSerializer(Serializer):
     file = serializers.FileField(help_text="UTF-8 CSV; the header row names the API's fields.")
     dry_run = serializers.ChoiceField(
         choices=["true", "false"],
@@ -38,7 +39,7 @@ class ImportRequestSerializer(serializers.Serializer):
     )
 
 
-class ImportResultSerializer(serializers.Serializer):
+class ImportResultSerializer(Serializer):
     dry_run = serializers.BooleanField()
     would_create = serializers.IntegerField(help_text="Rows that pass (all of them).")
     created = serializers.IntegerField(help_text="Rows written: 0 on a dry run.")

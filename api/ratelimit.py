@@ -10,10 +10,18 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django_ratelimit.core import _split_rate, get_usage
+from django.core.cache import caches
+from django_ratelimit import ALL
+from django_ratelimit.core import (
+    EXPIRATION_FUDGE,
+    _get_window,
+    _make_cache_key,
+    _split_rate,
+    get_usage,
+)
 from rest_framework.exceptions import APIException, Throttled
 
-from core.cache import CacheUnavailable, call, outage_seconds
+from core.cache import CacheUnavailable, RedisCache, call, outage_seconds
 
 # What a client is told to wait when the limiter has been down too long.
 UNAVAILABLE_RETRY_SECONDS = 30
@@ -31,6 +39,35 @@ class Usage:
             "X-RateLimit-Remaining": str(self.remaining),
             "X-RateLimit-Reset": str(self.reset),
         }
+
+
+# Count, and give a new window its TTL, atomically: one round trip where django-ratelimit's
+# `cache.add` then `cache.incr` takes two on every request after a window's first.
+_COUNT = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return n
+"""
+
+
+def _usage(request, *, group: str, key, rate: str) -> dict | None:
+    """django-ratelimit's `get_usage(..., increment=True)`: the same windows, cache keys and
+    answer, counted in one Redis round trip (tests/api/test_ratelimit.py holds the two to the
+    same counter). Without Redis, or with RATELIMIT_ENABLE off, it is django-ratelimit's own."""
+    backend = caches[settings.RATELIMIT_USE_CACHE]
+    if not isinstance(backend, RedisCache) or not getattr(settings, "RATELIMIT_ENABLE", True):
+        return get_usage(request, group=group, key=key, rate=rate, increment=True)
+    limit, period = _split_rate(rate)
+    value = key(group, request)
+    window = _get_window(value, period)
+    name = backend.make_and_validate_key(_make_cache_key(group, window, rate, value, ALL))
+    count = int(backend.script(_COUNT)(keys=[name], args=[period + EXPIRATION_FUDGE]))
+    return {
+        "count": count,
+        "limit": limit,
+        "should_limit": count > limit,
+        "time_left": window - int(time.time()),
+    }
 
 
 def _key_of(group, request) -> str:
@@ -68,9 +105,7 @@ def consume(request) -> Usage | None:
         return None
     rate = settings.API_RATE_LIMIT
     try:
-        usage = call(
-            "rate limit", get_usage, request, group="api", key=_key_of, rate=rate, increment=True
-        )
+        usage = call("rate limit", _usage, request, group="api", key=_key_of, rate=rate)
     except CacheUnavailable:
         result = _uncounted(rate)
         request.rate_usage = result
@@ -123,15 +158,7 @@ def address_limit_consume(request, *, group: str, rate: str) -> Refusal | None:
     paths, the client portal); past it, what to tell the client. Fails open (None) while the
     cache is unreachable (core.cache degraded mode) or with RATELIMIT_ENABLE off."""
     try:
-        usage = call(
-            f"{group} rate limit",
-            get_usage,
-            request,
-            group=group,
-            key=_address,
-            rate=rate,
-            increment=True,
-        )
+        usage = call(f"{group} rate limit", _usage, request, group=group, key=_address, rate=rate)
     except CacheUnavailable:
         return None
     if usage is None or not usage["should_limit"]:

@@ -3,9 +3,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from audit.models import ActorType, AuditEvent
+from core.serializers import ModelSerializer, Serializer
 
 
-class ActorSerializer(serializers.Serializer):
+class ActorSerializer(Serializer):
     type = serializers.ChoiceField(source="actor_type", choices=ActorType.choices)
     id = serializers.IntegerField(source="actor_id", allow_null=True)
     name = serializers.CharField(source="actor_name")
@@ -24,7 +25,7 @@ class OptionalTextField(serializers.Field):
         return value or None
 
 
-class AuditEventSerializer(serializers.ModelSerializer):
+class AuditEventSerializer(ModelSerializer):
     actor = ActorSerializer(source="*", read_only=True)
     resource_id = ResourceIdField(read_only=True)
     changes = serializers.DictField(
@@ -40,7 +41,7 @@ class AuditEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class BooksSerializer(serializers.Serializer):
+class BooksSerializer(Serializer):
     closed_through = serializers.DateField(
         allow_null=True,
         help_text="Last day of the closed period (inclusive); null: no period is closed.",

@@ -27,6 +27,7 @@ from billing.models import (
 )
 from core.currencies import CurrencyField, ExchangeRateField
 from core.fields import BusinessDateField, EmailField, IdField, MoneyField, PositiveMoneyField
+from core.serializers import ModelSerializer, Serializer
 from customers.models import Customer
 from ledger.models import Account
 
@@ -96,7 +97,7 @@ def related_id(model, label: str, **kwargs) -> IdField:
 # --- products ------------------------------------------------------------------------------
 
 
-class ProductSerializer(serializers.ModelSerializer):
+class ProductSerializer(ModelSerializer):
     price = non_negative_money("Price")
     type = serializers.ChoiceField(choices=ProductType.choices, default=ProductType.SERVICE)
     tax_rate = percent_field(default=Decimal(0))
@@ -120,7 +121,7 @@ class ProductSerializer(serializers.ModelSerializer):
 # --- line items ----------------------------------------------------------------------------
 
 
-class LineItemInputSerializer(serializers.Serializer):
+class LineItemInputSerializer(Serializer):
     """`description`, `amount` (unit price) and `tax_rate` may be left out when `product_id`
     is given: the product's name, price and tax rate fill them in."""
 
@@ -137,7 +138,7 @@ class LineItemInputSerializer(serializers.Serializer):
     tax_rate = percent_field(required=False, allow_null=True)
 
 
-class LineItemSerializer(serializers.Serializer):
+class LineItemSerializer(Serializer):
     id = serializers.IntegerField(read_only=True)
     product_id = serializers.IntegerField(read_only=True, allow_null=True)
     description = serializers.CharField(read_only=True)
@@ -161,7 +162,7 @@ class BillingDetailsField(serializers.JSONField):
         return value or None
 
 
-class InvoiceSerializer(serializers.ModelSerializer):
+class InvoiceSerializer(ModelSerializer):
     """The invoice as the API shows it; `amount` is the total."""
 
     customer_id = serializers.IntegerField(read_only=True)
@@ -223,7 +224,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
         return portal_links.portal_url(invoice) if invoice.is_issued else None
 
 
-class InvoiceInputSerializer(serializers.Serializer):
+class InvoiceInputSerializer(Serializer):
     customer_id = related_id(Customer, "Customer", source="customer")
     date = BusinessDateField(required=False)
     due_date = BusinessDateField(required=False)
@@ -243,7 +244,7 @@ class InvoiceInputSerializer(serializers.Serializer):
     exchange_rate = ExchangeRateField(required=False)
 
 
-class InvoiceCancelSerializer(serializers.Serializer):
+class InvoiceCancelSerializer(Serializer):
     reason = serializers.CharField(
         max_length=1000, error_messages={"blank": "This field is required."}
     )
@@ -252,7 +253,7 @@ class InvoiceCancelSerializer(serializers.Serializer):
 # --- payments ------------------------------------------------------------------------------
 
 
-class InvoiceStateSerializer(serializers.ModelSerializer):
+class InvoiceStateSerializer(ModelSerializer):
     amount = MoneyField(source="total", read_only=True)
     amount_paid = MoneyField(read_only=True)
     amount_credited = MoneyField(read_only=True)
@@ -272,7 +273,7 @@ class InvoiceStateSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PaymentSerializer(serializers.ModelSerializer):
+class PaymentSerializer(ModelSerializer):
     invoice_id = serializers.IntegerField(read_only=True)
     account_id = serializers.IntegerField(read_only=True, allow_null=True)
     transaction_id = serializers.IntegerField(read_only=True, allow_null=True)
@@ -298,7 +299,7 @@ class PaymentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PaymentInputSerializer(serializers.Serializer):
+class PaymentInputSerializer(Serializer):
     """`account_id` is required for money received (`source` "account", the default) and
     left out for a payment from the customer's credit balance (`source` "credit"); the
     service enforces both."""
@@ -320,7 +321,7 @@ class PaymentInputSerializer(serializers.Serializer):
 # --- credit notes --------------------------------------------------------------------------
 
 
-class CreditNoteSerializer(serializers.ModelSerializer):
+class CreditNoteSerializer(ModelSerializer):
     invoice_id = serializers.IntegerField(read_only=True)
     customer_id = serializers.IntegerField(read_only=True)
     items = LineItemSerializer(many=True, read_only=True)
@@ -366,7 +367,7 @@ class CreditNoteSerializer(serializers.ModelSerializer):
         return portal_links.portal_url(note)
 
 
-class CreditNoteInputSerializer(serializers.Serializer):
+class CreditNoteInputSerializer(Serializer):
     invoice_id = related_id(Invoice, "Invoice", source="invoice")
     items = LineItemInputSerializer(many=True, allow_empty=False, max_length=MAX_ITEMS)
     reason = serializers.CharField(
@@ -381,7 +382,7 @@ class CreditNoteInputSerializer(serializers.Serializer):
 # --- quotes --------------------------------------------------------------------------------
 
 
-class QuoteSerializer(serializers.ModelSerializer):
+class QuoteSerializer(ModelSerializer):
     """`status` is the effective one: an open quote past `valid_until` shows `Expired`."""
 
     customer_id = serializers.IntegerField(read_only=True)
@@ -434,7 +435,7 @@ class QuoteSerializer(serializers.ModelSerializer):
         return portal_links.portal_url(quote)
 
 
-class QuoteInputSerializer(serializers.Serializer):
+class QuoteInputSerializer(Serializer):
     customer_id = related_id(Customer, "Customer", source="customer")
     date = BusinessDateField(required=False)
     valid_until = BusinessDateField(required=False)
@@ -451,7 +452,7 @@ class QuoteInputSerializer(serializers.Serializer):
     exchange_rate = ExchangeRateField(required=False)
 
 
-class QuoteConvertSerializer(serializers.Serializer):
+class QuoteConvertSerializer(Serializer):
     date = BusinessDateField(required=False)
     due_date = BusinessDateField(required=False)
 
@@ -459,7 +460,7 @@ class QuoteConvertSerializer(serializers.Serializer):
 # --- recurring invoices ---------------------------------------------------------------------
 
 
-class RecurringInvoiceSerializer(serializers.ModelSerializer):
+class RecurringInvoiceSerializer(ModelSerializer):
     """A schedule as the API shows it; `amount` is what each invoice it issues comes to."""
 
     customer_id = serializers.IntegerField(read_only=True)
@@ -506,7 +507,7 @@ class InvoicePreviewSerializer(InvoiceSerializer):
     items = LineItemSerializer(source="preview_items", many=True, read_only=True)
 
 
-class RecurringInvoiceInputSerializer(serializers.Serializer):
+class RecurringInvoiceInputSerializer(Serializer):
     """`status`, `next_date`, `invoices_count` and `last_invoice_id` are read-only: pause and
     resume have their own endpoints, and the generator moves the rest."""
 
@@ -557,7 +558,7 @@ class RecurringInvoiceInputSerializer(serializers.Serializer):
 MAX_RECIPIENTS = 50
 
 
-class DocumentSendSerializer(serializers.Serializer):
+class DocumentSendSerializer(Serializer):
     """`POST /invoices/{id}/send`, `/quotes/{id}/send`: every field optional. No `to` (or an
     empty one): the customer's email."""
 

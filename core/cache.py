@@ -65,6 +65,15 @@ class RedisCache(django_redis.RedisCache):
         """The shared client of the primary (writable) server."""
         return self._cache.get_client(write=True)
 
+    def script(self, text: str):
+        """A server-side script on the shared client, called by its hash (EVALSHA: the text
+        goes over the wire once, when Redis does not know it yet)."""
+        scripts = self.__dict__.setdefault("_scripts", {})
+        script = scripts.get(text)
+        if script is None:
+            script = scripts[text] = self.redis().register_script(text)
+        return script
+
 
 # --- Degraded mode: the cache (Redis) unreachable ------------------------------------------
 #

@@ -14,6 +14,7 @@ from rest_framework import serializers
 from unfold.widgets import UnfoldAdminSelectWidget
 
 from core.errors import DomainValidationError
+from core.serializers import FastDecimalMixin
 
 RATE_PLACES = Decimal("0.000001")
 RATE_MAX_DIGITS = 18
@@ -96,7 +97,7 @@ class CurrencyField(serializers.CharField):
         return super().to_internal_value(data)
 
 
-class ExchangeRateField(serializers.DecimalField):
+class ExchangeRateField(FastDecimalMixin, serializers.DecimalField):
     """Base-currency units per one unit of the document's currency: 6 decimals, above 0; a
     JSON number out."""
 

@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from core.errors import DomainValidationError
 from core.money import CENT
+from core.serializers import FastDecimalMixin
 
 INVALID_EMAIL = "Invalid email format"
 AMOUNT_POSITIVE = "Amount must be greater than 0"
@@ -17,7 +18,7 @@ class EmailField(serializers.EmailField):
     default_error_messages = {"invalid": INVALID_EMAIL}
 
 
-class MoneyField(serializers.DecimalField):
+class MoneyField(FastDecimalMixin, serializers.DecimalField):
     """A money amount: JSON number or numeric string in, JSON number out, two decimals.
 
     More than two decimals in the input is rounded half-up to the cent, like every other

@@ -3,10 +3,11 @@ from rest_framework import serializers
 from api.schema_limits import request_enum
 from core.currencies import CurrencyField
 from core.fields import EmailField, MoneyField
+from core.serializers import ModelSerializer, Serializer
 from customers.models import Customer, Lead, LeadStatus
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(ModelSerializer):
     email = EmailField(max_length=254)
     account = serializers.CharField(max_length=200)
     # Written only by credit notes and credit payments (customers.services.customer_credit_adjust).
@@ -37,7 +38,7 @@ class CustomerSerializer(serializers.ModelSerializer):
         validators: list = []
 
 
-class CustomerBatchSerializer(serializers.Serializer):
+class CustomerBatchSerializer(Serializer):
     customers = CustomerSerializer(
         many=True,
         allow_empty=False,
@@ -49,7 +50,7 @@ class CustomerBatchSerializer(serializers.Serializer):
     )
 
 
-class LeadSerializer(serializers.ModelSerializer):
+class LeadSerializer(ModelSerializer):
     first_name = serializers.CharField(max_length=100)
     last_name = serializers.CharField(max_length=100)
     email = EmailField(max_length=254)

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from core.currencies import CurrencyField, ExchangeRateField
 from core.fields import BusinessDateField, IdField, MoneyField, PositiveMoneyField
+from core.serializers import ModelSerializer, Serializer
 from ledger.models import (
     Account,
     Category,
@@ -28,7 +29,7 @@ def _related(queryset, label: str) -> IdField:
     )
 
 
-class AccountSerializer(serializers.ModelSerializer):
+class AccountSerializer(ModelSerializer):
     name = serializers.CharField(max_length=100)
     currency = CurrencyField(required=False)
     opening_balance = MoneyField(required=False)
@@ -49,7 +50,7 @@ class AccountSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "balance", "created_at", "updated_at"]
 
 
-class CategorySerializer(serializers.ModelSerializer):
+class CategorySerializer(ModelSerializer):
     name = serializers.CharField(max_length=100)
     type = serializers.ChoiceField(
         choices=CategoryType.choices,
@@ -64,7 +65,7 @@ class CategorySerializer(serializers.ModelSerializer):
         validators: list = []
 
 
-class TransactionSerializer(serializers.ModelSerializer):
+class TransactionSerializer(ModelSerializer):
     """A transaction as the API shows it (and as `transaction.*` events carry it)."""
 
     account_id = serializers.IntegerField(read_only=True)
@@ -98,7 +99,7 @@ class TransactionSerializer(serializers.ModelSerializer):
         return obj.transfer_direction or None
 
 
-class TransactionInputSerializer(serializers.Serializer):
+class TransactionInputSerializer(Serializer):
     type = serializers.ChoiceField(
         choices=[TransactionType.INCOME, TransactionType.EXPENSE],
         error_messages={"invalid_choice": "Type must be Income or Expense."},
@@ -118,7 +119,7 @@ class TransactionInputSerializer(serializers.Serializer):
         self.fields["category_id"].allow_null = True
 
 
-class TransferInputSerializer(serializers.Serializer):
+class TransferInputSerializer(Serializer):
     from_account_id = _related(Account.objects.all(), "Account")
     to_account_id = _related(Account.objects.all(), "Account")
     amount = PositiveMoneyField()
@@ -126,7 +127,7 @@ class TransferInputSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=255, required=False, allow_blank=True)
 
 
-class TransferSerializer(serializers.Serializer):
+class TransferSerializer(Serializer):
     """A transfer as the API shows it: the pair's shared fields and both legs."""
 
     transfer_group = serializers.UUIDField()
@@ -138,7 +139,7 @@ class TransferSerializer(serializers.Serializer):
     transactions = TransactionSerializer(many=True)
 
 
-class ExchangeRateSerializer(serializers.ModelSerializer):
+class ExchangeRateSerializer(ModelSerializer):
     """`rate`: base-currency units per one unit of `currency`, from `date` on."""
 
     currency = CurrencyField()

@@ -1,15 +1,16 @@
 from rest_framework import serializers
 
+from core.serializers import ModelSerializer
 from mail.models import EmailAttachment, EmailMessage
 
 
-class EmailAttachmentSerializer(serializers.ModelSerializer):
+class EmailAttachmentSerializer(ModelSerializer):
     class Meta:
         model = EmailAttachment
         fields = ["filename", "mimetype", "size"]
 
 
-class EmailMessageSerializer(serializers.ModelSerializer):
+class EmailMessageSerializer(ModelSerializer):
     """A message as the API lists it: never its bodies or attachment bytes."""
 
     to = serializers.ListField(child=serializers.CharField())

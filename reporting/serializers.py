@@ -2,12 +2,13 @@ from rest_framework import serializers
 
 from billing.serializers import NumberField
 from core.fields import BusinessDateField, BusinessYearField, MoneyField
+from core.serializers import Serializer
 from reporting.selectors import Period
 
 MONTH_RANGE = "Month must be a whole number between 1 and 12."
 
 
-class PeriodQuerySerializer(serializers.Serializer):
+class PeriodQuerySerializer(Serializer):
     """`?year=&month=`: a year, a month of a year, or neither (everything)."""
 
     year = BusinessYearField(required=False)
@@ -32,7 +33,7 @@ class PeriodQuerySerializer(serializers.Serializer):
         return Period(year=self.validated_data.get("year"), month=self.validated_data.get("month"))
 
 
-class FinancialReportSerializer(serializers.Serializer):
+class FinancialReportSerializer(Serializer):
     # The base currency every figure is in (contract section 13).
     currency = serializers.CharField()
     income = MoneyField()
@@ -41,14 +42,14 @@ class FinancialReportSerializer(serializers.Serializer):
     outstanding_invoices = MoneyField()
 
 
-class CategoryLineSerializer(serializers.Serializer):
+class CategoryLineSerializer(Serializer):
     category_id = serializers.IntegerField(allow_null=True)
     name = serializers.CharField()
     total = MoneyField()
     count = serializers.IntegerField()
 
 
-class CategoryReportSerializer(serializers.Serializer):
+class CategoryReportSerializer(Serializer):
     year = serializers.IntegerField(allow_null=True)
     month = serializers.IntegerField(allow_null=True)
     income = CategoryLineSerializer(many=True)
@@ -57,7 +58,7 @@ class CategoryReportSerializer(serializers.Serializer):
     expenses_total = MoneyField()
 
 
-class AgingBucketsSerializer(serializers.Serializer):
+class AgingBucketsSerializer(Serializer):
     current = MoneyField()
     days_1_30 = MoneyField()
     days_31_60 = MoneyField()
@@ -71,13 +72,13 @@ class AgingCustomerSerializer(AgingBucketsSerializer):
     account = serializers.CharField()
 
 
-class AgingReportSerializer(serializers.Serializer):
+class AgingReportSerializer(Serializer):
     as_of = serializers.DateField()
     totals = AgingBucketsSerializer()
     customers = AgingCustomerSerializer(many=True)
 
 
-class TaxQuerySerializer(serializers.Serializer):
+class TaxQuerySerializer(Serializer):
     """`?date_from=&date_to=`: invoice and credit note dates, inclusive; either may be left out."""
 
     date_from = BusinessDateField(required=False)
@@ -90,13 +91,13 @@ class TaxQuerySerializer(serializers.Serializer):
         return attrs
 
 
-class TaxRateSerializer(serializers.Serializer):
+class TaxRateSerializer(Serializer):
     rate = NumberField(max_digits=5, decimal_places=2)
     taxable = MoneyField()
     tax = MoneyField()
 
 
-class TaxReportSerializer(serializers.Serializer):
+class TaxReportSerializer(Serializer):
     date_from = serializers.DateField(allow_null=True)
     date_to = serializers.DateField(allow_null=True)
     rates = TaxRateSerializer(many=True)

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from core.fields import EmailField, IdField
+from core.serializers import ModelSerializer
 from customers.models import Customer
 from support.models import (
     Department,
@@ -17,7 +18,7 @@ def _choice_error(choices) -> dict:
     return {"invalid_choice": f"Must be one of: {', '.join(choices)}."}
 
 
-class DepartmentSerializer(serializers.ModelSerializer):
+class DepartmentSerializer(ModelSerializer):
     name = serializers.CharField(max_length=100)
     email = EmailField(max_length=254, required=False, allow_blank=True, default="")
 
@@ -29,7 +30,7 @@ class DepartmentSerializer(serializers.ModelSerializer):
         validators: list = []
 
 
-class TicketSerializer(serializers.ModelSerializer):
+class TicketSerializer(ModelSerializer):
     customer_id = IdField(
         source="customer",
         queryset=Customer.objects.all(),
@@ -103,7 +104,7 @@ class TicketSerializer(serializers.ModelSerializer):
         return data
 
 
-class TicketReplySerializer(serializers.ModelSerializer):
+class TicketReplySerializer(ModelSerializer):
     message = serializers.CharField()
     author = serializers.ChoiceField(
         choices=ReplyAuthor.choices,

@@ -114,3 +114,22 @@ def test_no_admin_module_writes_to_the_database_itself():
             ):
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node)}")
     assert offenders == []
+
+
+DRF_SERIALIZER_BASES = {"serializers.Serializer", "serializers.ModelSerializer"}
+
+
+def test_every_serializer_builds_on_the_core_bases():
+    # core.serializers caches field templates and reads plain columns directly: a serializer
+    # on DRF's own base would quietly take the slow path (docs/performance.md).
+    offenders = []
+    for app in APPS:
+        if app == "core":
+            continue
+        for path in _app_files(app):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ClassDef):
+                    bases = {ast.unparse(base) for base in node.bases}
+                    if bases & DRF_SERIALIZER_BASES:
+                        offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.name}")
+    assert offenders == []

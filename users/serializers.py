@@ -1,10 +1,11 @@
 from rest_framework import serializers
 
 from core.fields import EmailField
+from core.serializers import ModelSerializer
 from users.models import Role, User
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(ModelSerializer):
     email = EmailField(max_length=254)
     name = serializers.CharField(max_length=150)
     password = serializers.CharField(

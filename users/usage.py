@@ -83,7 +83,7 @@ def _count(counter: str, api_key_id: int, interval: int) -> bool:
     backend = caches["default"]
     if isinstance(backend, RedisCache):
         keys = [backend.make_and_validate_key(k) for k in (counter, _last_used(api_key_id), gate)]
-        return bool(backend.redis().eval(_RECORD, 3, *keys, COUNTER_TTL, now, interval))
+        return bool(backend.script(_RECORD)(keys=keys, args=[COUNTER_TTL, now, interval]))
     _incr(counter)
     cache.set(_last_used(api_key_id), now, timeout=COUNTER_TTL)
     return cache.add(gate, 1, timeout=interval)

@@ -1,11 +1,12 @@
 from rest_framework import serializers
 
 from api.schema_limits import request_enum
+from core.serializers import ModelSerializer
 from webhooks import catalog
 from webhooks.models import Attempt, Delivery, Endpoint
 
 
-class EndpointSerializer(serializers.ModelSerializer):
+class EndpointSerializer(ModelSerializer):
     """An endpoint as the API shows it: never its secret (see EndpointCreatedSerializer)."""
 
     url = serializers.CharField(max_length=2000)
@@ -44,7 +45,7 @@ class EndpointCreatedSerializer(EndpointSerializer):
         fields = [*EndpointSerializer.Meta.fields, "secret"]
 
 
-class AttemptSerializer(serializers.ModelSerializer):
+class AttemptSerializer(ModelSerializer):
     class Meta:
         model = Attempt
         fields = [
@@ -59,7 +60,7 @@ class AttemptSerializer(serializers.ModelSerializer):
         ]
 
 
-class DeliverySerializer(serializers.ModelSerializer):
+class DeliverySerializer(ModelSerializer):
     event_id = serializers.CharField(source="event.public_id")
     event_type = serializers.CharField(source="event.type")
     attempts = AttemptSerializer(many=True)

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from api.csv_export import CsvListMixin
 from api.pagination import Pagination
 from api.viewsets import ApiView, ApiViewMixin, ServiceViewSet
+from core.serializers import Serializer
 from webhooks import catalog, services
 from webhooks.filters import DeliveryFilter, EndpointDeliveryFilter, EndpointFilter
 from webhooks.models import Attempt, Delivery, Endpoint
@@ -127,7 +128,7 @@ class DeliveryViewSet(
         return Response(DeliverySerializer(fresh).data, status=status.HTTP_202_ACCEPTED)
 
 
-class EventTypeSerializer(serializers.Serializer):
+class EventTypeSerializer(Serializer):
     type = serializers.CharField()
     description = serializers.CharField()
 

@@ -3,9 +3,13 @@
 import time
 
 import pytest
+from django.core.cache import caches
+from django_ratelimit.core import get_usage
 from rest_framework.test import APIClient
 
+from api import ratelimit
 from tests.factories import make_api_key
+from tests.markers import requires_redis
 
 pytestmark = pytest.mark.django_db
 
@@ -66,3 +70,36 @@ def test_unauthenticated_requests_carry_no_rate_headers(anon):
 
     assert response.status_code == 401
     assert "X-RateLimit-Limit" not in response
+
+
+@requires_redis
+def test_the_one_trip_count_and_django_ratelimit_share_one_counter(rf, settings):
+    # api.ratelimit counts in one Redis script what django-ratelimit counts in two calls; the
+    # windows and keys must be the same, or a deploy would reset every client's window.
+    settings.API_RATE_LIMIT = "5/h"
+    key, _ = make_api_key()
+    request = rf.get("/api/v2/customers")
+    request.auth = key
+
+    first = ratelimit._usage(request, group="api", key=ratelimit._key_of, rate="5/h")
+    theirs = get_usage(request, group="api", key=ratelimit._key_of, rate="5/h", increment=True)
+    third = ratelimit._usage(request, group="api", key=ratelimit._key_of, rate="5/h")
+
+    assert (first["count"], theirs["count"], third["count"]) == (1, 2, 3)
+    assert third["limit"] == 5 and third["should_limit"] is False
+    assert 0 < third["time_left"] <= 3600
+    assert abs(third["time_left"] - theirs["time_left"]) <= 1
+
+
+@requires_redis
+def test_a_new_window_expires(rf):
+    key, _ = make_api_key()
+    request = rf.get("/api/v2/customers")
+    request.auth = key
+
+    ratelimit._usage(request, group="api", key=ratelimit._key_of, rate="5/m")
+
+    backend = caches["default"]
+    names = backend.redis().keys(backend.make_key("rl:*"))
+    ttls = [backend.redis().ttl(name) for name in names]
+    assert ttls and all(0 < ttl <= 60 + 5 for ttl in ttls)

@@ -1,0 +1,49 @@
+"""core.filters.FilterBackend builds a view's FilterSet only when the request names one of
+its filters; what any request answers is unchanged."""
+
+import pytest
+
+from customers.filters import CustomerFilter
+from tests.factories import CustomerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def built(monkeypatch) -> list:
+    calls = []
+    original = CustomerFilter.__init__
+
+    def counting(self, *args, **kwargs):
+        calls.append(1)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(CustomerFilter, "__init__", counting)
+    return calls
+
+
+def test_a_list_without_filters_builds_no_filterset(api, built):
+    CustomerFactory.create_batch(3)
+
+    response = api.get("/api/v2/customers?page=1&limit=2&ordering=-id")
+
+    assert response.status_code == 200
+    assert response.json()["meta"]["total_records"] == 3
+    assert built == []
+
+
+def test_a_named_filter_still_filters(api, built):
+    CustomerFactory(country="FR")
+    CustomerFactory(country="US")
+
+    response = api.get("/api/v2/customers?country=fr")
+
+    assert [c["country"] for c in response.json()["data"]] == ["FR"]
+    assert built == [1]
+
+
+def test_a_bad_filter_value_is_still_refused(api, built):
+    response = api.get("/api/v2/customers?created_from=yesterday")
+
+    assert response.status_code == 400
+    assert "created_from" in response.json()["errors"]
