@@ -1,5 +1,6 @@
 import math
 
+from django.db.models import Func, IntegerField, QuerySet, Subquery
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
@@ -31,14 +32,55 @@ def page_params(request) -> tuple[int, int]:
     )
 
 
+# The page's rows carry the total under this name when it was counted in the same query.
+TOTAL = "_page_total"
+
+
+class _CountAll(Func):
+    template = "COUNT(*)"
+    output_field = IntegerField()
+
+
+def _one_trip(queryset) -> bool:
+    """Whether the total can ride along with the page as a scalar subquery: a plain filtered
+    list (no DISTINCT, GROUP BY, set operation, slice or values() rows)."""
+    if not isinstance(queryset, QuerySet):
+        return False  # a list of computed entries (the event catalog) has its own count
+    query = queryset.query
+    return not (
+        query.distinct
+        or query.group_by is not None
+        or query.combinator
+        or query.is_sliced
+        or query.values_select
+        or query.select_for_update
+        or any(getattr(a, "contains_aggregate", False) for a in query.annotations.values())
+    )
+
+
 class Pagination(BasePagination):
     """`page` from 1 and `limit` (default 20, capped at 100). A page past the end is an empty
-    page with a correct `meta`, never a 404 (contract section 4)."""
+    page with a correct `meta`, never a 404 (contract section 4).
+
+    The total and the page come from one query where they can: the page's SELECT carries
+    `(SELECT COUNT(*) ... same WHERE)` as a column, which PostgreSQL runs once for the
+    statement. That is one database round trip per list instead of two; only a page past the
+    end (no row to carry the total, and the first page's emptiness says nothing of it) asks for
+    the count again.
+    """
 
     def paginate_queryset(self, queryset, request, view=None):
         self.page, self.limit = page_params(request)
-        self.total = queryset.count()
         offset = (self.page - 1) * self.limit
+        if _one_trip(queryset):
+            counted = queryset.order_by().annotate(_n=_CountAll()).values("_n")
+            page = list(
+                queryset.annotate(**{TOTAL: Subquery(counted)})[offset : offset + self.limit]
+            )
+            if page or offset == 0:  # an empty first page: nothing matches
+                self.total = getattr(page[0], TOTAL) if page else 0
+                return page
+        self.total = queryset.count()
         if offset >= self.total:
             return []
         return list(queryset[offset : offset + self.limit])

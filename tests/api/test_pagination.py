@@ -64,3 +64,24 @@ def test_empty_list(api):
 
     assert body["data"] == []
     assert body["meta"] == {"current_page": 1, "total_pages": 0, "total_records": 0}
+
+
+def test_a_page_and_its_total_come_from_one_query(api, twenty_five, django_assert_num_queries):
+    api.get("/api/v2/customers")  # the key is now in the lookup cache (with Redis)
+
+    with django_assert_num_queries(1, exact=False) as captured:
+        body = api.get("/api/v2/customers?page=2&limit=10&country=US").json()
+
+    assert body["meta"] == {"current_page": 2, "total_pages": 3, "total_records": 25}
+    assert [c["id"] for c in body["data"]] == [c.pk for c in twenty_five[10:20]]
+    reads = [q["sql"] for q in captured.captured_queries if "customers_customer" in q["sql"]]
+    assert len(reads) == 1 and "COUNT(*)" in reads[0]
+
+
+def test_a_filtered_total_counts_only_the_matches(api, twenty_five):
+    CustomerFactory(country="FR")
+
+    body = api.get("/api/v2/customers?country=FR").json()
+
+    assert body["meta"]["total_records"] == 1
+    assert [c["country"] for c in body["data"]] == ["FR"]

@@ -40,7 +40,7 @@ def warm(client_for):
 
 
 def test_a_cached_key_is_not_looked_up_again(warm, django_assert_num_queries):
-    # The count of an empty list is the one query left (no page query for zero rows).
+    # The page of an empty list (it carries its count) is the one query left.
     with django_assert_num_queries(1):
         assert warm.get(CUSTOMERS).status_code == 200
 
