@@ -1,5 +1,10 @@
 """Per-key rate limits on the shared cache (Redis in production), via django-ratelimit.
 
+django-ratelimit's windows and cache keys, counted by one Redis script: with the key's lookup
+when the key is cached (users.key_cache.get_counting, one round trip for both), else here
+(`_usage`). Without Redis it is django-ratelimit's own `get_usage`. A key's window is keyed by
+the key's hash.
+
 With the cache unreachable (core.cache degraded mode) the limiter fails open: requests are
 served uncounted, with a warning logged when the outage starts, for at most
 `RATELIMIT_FAIL_OPEN_SECONDS` of outage in this process. Past that the API answers 503 with
@@ -71,7 +76,33 @@ def _usage(request, *, group: str, key, rate: str) -> dict | None:
 
 
 def _key_of(group, request) -> str:
-    return str(request.auth.pk)
+    # The key's hash, not its id: the window can then be counted while the key is looked up
+    # (users.key_cache.get_counting), before its id is known.
+    return request.auth.key_hash
+
+
+@dataclass(frozen=True)
+class Window:
+    """A key's current API rate window in Redis: the counter's name, the limit, the window's
+    end (epoch seconds) and the counter's TTL."""
+
+    name: str
+    limit: int
+    ends: int
+    ttl: int
+
+
+def api_window(key_hash: str) -> Window | None:
+    """The API rate window of the key with `key_hash`, the same one `_usage` counts in; None
+    without Redis or with RATELIMIT_ENABLE off (then `consume` counts as usual)."""
+    backend = caches[settings.RATELIMIT_USE_CACHE]
+    if not isinstance(backend, RedisCache) or not getattr(settings, "RATELIMIT_ENABLE", True):
+        return None
+    rate = settings.API_RATE_LIMIT
+    limit, period = _split_rate(rate)
+    ends = _get_window(key_hash, period)
+    name = backend.make_and_validate_key(_make_cache_key("api", ends, rate, key_hash, ALL))
+    return Window(name=name, limit=limit, ends=ends, ttl=period + EXPIRATION_FUDGE)
 
 
 class RateLimited(Throttled):
@@ -104,8 +135,18 @@ def consume(request) -> Usage | None:
     if request.auth is None:
         return None
     rate = settings.API_RATE_LIMIT
+    counted = getattr(request, "rate_counted", None)
     try:
-        usage = call("rate limit", _usage, request, group="api", key=_key_of, rate=rate)
+        if counted is not None:  # counted with the key's lookup (users.authentication)
+            count, window = counted
+            usage = {
+                "count": count,
+                "limit": window.limit,
+                "should_limit": count > window.limit,
+                "time_left": window.ends - int(time.time()),
+            }
+        else:
+            usage = call("rate limit", _usage, request, group="api", key=_key_of, rate=rate)
     except CacheUnavailable:
         result = _uncounted(rate)
         request.rate_usage = result

@@ -1,10 +1,11 @@
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from api import ratelimit
 from api.request_signing import signature_is_valid
 from core.actor import Actor, set_actor
 from core.db import LIVE, SANDBOX, set_alias
-from users.services import api_key_authenticate, user_sandbox_mirror
+from users.services import api_key_authenticate_counting, user_sandbox_mirror
 
 
 def raw_key_from(request) -> str | None:
@@ -26,7 +27,20 @@ class ApiKeyAuthentication(BaseAuthentication):
         raw = raw_key_from(request)
         if raw is None:
             return None
-        key = api_key_authenticate(raw)
+        windows: list[ratelimit.Window] = []
+
+        def counter(key_hash: str) -> tuple[str, int] | None:
+            window = ratelimit.api_window(key_hash)
+            if window is None:
+                return None
+            windows.append(window)
+            return window.name, window.ttl
+
+        # The rate limit is counted with the key's lookup when the key is cached (one Redis
+        # round trip for both); api.ratelimit.consume counts it otherwise.
+        key, count = api_key_authenticate_counting(raw, counter=counter)
+        if count is not None and windows:
+            request.rate_counted = (count, windows[0])
         if key is None:
             raise AuthenticationFailed()
         if request.get_host().lower().startswith("sandbox.") and not key.is_sandbox:

@@ -2,7 +2,8 @@
 
 Every API request looks its key up; through the ORM that is ~0.8 ms of CPU (query compile,
 two model instances), the largest single cost of a small list request (docs/performance.md).
-A hit is one cache GET.
+A hit is one cache GET, and with Redis it also counts the request in the key's rate window in
+the same round trip (`get_counting`, used by users.authentication).
 
 Correctness rules, each tested in tests/users/test_key_cache.py:
 - Only what the database said is cached (never "unknown key": random keys must not fill the
@@ -30,15 +31,18 @@ import logging
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisSerializer
 from django.db import transaction
 
-from core.cache import CacheUnavailable, call
+from core.cache import CacheUnavailable, RedisCache, call
 from users.models import ApiKey
 
 logger = logging.getLogger("ledgerline.api")
 
 _TOMBSTONE = "changed"
+# What Django's Redis cache stores values as (ints raw, anything else pickled).
+_SERIALIZER = RedisSerializer()
 TOMBSTONE_SECONDS = 60
 
 
@@ -55,6 +59,39 @@ def get(key_hash: str) -> ApiKey | None:
     except CacheUnavailable:
         return None  # the caller reads the database
     return value if isinstance(value, ApiKey) else None
+
+
+# The entry and, only when there is one, a count in the caller's rate window, in one round
+# trip: the request's other Redis trip, the rate limit, rides along with the lookup. An unknown
+# key counts nothing here (random keys must not fill Redis with counters).
+_GET_AND_COUNT = """
+local entry = redis.call('GET', KEYS[1])
+if not entry then return {false, false} end
+local n = redis.call('INCR', KEYS[2])
+if n == 1 then redis.call('EXPIRE', KEYS[2], ARGV[1]) end
+return {entry, n}
+"""
+
+
+def get_counting(key_hash: str, *, counter: str, ttl: int) -> tuple[ApiKey | None, int | None]:
+    """`get(key_hash)` that also counts one request in the Redis key `counter` (TTL `ttl` when
+    new) if the cache holds an entry for the key (a tombstone too: the key exists). Returns the
+    cached key (None on a miss or a tombstone) and the count (None when nothing was counted:
+    no entry, no Redis, or an outage)."""
+    backend = caches["default"]
+    if settings.API_KEY_CACHE_SECONDS <= 0 or not isinstance(backend, RedisCache):
+        return get(key_hash), None
+    name = backend.make_and_validate_key(_name(key_hash))
+    try:
+        entry, count = call(
+            "key lookup", backend.script(_GET_AND_COUNT), keys=[name, counter], args=[ttl]
+        )
+    except CacheUnavailable:
+        return None, None  # the caller reads the database
+    if entry is None:
+        return None, None
+    value = _SERIALIZER.loads(entry)
+    return (value if isinstance(value, ApiKey) else None), int(count)
 
 
 def remember(key: ApiKey) -> None:

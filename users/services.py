@@ -8,6 +8,7 @@ sandbox mirror of a key's owner are not audited: nobody changed anything."""
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import date, datetime
 
 from django.contrib.auth import password_validation
@@ -360,19 +361,34 @@ def api_key_delete(*, api_key: ApiKey) -> None:
 
 def api_key_authenticate(raw_key: str) -> ApiKey | None:
     """The usable key for `raw_key`, or None (unknown, revoked or expired)."""
+    key, _ = api_key_authenticate_counting(raw_key)
+    return key
+
+
+def api_key_authenticate_counting(
+    raw_key: str, *, counter: Callable[[str], tuple[str, int] | None] | None = None
+) -> tuple[ApiKey | None, int | None]:
+    """`api_key_authenticate`, counting the request in the caller's rate window on the way
+    when the key is cached: `counter(key_hash)` names the Redis counter and its TTL (or None:
+    do not count). Returns
+    the key and the count (None when it was not counted: the caller counts then)."""
     if not raw_key or len(raw_key) > 200:
-        return None
+        return None, None
     digest = hash_key(raw_key)
-    key = key_cache.get(digest)
+    window = counter(digest) if counter is not None else None
+    if window is None:
+        key, count = key_cache.get(digest), None
+    else:
+        key, count = key_cache.get_counting(digest, counter=window[0], ttl=window[1])
     if key is None:
         try:
             key = key_cache.lookup_queryset().get(key_hash=digest)
         except ApiKey.DoesNotExist:
-            return None
+            return None, count
         key_cache.remember(key)
     if not key.is_usable() or not key.user.is_active:
-        return None
-    return key
+        return None, count
+    return key, count
 
 
 def user_sandbox_mirror(*, user: User) -> User:

@@ -103,3 +103,27 @@ def test_a_new_window_expires(rf):
     names = backend.redis().keys(backend.make_key("rl:*"))
     ttls = [backend.redis().ttl(name) for name in names]
     assert ttls and all(0 < ttl <= 60 + 5 for ttl in ttls)
+
+
+@requires_redis
+def test_a_cached_key_is_counted_with_its_lookup(api, monkeypatch, settings):
+    settings.API_KEY_CACHE_SECONDS = 60
+    first = api.get("/api/v2/customers")  # looked up in the database, then cached
+    monkeypatch.setattr(
+        ratelimit, "_usage", lambda *args, **kwargs: pytest.fail("counted apart from the lookup")
+    )
+
+    second = api.get("/api/v2/customers")
+
+    assert (first["X-RateLimit-Remaining"], second["X-RateLimit-Remaining"]) == ("999", "998")
+
+
+@requires_redis
+def test_an_unknown_key_leaves_no_counter(anon, settings):
+    settings.API_KEY_CACHE_SECONDS = 60
+
+    response = anon.get("/api/v2/customers", HTTP_AUTHORIZATION="Bearer ll_live_not-a-key")
+
+    backend = caches["default"]
+    assert response.status_code == 401
+    assert backend.redis().keys(backend.make_key("rl:*")) == []
