@@ -33,23 +33,30 @@ from core.money import ZERO, to_cents
 BASE_SUM = DecimalField(max_digits=28, decimal_places=8)
 
 
+# A document's lines, prefetched as a plain list under this name: Django's default prefetch
+# gives each document its own filtered queryset to hold them (a queryset clone and a filter per
+# row, a third of an invoice page's ORM time); a list costs nothing. The API's line serializer
+# reads it (billing.serializers.LinesListSerializer) and falls back to `.items.all()`.
+PREFETCHED_LINES = "prefetched_lines"
+
+
+def _lines(item_model) -> Prefetch:
+    return Prefetch(
+        "items", queryset=item_model.objects.order_by("position", "id"), to_attr=PREFETCHED_LINES
+    )
+
+
 def invoice_list() -> QuerySet[Invoice]:
     # No join on customer: the API shows `customer_id` only, and the join cost every page.
-    return Invoice.objects.prefetch_related(
-        Prefetch("items", queryset=InvoiceItem.objects.order_by("position", "id"))
-    )
+    return Invoice.objects.prefetch_related(_lines(InvoiceItem))
 
 
 def recurring_invoice_list() -> QuerySet[RecurringInvoice]:
-    return RecurringInvoice.objects.prefetch_related(
-        Prefetch("items", queryset=RecurringInvoiceItem.objects.order_by("position", "id"))
-    )
+    return RecurringInvoice.objects.prefetch_related(_lines(RecurringInvoiceItem))
 
 
 def credit_note_list() -> QuerySet[CreditNote]:
-    return CreditNote.objects.prefetch_related(
-        Prefetch("items", queryset=CreditNoteItem.objects.order_by("position", "id"))
-    )
+    return CreditNote.objects.prefetch_related(_lines(CreditNoteItem))
 
 
 def credit_note_for_document(*, credit_note_id: int) -> CreditNote:
@@ -68,9 +75,7 @@ def invoice_payments(*, invoice: Invoice) -> QuerySet[Payment]:
 
 
 def quote_list() -> QuerySet[Quote]:
-    return Quote.objects.prefetch_related(
-        Prefetch("items", queryset=QuoteItem.objects.order_by("position", "id"))
-    )
+    return Quote.objects.prefetch_related(_lines(QuoteItem))
 
 
 def invoice_for_document(*, invoice_id: int) -> Invoice:

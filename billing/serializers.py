@@ -25,6 +25,7 @@ from billing.models import (
     RecurringFrequency,
     RecurringInvoice,
 )
+from billing.selectors import PREFETCHED_LINES
 from core.currencies import CurrencyField, ExchangeRateField
 from core.fields import BusinessDateField, EmailField, IdField, MoneyField, PositiveMoneyField
 from core.serializers import ModelSerializer, Serializer
@@ -138,7 +139,22 @@ class LineItemInputSerializer(Serializer):
     tax_rate = percent_field(required=False, allow_null=True)
 
 
+class LinesListSerializer(serializers.ListSerializer):
+    """A document's lines: the list billing.selectors prefetched, when there is one, else the
+    document's `items`."""
+
+    def get_attribute(self, instance):
+        if self.source == "items":
+            prefetched = instance.__dict__.get(PREFETCHED_LINES)
+            if prefetched is not None:
+                return prefetched
+        return super().get_attribute(instance)
+
+
 class LineItemSerializer(Serializer):
+    class Meta:
+        list_serializer_class = LinesListSerializer
+
     id = serializers.IntegerField(read_only=True)
     product_id = serializers.IntegerField(read_only=True, allow_null=True)
     description = serializers.CharField(read_only=True)
