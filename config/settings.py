@@ -314,7 +314,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
     "DEFAULT_FILTER_BACKENDS": [
         "core.filters.FilterBackend",
-        "rest_framework.filters.SearchFilter",
+        "core.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "api.autoschema.LedgerAutoSchema",

@@ -2,6 +2,7 @@
 
 import pytest
 
+from api import pagination
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -85,3 +86,18 @@ def test_a_filtered_total_counts_only_the_matches(api, twenty_five):
 
     assert body["meta"]["total_records"] == 1
     assert [c["country"] for c in body["data"]] == ["FR"]
+
+
+@pytest.mark.parametrize("ordering", ["id", "-id", "-account"])
+def test_a_deep_page_picked_by_key_is_the_same_page(api, twenty_five, monkeypatch, ordering):
+    # Past DEFERRED_JOIN_OFFSET a page is chosen by key first; lowered here so 25 rows reach it.
+    plain = api.get(f"/api/v2/customers?page=3&limit=10&ordering={ordering}").json()
+    monkeypatch.setattr(pagination, "DEFERRED_JOIN_OFFSET", 5)
+
+    deep = api.get(f"/api/v2/customers?page=3&limit=10&ordering={ordering}").json()
+    past = api.get(f"/api/v2/customers?page=4&limit=10&ordering={ordering}").json()
+
+    assert [c["id"] for c in deep["data"]] == [c["id"] for c in plain["data"]]
+    assert len(deep["data"]) == 5
+    assert deep["meta"] == {"current_page": 3, "total_pages": 3, "total_records": 25}
+    assert past["data"] == [] and past["meta"]["total_records"] == 25

@@ -4,6 +4,7 @@ its filters; what any request answers is unchanged."""
 import pytest
 
 from customers.filters import CustomerFilter
+from customers.models import Customer
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,3 +48,24 @@ def test_a_bad_filter_value_is_still_refused(api, built):
 
     assert response.status_code == 400
     assert "created_from" in response.json()["errors"]
+
+
+def test_each_filterset_has_its_own_filters_bound_to_itself():
+    first = CustomerFilter({"search": "acme"}, queryset=Customer.objects.all())
+    second = CustomerFilter({"search": "globex"}, queryset=Customer.objects.all())
+
+    assert first.filters["search"] is not second.filters["search"]
+    assert first.filters["search"].parent is first
+    assert first.filters["search"].filter.f is first.filters["search"]
+    assert CustomerFilter.base_filters["search"].__dict__.get("parent") is None
+
+
+def test_a_method_filter_filters_through_its_own_filterset(api):
+    CustomerFactory(account="Acme Widgets")
+    CustomerFactory(account="Globex")
+
+    acme = api.get("/api/v2/customers?search=acme").json()["data"]
+    globex = api.get("/api/v2/customers?search=globex").json()["data"]
+
+    assert [c["account"] for c in acme] == ["Acme Widgets"]
+    assert [c["account"] for c in globex] == ["Globex"]
