@@ -16,7 +16,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Round
 
 from core.currencies import ONE, base_currency
 from ledger.models import Account, Category, ExchangeRate, Transaction, TransactionType
@@ -50,7 +50,14 @@ def account_balance_subquery() -> Subquery:
 def account_list() -> QuerySet[Account]:
     """Accounts with `balance` and `in_use` annotated: one query for any page size."""
     return Account.objects.annotate(
-        balance=F("opening_balance") + Coalesce(account_balance_subquery(), Value(Decimal("0"))),
+        # Rounded to the cent in SQL: SQLite adds in floating point and Django does not round
+        # a computed column back when it reads it (832995.750000001 after a long property
+        # test); on PostgreSQL the sum is exact and ROUND(…, 2) changes nothing.
+        balance=Round(
+            F("opening_balance") + Coalesce(account_balance_subquery(), Value(Decimal("0"))),
+            2,
+            output_field=SUM_FIELD,
+        ),
         in_use=Exists(Transaction.objects.filter(account=OuterRef("pk"))),
     )
 
