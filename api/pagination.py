@@ -37,6 +37,9 @@ TOTAL = "_page_total"
 # From this offset on a page is chosen by key first (a "deferred join"): below it the plain
 # OFFSET is as cheap and one subquery simpler.
 DEFERRED_JOIN_OFFSET = 1000
+# A page number can be any whole number, but an OFFSET past a 64-bit integer is a database
+# error: past this offset the count alone answers (the page is empty).
+BEYOND_ANY_TABLE = 10**15
 
 
 class _CountAll(Func):
@@ -75,7 +78,7 @@ class Pagination(BasePagination):
     def paginate_queryset(self, queryset, request, view=None):
         self.page, self.limit = page_params(request)
         offset = (self.page - 1) * self.limit
-        if _one_trip(queryset):
+        if _one_trip(queryset) and offset < BEYOND_ANY_TABLE:
             counted = queryset.order_by().annotate(_n=_CountAll()).values("_n")
             if offset >= DEFERRED_JOIN_OFFSET:
                 # Skip rows by their key alone, then fetch the page's rows: an OFFSET over

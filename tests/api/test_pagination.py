@@ -101,3 +101,12 @@ def test_a_deep_page_picked_by_key_is_the_same_page(api, twenty_five, monkeypatc
     assert len(deep["data"]) == 5
     assert deep["meta"] == {"current_page": 3, "total_pages": 3, "total_records": 25}
     assert past["data"] == [] and past["meta"]["total_records"] == 25
+
+
+def test_a_page_number_past_any_table_is_an_empty_page(api, twenty_five):
+    # The fuzzer's page: its OFFSET does not fit a 64-bit integer.
+    response = api.get("/api/v2/customers?page=600933052388077419")
+
+    assert response.status_code == 200
+    assert response.json()["data"] == []
+    assert response.json()["meta"]["total_records"] == 25
