@@ -55,24 +55,47 @@ return n
 """
 
 
+@dataclass(frozen=True)
+class Window:
+    """A rate window in Redis: the counter's name, the limit, the window's end (epoch
+    seconds) and the counter's TTL."""
+
+    name: str
+    limit: int
+    ends: int
+    ttl: int
+
+    def usage(self, count: int) -> dict:
+        """What django-ratelimit's `get_usage` answers for `count` requests in this window."""
+        return {
+            "count": count,
+            "limit": self.limit,
+            "should_limit": count > self.limit,
+            "time_left": self.ends - int(time.time()),
+        }
+
+
+def _window(group: str, value: str, rate: str) -> Window | None:
+    """django-ratelimit's window and cache key for `value` in `group`; None without Redis or
+    with RATELIMIT_ENABLE off (django-ratelimit's own `get_usage` counts then)."""
+    backend = caches[settings.RATELIMIT_USE_CACHE]
+    if not isinstance(backend, RedisCache) or not getattr(settings, "RATELIMIT_ENABLE", True):
+        return None
+    limit, period = _split_rate(rate)
+    ends = _get_window(value, period)
+    name = backend.make_and_validate_key(_make_cache_key(group, ends, rate, value, ALL))
+    return Window(name=name, limit=limit, ends=ends, ttl=period + EXPIRATION_FUDGE)
+
+
 def _usage(request, *, group: str, key, rate: str) -> dict | None:
     """django-ratelimit's `get_usage(..., increment=True)`: the same windows, cache keys and
     answer, counted in one Redis round trip (tests/api/test_ratelimit.py holds the two to the
     same counter). Without Redis, or with RATELIMIT_ENABLE off, it is django-ratelimit's own."""
-    backend = caches[settings.RATELIMIT_USE_CACHE]
-    if not isinstance(backend, RedisCache) or not getattr(settings, "RATELIMIT_ENABLE", True):
+    window = _window(group, key(group, request), rate)
+    if window is None:
         return get_usage(request, group=group, key=key, rate=rate, increment=True)
-    limit, period = _split_rate(rate)
-    value = key(group, request)
-    window = _get_window(value, period)
-    name = backend.make_and_validate_key(_make_cache_key(group, window, rate, value, ALL))
-    count = int(backend.script(_COUNT)(keys=[name], args=[period + EXPIRATION_FUDGE]))
-    return {
-        "count": count,
-        "limit": limit,
-        "should_limit": count > limit,
-        "time_left": window - int(time.time()),
-    }
+    backend = caches[settings.RATELIMIT_USE_CACHE]
+    return window.usage(int(backend.script(_COUNT)(keys=[window.name], args=[window.ttl])))
 
 
 def _key_of(group, request) -> str:
@@ -81,28 +104,10 @@ def _key_of(group, request) -> str:
     return request.auth.key_hash
 
 
-@dataclass(frozen=True)
-class Window:
-    """A key's current API rate window in Redis: the counter's name, the limit, the window's
-    end (epoch seconds) and the counter's TTL."""
-
-    name: str
-    limit: int
-    ends: int
-    ttl: int
-
-
 def api_window(key_hash: str) -> Window | None:
-    """The API rate window of the key with `key_hash`, the same one `_usage` counts in; None
+    """The API rate window of the key with `key_hash`, the one `_usage` counts in; None
     without Redis or with RATELIMIT_ENABLE off (then `consume` counts as usual)."""
-    backend = caches[settings.RATELIMIT_USE_CACHE]
-    if not isinstance(backend, RedisCache) or not getattr(settings, "RATELIMIT_ENABLE", True):
-        return None
-    rate = settings.API_RATE_LIMIT
-    limit, period = _split_rate(rate)
-    ends = _get_window(key_hash, period)
-    name = backend.make_and_validate_key(_make_cache_key("api", ends, rate, key_hash, ALL))
-    return Window(name=name, limit=limit, ends=ends, ttl=period + EXPIRATION_FUDGE)
+    return _window("api", key_hash, settings.API_RATE_LIMIT)
 
 
 class RateLimited(Throttled):
@@ -139,12 +144,7 @@ def consume(request) -> Usage | None:
     try:
         if counted is not None:  # counted with the key's lookup (users.authentication)
             count, window = counted
-            usage = {
-                "count": count,
-                "limit": window.limit,
-                "should_limit": count > window.limit,
-                "time_left": window.ends - int(time.time()),
-            }
+            usage = window.usage(count)
         else:
             usage = call("rate limit", _usage, request, group="api", key=_key_of, rate=rate)
     except CacheUnavailable:
