@@ -35,6 +35,8 @@ from rest_framework.relations import PKOnlyObject
 from rest_framework.settings import api_settings
 
 _UTC = datetime.UTC
+# The contract's date-time format (settings.REST_FRAMEWORK["DATETIME_FORMAT"]).
+CONTRACT_DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 _TEMPLATES: dict[type, dict[str, drf_fields.Field]] = {}
 # Per model class and attribute: may the value be read from the instance's __dict__? True for
 # concrete columns (Django's DeferredAttribute keeps them there) and for names the class does
@@ -61,6 +63,23 @@ def _plain_attribute(model: type, name: str) -> bool:
     return plain
 
 
+# DRF fields whose `to_representation` returns a value of exactly this type unchanged (str()
+# of a str, int() of an int, a bool that is True or False).
+_UNCHANGED: dict[Any, type] = {
+    drf_fields.CharField.to_representation: str,
+    drf_fields.IntegerField.to_representation: int,
+    drf_fields.BooleanField.to_representation: bool,
+}
+
+
+class _Never:
+    """The passthrough type of a field whose output is always the field's own work."""
+
+
+def _passthrough(field: drf_fields.Field) -> type:
+    return _UNCHANGED.get(type(field).to_representation, _Never)
+
+
 class FastReadMixin:
     """Cached field templates and a direct read of plain columns (module docstring)."""
 
@@ -73,7 +92,7 @@ class FastReadMixin:
             template = _TEMPLATES[cls] = super().get_fields()
         return {name: _fresh(field) for name, field in template.items()}
 
-    def _read_plan(self, model: type) -> list[tuple[str, drf_fields.Field, str | None]]:
+    def _read_plan(self, model: type) -> list[tuple[str, drf_fields.Field, str | None, type]]:
         plans = self.__dict__.setdefault("_read_plans", {})
         plan = plans.get(model)
         if plan is None:
@@ -87,7 +106,7 @@ class FastReadMixin:
                     and _plain_attribute(model, field.source_attrs[0])
                 ):
                     attribute = field.source_attrs[0]
-                plan.append((field.field_name, field, attribute))
+                plan.append((field.field_name, field, attribute, _passthrough(field)))
         return plan
 
     def to_representation(self, instance):
@@ -95,9 +114,12 @@ class FastReadMixin:
             return super().to_representation(instance)
         values = instance.__dict__
         ret: dict[str, Any] = {}
-        for name, field, attribute in self._read_plan(type(instance)):
+        for name, field, attribute, same in self._read_plan(type(instance)):
             if attribute is not None and attribute in values:
                 value = values[attribute]
+                if type(value) is same:
+                    ret[name] = value
+                    continue
                 if callable(value):  # DRF calls a callable attribute; so does its path
                     value = field.get_attribute(instance)
             else:
@@ -123,6 +145,16 @@ class DateTimeField(serializers.DateTimeField):
     def to_representation(self, value):
         if isinstance(value, datetime.datetime) and value.tzinfo is not None:
             output_format = getattr(self, "format", api_settings.DATETIME_FORMAT)
+            if (
+                output_format == CONTRACT_DATETIME_FORMAT
+                and value.tzinfo is _UTC
+                and value.year >= 1000  # strftime does not pad a year to four digits
+            ):
+                # strftime re-parses the format on every call; this is the same text.
+                return (
+                    f"{value.year:04d}-{value.month:02d}-{value.day:02d}T"
+                    f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}Z"
+                )
             if output_format is not None and output_format.lower() != drf_fields.ISO_8601:
                 try:
                     return value.astimezone(_UTC).strftime(output_format)

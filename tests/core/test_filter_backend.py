@@ -69,3 +69,47 @@ def test_a_method_filter_filters_through_its_own_filterset(api):
 
     assert [c["account"] for c in acme] == ["Acme Widgets"]
     assert [c["account"] for c in globex] == ["Globex"]
+
+
+def test_the_form_holds_only_the_filters_the_request_names():
+    named = CustomerFilter({"search": "acme", "page": "2"}, queryset=Customer.objects.all())
+    unbound = CustomerFilter(queryset=Customer.objects.all())
+
+    assert list(named.form.fields) == ["search"]
+    assert set(unbound.form.fields) == set(CustomerFilter.base_filters)
+
+
+def test_a_suffixed_parameter_names_its_filter():
+    filterset = CustomerFilter({"created_from_x": "1"}, queryset=Customer.objects.all())
+
+    assert list(filterset.form.fields) == ["created_from"]
+
+
+def test_filters_named_together_all_apply(api):
+    CustomerFactory(account="Acme France", country="FR")
+    CustomerFactory(account="Acme USA", country="US")
+    CustomerFactory(account="Globex", country="FR")
+
+    both = api.get("/api/v2/customers?search=acme&country=fr").json()["data"]
+    reversed_order = api.get("/api/v2/customers?country=fr&search=acme").json()["data"]
+
+    assert [c["account"] for c in both] == ["Acme France"]
+    assert reversed_order == both
+
+
+def test_a_client_inventing_combinations_grows_no_cache(monkeypatch):
+    from core import filters
+
+    monkeypatch.setattr(filters.FilterSet, "_form_classes", {})
+    monkeypatch.setattr(filters, "MAX_FORM_CLASSES", 2)
+    combinations = [{"search": "a"}, {"email": "a"}, {"country": "a"}, {"search": "a", "email": "a"}]
+
+    forms = [CustomerFilter(data, queryset=Customer.objects.all()).form for data in combinations]
+
+    assert [set(form.fields) for form in forms] == [
+        {"search"},
+        {"email"},
+        {"country"},
+        {"search", "email"},
+    ]
+    assert len(filters.FilterSet._form_classes) == 2

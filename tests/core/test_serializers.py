@@ -87,6 +87,8 @@ def test_every_list_and_detail_reads_the_same_as_drf_would(api, monkeypatch):
         datetime.datetime(2026, 3, 29, 3, 30, tzinfo=ZoneInfo("Europe/Berlin")),
         datetime.datetime(1999, 12, 31, 23, 59, 59, 999999, tzinfo=ZoneInfo("Asia/Kolkata")),
         datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone(datetime.timedelta(hours=-13))),
+        datetime.datetime(2026, 12, 2, 9, 5, 7, 123456, tzinfo=datetime.UTC),
+        datetime.datetime(999, 1, 2, 3, 4, 5, tzinfo=datetime.UTC),
     ],
 )
 def test_a_date_time_renders_as_drf_renders_it_in_utc(value):
@@ -128,3 +130,24 @@ def test_changing_a_field_of_one_serializer_leaves_the_next_alone():
 
     assert second.fields["amount"].required is True
     assert second.fields["amount"].error_messages == mutated
+
+
+class _Shouting(serializers.CharField):
+    def to_representation(self, value):
+        return str(value).upper()
+
+
+class _Named(fast.Serializer):
+    name = serializers.CharField()
+    shout = _Shouting(source="name")
+    count = serializers.IntegerField()
+    flag = serializers.BooleanField()
+
+
+def test_a_field_that_renders_its_own_way_is_never_passed_through():
+    from customers.models import Customer
+
+    row = Customer(account="x")
+    row.__dict__.update(name="acme", count=3, flag=True)
+
+    assert _Named(row).data == {"name": "acme", "shout": "ACME", "count": 3, "flag": True}

@@ -168,3 +168,26 @@ def test_gunicorn_config_serves_health_and_logs_json_with_request_id(tmp_path):
         "path": "/health",
         "status": 200,
     }.items() <= access[-1].items()
+
+
+def test_wsgi_application_freezes_its_startup_objects_with_every_view_imported():
+    # The worker's long-lived objects (views included) are kept out of every garbage
+    # collection; a URLconf left to load on the first request would not be.
+    probe = (
+        "import gc, sys, config.wsgi; "
+        "print(gc.get_freeze_count(), 'customers.views' in sys.modules, len(gc.get_objects()))"
+    )
+    result = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env=_clean_env(**PRODUCTION_ENV),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    frozen, views_imported, tracked = result.stdout.split()
+    assert int(frozen) > 50_000
+    assert views_imported == "True"
+    assert int(tracked) < int(frozen) // 10
