@@ -102,7 +102,12 @@ def test_a_client_inventing_combinations_grows_no_cache(monkeypatch):
 
     monkeypatch.setattr(filters.FilterSet, "_form_classes", {})
     monkeypatch.setattr(filters, "MAX_FORM_CLASSES", 2)
-    combinations = [{"search": "a"}, {"email": "a"}, {"country": "a"}, {"search": "a", "email": "a"}]
+    combinations = [
+        {"search": "a"},
+        {"email": "a"},
+        {"country": "a"},
+        {"search": "a", "email": "a"},
+    ]
 
     forms = [CustomerFilter(data, queryset=Customer.objects.all()).form for data in combinations]
 
