@@ -6,10 +6,12 @@ tables, both under gunicorn with the same worker count, both driven by wrk on lo
     ROUNDS=5 bench/scale.sh                          # more rounds
 
 Fairness: both servers run for the whole benchmark and are measured scenario by scenario,
-back to back, over ROUNDS rounds (default 3); the order within a pair alternates (Ledgerline
-first, then the baseline first, ...), so warmth and drift of the machine fall on both sides
-alike. Each scenario's ratio is taken within its pair; reported per scenario: the median
-ratio, its spread (min–max) and whether every round met the goal.
+back to back, over ROUNDS rounds (default 3). Within a pair each side runs twice for half
+its time, in the order A B B A (A: Ledgerline or the baseline, alternating from pair to pair
+and round to round), so a drift of the machine during the pair falls on both sides alike: a
+plain A-then-B pair put the whole drift on one side (a pair's ratio moved by up to 0.1 with
+who went first). Each scenario's ratio is taken within its pair; reported per scenario: the
+median ratio, its spread (min–max) and whether every round met the goal.
 
 Scenarios: customers page 1, the last customers page (page 5000 at full scale, limit 20),
 customer search, invoices page 1 with their items, the financial report, and a batch of 1000
@@ -177,6 +179,25 @@ def _batch_cleanup(db: str) -> None:
         )
 
 
+def _half(seconds: int) -> int:
+    return max(1, round(seconds / 2))
+
+
+def _combined(runs: list[dict]) -> dict:
+    """One side's slices of a pair as one measurement: throughput over all its requests,
+    latency percentiles as the mean of the slices' (each slice's own is in `slices`)."""
+    seconds = sum(r["seconds"] for r in runs)
+    out = {"requests": sum(r["requests"] for r in runs)}
+    out["rps"] = out["requests"] / seconds if seconds else 0.0
+    for key in ("errors", "non_2xx"):
+        out[key] = sum(r[key] for r in runs)
+    for key in ("p50", "p95", "p99"):
+        out[key] = round(statistics.fmean(r[key] for r in runs), 2)
+    out["max"] = max(r["max"] for r in runs)
+    out["slices"] = runs
+    return out
+
+
 def _order(round_no: int, index: int) -> tuple[str, str]:
     # Alternates who goes first from one pair to the next and from one round to the next.
     return ("django", "baseline") if (round_no + index) % 2 == 0 else ("baseline", "django")
@@ -188,21 +209,30 @@ def _drive(servers: dict, paths: dict[str, str], args, stamp: str) -> tuple[list
         print(f"round {round_no + 1} of {args.rounds} (load {_load()}):", flush=True)
         measured = {}
         for index, (name, path) in enumerate(paths.items()):
-            pair = {"order": list(_order(round_no, index))}
+            first, second = _order(round_no, index)
+            pair: dict = {"order": [first, second, second, first]}
+            slices: dict[str, list[dict]] = {first: [], second: []}
             for side in pair["order"]:
                 base, headers = servers[side]
-                wrk(base + path, seconds=WARM_UP_SECONDS, connections=args.connections,
-                    headers=headers)  # fmt: skip
-                pair[side] = wrk(
-                    base + path, seconds=args.seconds, connections=args.connections,
-                    headers=headers,
-                )  # fmt: skip
+                if not slices[side]:
+                    wrk(base + path, seconds=WARM_UP_SECONDS, connections=args.connections,
+                        headers=headers)  # fmt: skip
+                slices[side].append(
+                    wrk(
+                        base + path,
+                        seconds=_half(args.seconds),
+                        connections=args.connections,
+                        headers=headers,
+                    )  # fmt: skip
+                )
+            for side, runs in slices.items():
+                pair[side] = _combined(runs)
             pair["ratio"] = round(pair["django"]["rps"] / pair["baseline"]["rps"], 3)
             measured[name] = pair
             print(
                 f"  {name}: Ledgerline {pair['django']['rps']:.0f} req/s, baseline "
                 f"{pair['baseline']['rps']:.0f} req/s, ratio {pair['ratio']:.2f} "
-                f"({' then '.join(pair['order'])})",
+                f"({' '.join(pair['order'])})",
                 flush=True,
             )
         rounds.append(measured)
@@ -326,7 +356,7 @@ def to_markdown(out: dict) -> str:
     lines += [
         "",
         "Req/s and latencies are medians over the rounds. Ratio per round (Ledgerline req/s ÷ "
-        "baseline req/s, in order):",
+        "baseline req/s; L Ledgerline, B baseline, in the order run):",
         "",
         "| scenario | " + " | ".join(f"round {i + 1}" for i in range(out["rounds"])) + " |",
         "| --- |" + " ---: |" * out["rounds"],
@@ -334,8 +364,8 @@ def to_markdown(out: dict) -> str:
     for name in paths:
         cells = []
         for r in out["rounds_detail"]:
-            first = "L" if r[name]["order"][0] == "django" else "B"
-            cells.append(f"{r[name]['ratio']:.2f} ({first} first)")
+            order = "".join("L" if side == "django" else "B" for side in r[name]["order"])
+            cells.append(f"{r[name]['ratio']:.2f} ({order})")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     dj_batch, bl_batch = out["batch_1000"]["django"], out["batch_1000"]["baseline"]
     report = out["report_ratio"]

@@ -1,7 +1,7 @@
 """bench/bench_scale.py's fairness and arithmetic (the benchmark itself runs by hand: it needs
 wrk and minutes of two servers under load)."""
 
-from bench.bench_scale import LIST_SCENARIOS, _order, goals, scenarios, summarize
+from bench.bench_scale import LIST_SCENARIOS, _combined, _order, goals, scenarios, summarize
 
 
 def _wrk(rps: float, p50: float = 10.0) -> dict:
@@ -21,6 +21,22 @@ def test_each_scenario_has_each_server_first_in_turn():
         firsts = [_order(round_no, index)[0] for round_no in range(3)]
         assert firsts[0] != firsts[1] != firsts[2]
     assert [_order(0, index)[0] for index in range(2)] == ["django", "baseline"]
+
+
+def test_a_side_run_in_two_slices_counts_all_its_requests_over_all_its_time():
+    slices = [
+        {"requests": 1000, "seconds": 8.0, "rps": 125.0, "errors": 1, "non_2xx": 0,
+         "p50": 10.0, "p95": 20.0, "p99": 30.0, "max": 50.0},
+        {"requests": 800, "seconds": 8.0, "rps": 100.0, "errors": 0, "non_2xx": 2,
+         "p50": 14.0, "p95": 24.0, "p99": 40.0, "max": 90.0},
+    ]  # fmt: skip
+
+    combined = _combined(slices)
+
+    assert combined["rps"] == 112.5  # 1800 requests in 16 s, not the mean of two rates
+    assert (combined["errors"], combined["non_2xx"]) == (1, 2)
+    assert (combined["p50"], combined["max"]) == (12.0, 90.0)
+    assert combined["slices"] == slices
 
 
 def test_last_page_follows_the_data_set():
