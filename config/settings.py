@@ -118,6 +118,8 @@ DATABASES = {
 }
 for _db in DATABASES.values():
     if _db["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend with a health check that needs no round trip (its docstring).
+        _db["ENGINE"] = "core.postgresql"
         _db.setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
         _db.setdefault("CONN_HEALTH_CHECKS", True)
 DATABASE_ROUTERS = ["core.db.SandboxRouter"]
