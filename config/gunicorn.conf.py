@@ -13,6 +13,15 @@ def _int(name: str, default: int) -> int:
     return int(value) if value.strip() else default
 
 
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value not in ("true", "1", "yes", "false", "0", "no"):
+        raise ValueError(f"{name} must be true or false, not {value!r}")
+    return value in ("true", "1", "yes")
+
+
 bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{_int('PORT', 8000)}"  # noqa: S104
 # Sync workers: Django's ORM is synchronous and each request is short. The classic
 # 2 x cores + 1, overridable per container (WEB_CONCURRENCY is the common convention).
@@ -27,6 +36,14 @@ keepalive = _int("GUNICORN_KEEPALIVE", 5)
 # them from restarting all at once.
 max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
 max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 200)
+# The master imports the application once and every worker is a fork of it. Workers that share
+# the load evenly reach max_requests together (the jitter spreads them over seconds only), and a
+# worker that imports Django itself serves nothing for the second or more that takes: under
+# the load test all four were booting at once and requests waited 6 s (docs/performance.md).
+# A fork serves at once, and the startup objects config/wsgi.py froze stay shared copy-on-write.
+# No connection is open in the master to be inherited (config/wsgi.py closes any). Off
+# (GUNICORN_PRELOAD=false) when a HUP must load new code without restarting the master.
+preload_app = _bool("GUNICORN_PRELOAD", True)
 # The balancer's address(es) allowed to set X-Forwarded-* (Django trusts X-Forwarded-Proto
 # through SECURE_PROXY_SSL_HEADER).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -112,20 +112,17 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.mark.slow
-def test_gunicorn_config_serves_health_and_logs_json_with_request_id(tmp_path):
-    port = _free_port()
+def _migrated_env(tmp_path, **overrides) -> dict:
+    """A production-like environment on SQLite, migrated as a deployment is: /health's
+    registered checks (the recurring generator's last run) read their tables."""
     env = _clean_env(
         DEBUG="false",
         SECRET_KEY=secrets.token_urlsafe(50),
         DATABASE_URL=f"sqlite:///{tmp_path / 'live.sqlite3'}",
         SANDBOX_DATABASE_URL=f"sqlite:///{tmp_path / 'sandbox.sqlite3'}",
         REDIS_URL="",
-        GUNICORN_BIND=f"127.0.0.1:{port}",
-        WEB_CONCURRENCY="1",
+        **overrides,
     )
-    # Migrated as a deployment is: /health's registered checks (the recurring generator's
-    # last run) read their tables.
     for database in ("default", "sandbox"):
         subprocess.run(  # noqa: S603
             [sys.executable, "manage.py", "migrate", "--database", database, "-v", "0"],
@@ -133,32 +130,56 @@ def test_gunicorn_config_serves_health_and_logs_json_with_request_id(tmp_path):
             env=env,
             check=True,
         )
+    return env
+
+
+def _serve(env: dict, port: int, probe) -> str:
+    """Runs gunicorn with config/gunicorn.conf.py, calls `probe(base_url)` once /health
+    answers, and returns everything gunicorn printed."""
     proc = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi"],
         cwd=ROOT,
-        env=env,
+        env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
+    base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
         while True:
             try:
-                request = urllib.request.Request(
-                    f"http://127.0.0.1:{port}/health", headers={"X-Request-ID": "lb-probe-7"}
-                )
-                with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
-                    status, body = response.status, json.loads(response.read())
-                break
+                with urllib.request.urlopen(f"{base}/health", timeout=5):  # noqa: S310
+                    break
             except OSError:
                 if time.monotonic() > deadline or proc.poll() is not None:
                     raise
                 time.sleep(0.2)
+        probe(base)
     finally:
         proc.terminate()
         output, _ = proc.communicate(timeout=30)
+    return output
 
+
+def _get(url: str, **headers) -> tuple[int, dict]:
+    request = urllib.request.Request(url, headers=headers)
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        return response.status, json.loads(response.read())
+
+
+@pytest.mark.slow
+def test_gunicorn_config_serves_health_and_logs_json_with_request_id(tmp_path):
+    env = _migrated_env(tmp_path, WEB_CONCURRENCY="1")
+    answers = []
+
+    output = _serve(
+        env,
+        _free_port(),
+        lambda base: answers.append(_get(f"{base}/health", **{"X-Request-ID": "lb-probe-7"})),
+    )
+
+    status, body = answers[0]
     assert status == 200
     assert body["status"] == "ok", body
     access = [json.loads(line) for line in output.splitlines() if '"request_id"' in line]
@@ -168,6 +189,60 @@ def test_gunicorn_config_serves_health_and_logs_json_with_request_id(tmp_path):
         "path": "/health",
         "status": 200,
     }.items() <= access[-1].items()
+
+
+@pytest.mark.slow
+def test_gunicorn_recycles_workers_as_forks_of_the_preloaded_app(tmp_path):
+    # Every worker is recycled after 3 requests; each new one is a fork of the master that
+    # imported the app, and answers /health (which reads both databases) like the first did:
+    # no connection of the master's is shared by the forks.
+    env = _migrated_env(
+        tmp_path,
+        WEB_CONCURRENCY="2",
+        GUNICORN_MAX_REQUESTS="3",
+        GUNICORN_MAX_REQUESTS_JITTER="0",
+        LOG_LEVEL="INFO",
+    )
+    answers = []
+
+    output = _serve(
+        env,
+        _free_port(),
+        lambda base: answers.extend(_get(f"{base}/health") for _ in range(20)),
+    )
+
+    assert [status for status, _ in answers] == [200] * 20
+    assert {body["status"] for _, body in answers} == {"ok"}
+    assert output.count("Autorestarting worker after current request") >= 4
+    assert output.count("Booting worker") >= 6
+
+
+def _gunicorn_config(**environ) -> dict:
+    probe = (
+        "import json, runpy; "
+        "print(json.dumps(runpy.run_path('config/gunicorn.conf.py')['preload_app']))"
+    )
+    result = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env=_clean_env(**environ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return {"returncode": result.returncode, "stdout": result.stdout, "stderr": result.stderr}
+
+
+def test_gunicorn_preloads_the_app_unless_told_not_to():
+    assert _gunicorn_config()["stdout"].strip() == "true"
+    assert _gunicorn_config(GUNICORN_PRELOAD="false")["stdout"].strip() == "false"
+
+
+def test_gunicorn_refuses_a_malformed_preload_flag():
+    result = _gunicorn_config(GUNICORN_PRELOAD="sometimes")
+
+    assert result["returncode"] != 0
+    assert "GUNICORN_PRELOAD must be true or false, not 'sometimes'" in result["stderr"]
 
 
 def test_wsgi_application_freezes_its_startup_objects_with_every_view_imported():
