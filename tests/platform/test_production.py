@@ -146,25 +146,28 @@ def _serve(env: dict, port: int, probe) -> str:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        # Generous: on a busy CI machine the master's import alone can take seconds.
+        deadline = time.monotonic() + 90
         while True:
             try:
-                with urllib.request.urlopen(f"{base}/health", timeout=5):  # noqa: S310
+                with urllib.request.urlopen(f"{base}/health", timeout=30):  # noqa: S310
                     break
             except OSError:
                 if time.monotonic() > deadline or proc.poll() is not None:
                     raise
                 time.sleep(0.2)
         probe(base)
-    finally:
+    except BaseException as error:
         proc.terminate()
-        output, _ = proc.communicate(timeout=30)
-    return output
+        error.add_note("gunicorn printed:\n" + proc.communicate(timeout=30)[0])
+        raise
+    proc.terminate()
+    return proc.communicate(timeout=30)[0]
 
 
 def _get(url: str, **headers) -> tuple[int, dict]:
     request = urllib.request.Request(url, headers=headers)
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
         return response.status, json.loads(response.read())
 
 
@@ -217,48 +220,44 @@ def test_gunicorn_recycles_workers_as_forks_of_the_preloaded_app(tmp_path):
     assert output.count("Booting worker") >= 6
 
 
-def _gunicorn_config(**environ) -> dict:
-    probe = (
-        "import json, runpy; "
-        "print(json.dumps(runpy.run_path('config/gunicorn.conf.py')['preload_app']))"
-    )
-    result = subprocess.run(  # noqa: S603 - our own interpreter
+def _python(probe: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(  # noqa: S603 - our own interpreter
         [sys.executable, "-c", probe],
         cwd=ROOT,
-        env=_clean_env(**environ),
+        env=env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
     )
-    return {"returncode": result.returncode, "stdout": result.stdout, "stderr": result.stderr}
+
+
+def _preload_app(**environ) -> subprocess.CompletedProcess:
+    return _python(
+        "import json, runpy; "
+        "print(json.dumps(runpy.run_path('config/gunicorn.conf.py')['preload_app']))",
+        _clean_env(**environ),
+    )
 
 
 def test_gunicorn_preloads_the_app_unless_told_not_to():
-    assert _gunicorn_config()["stdout"].strip() == "true"
-    assert _gunicorn_config(GUNICORN_PRELOAD="false")["stdout"].strip() == "false"
+    assert _preload_app().stdout.strip() == "true"
+    assert _preload_app(GUNICORN_PRELOAD="false").stdout.strip() == "false"
 
 
 def test_gunicorn_refuses_a_malformed_preload_flag():
-    result = _gunicorn_config(GUNICORN_PRELOAD="sometimes")
+    result = _preload_app(GUNICORN_PRELOAD="sometimes")
 
-    assert result["returncode"] != 0
-    assert "GUNICORN_PRELOAD must be true or false, not 'sometimes'" in result["stderr"]
+    assert result.returncode != 0
+    assert "GUNICORN_PRELOAD must be true or false, not 'sometimes'" in result.stderr
 
 
 def test_wsgi_application_freezes_its_startup_objects_with_every_view_imported():
     # The worker's long-lived objects (views included) are kept out of every garbage
     # collection; a URLconf left to load on the first request would not be.
-    probe = (
+    result = _python(
         "import gc, sys, config.wsgi; "
-        "print(gc.get_freeze_count(), 'customers.views' in sys.modules, len(gc.get_objects()))"
-    )
-    result = subprocess.run(  # noqa: S603 - our own interpreter
-        [sys.executable, "-c", probe],
-        cwd=ROOT,
-        env=_clean_env(**PRODUCTION_ENV),
-        capture_output=True,
-        text=True,
-        timeout=120,
+        "print(gc.get_freeze_count(), 'customers.views' in sys.modules, len(gc.get_objects()))",
+        _clean_env(**PRODUCTION_ENV),
     )
 
     assert result.returncode == 0, result.stderr
