@@ -727,19 +727,24 @@ logged AS (
     FROM v JOIN locked l ON l.id = v.id
     RETURNING 1
 ),
-cleared AS (
-    UPDATE {endpoint} SET failing_since = NULL
-    WHERE id = ANY(%(cleared)s::bigint[]) AND failing_since IS NOT NULL
-    RETURNING 1
-),
-failing AS (
-    UPDATE {endpoint} SET failing_since = %(now)s
-    WHERE id = ANY(%(failing)s::bigint[]) AND failing_since IS NULL
+streaks AS (
+    -- One UPDATE whose rows are locked in id order first: two recorders moving the same
+    -- endpoints' streaks in opposite directions would otherwise each lock them in its own
+    -- order and deadlock. Only endpoints whose streak changes are matched (and locked).
+    UPDATE {endpoint} e
+    SET failing_since = CASE WHEN e.id = ANY(%(failing)s::bigint[]) THEN %(now)s END
+    FROM (
+        SELECT id FROM {endpoint}
+        WHERE (id = ANY(%(cleared)s::bigint[]) AND failing_since IS NOT NULL)
+           OR (id = ANY(%(failing)s::bigint[]) AND failing_since IS NULL)
+        ORDER BY id
+        FOR UPDATE
+    ) moving
+    WHERE e.id = moving.id
     RETURNING 1
 )
 SELECT l.id, l.status, u.id IS NOT NULL,
-       (SELECT count(*) FROM logged), (SELECT count(*) FROM cleared),
-       (SELECT count(*) FROM failing)
+       (SELECT count(*) FROM logged), (SELECT count(*) FROM streaks)
 FROM locked l LEFT JOIN updated u ON u.id = l.id
 """
 

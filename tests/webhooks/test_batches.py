@@ -4,10 +4,11 @@ that send concurrently, one write per batch, and attempts bounded well inside th
 import json
 import socket
 import threading
+import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from tests.markers import requires_postgres
@@ -251,3 +252,73 @@ def test_retry_of_a_delivery_in_flight_is_a_409_and_changes_nothing(api):
     )
     delivery.refresh_from_db()
     assert (delivery.next_attempt_at, delivery.claimed_until) == (lease_end, lease_end)
+
+
+def _waiting_on_a_lock() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0]
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("lower_one", ["clears", "starts"])
+def test_recording_locks_the_endpoints_whose_streak_moves_in_id_order(lower_one):
+    # Two recorders moving the streaks of the same endpoints in opposite directions deadlock
+    # if each locks them in its own order. In id order, a recorder that waits for the higher
+    # endpoint already holds the lower one, so a second recorder waits instead.
+    low, high = EndpointFactory(), EndpointFactory()
+    clearing = low if lower_one == "clears" else high
+    Endpoint.objects.filter(pk=clearing.pk).update(failing_since=timezone.now())
+    _due_deliveries(low, 1)
+    _due_deliveries(high, 1)
+    jobs = deliveries_claim(limit=10, per_endpoint=10)
+    outcomes = [
+        (job, SendOutcome(status_code=200 if job.endpoint_id == clearing.pk else 503))
+        for job in jobs
+    ]
+    held, release, done = threading.Event(), threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def hold_the_higher_endpoint():
+        try:
+            with transaction.atomic():
+                Endpoint.objects.select_for_update().get(pk=high.pk)
+                held.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    def record():
+        try:
+            outcomes_record(outcomes)
+        except BaseException as error:  # noqa: BLE001 - reported by the test below
+            errors.append(error)
+        finally:
+            done.set()
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_higher_endpoint)
+    holder.start()
+    assert held.wait(10)
+    recorder = threading.Thread(target=record)
+    recorder.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not _waiting_on_a_lock() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not done.is_set()
+        with pytest.raises(OperationalError), transaction.atomic():
+            Endpoint.objects.select_for_update(nowait=True).get(pk=low.pk)
+    finally:
+        release.set()
+        holder.join()
+        recorder.join()
+
+    assert errors == []
+    streaks = dict(Endpoint.objects.values_list("pk", "failing_since"))
+    assert streaks[clearing.pk] is None
+    assert streaks[(high if clearing is low else low).pk] is not None
